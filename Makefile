@@ -1,0 +1,48 @@
+# The two commands anyone needs: `make run` and `make test`. Each sets itself up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.tandem-installed
+
+.PHONY: run test check lint format typecheck layers bench services clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+## make run: Tandem on its embedded default (SQLite ./tandem.db, demo organisation on first start)
+run: $(STAMP)
+	TANDEM_DEMO_ON_FIRST_START=$${TANDEM_DEMO_ON_FIRST_START:-true} $(VENV)/bin/tandem serve
+
+## make test: the whole suite, on SQLite and PostgreSQL
+test: $(STAMP) services
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make services: what the tests need outside Python (PostgreSQL up)
+services:
+	@scripts/ensure-services
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format src tests bench
+	$(VENV)/bin/ruff check --fix src tests bench
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+layers: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+check: lint typecheck layers test
+
+bench: $(STAMP)
+	$(PY) bench/hub_api.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""The one wiring point: reads settings and builds engines, adapters and stores."""

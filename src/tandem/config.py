@@ -1,0 +1,96 @@
+"""Settings: a TOML file plus `TANDEM_*` environment variables.
+
+Precedence, highest first: explicit arguments, environment (`TANDEM_DATABASE_URL`,
+nested with `__`: `TANDEM_SYNC__POLL_INTERVAL_S`), the TOML file (`--config`,
+`TANDEM_CONFIG`, or `./tandem.toml` when present), then the defaults below.
+Nothing here connects to anything; `bootstrap.build` does that.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = Path("tandem.toml")
+_config_file: ContextVar[Path | None] = ContextVar("tandem_config_file", default=None)
+
+
+class SyncSettings(BaseModel):
+    poll_interval_s: float = Field(30.0, gt=0, description="Calendar-side polling cycle per user (CAL-8).")
+    push_debounce_s: float = Field(0.2, ge=0, description="Wait this long after a hub change before pushing.")
+    activity_debounce_s: float = Field(5.0, ge=0, description="Debounce of login/activity triggers.")
+    max_delete_share: float = Field(
+        0.5, gt=0, le=1, description="A run deleting more than this share of a user's items stops and asks (BEY-3)."
+    )
+    max_delete_min_items: int = Field(10, ge=0, description="The breaker ignores runs that delete fewer items.")
+    initial_cutoff_days: int = Field(30, ge=0, description="CAL-10: entries that ended longer ago are left alone.")
+    workers: int = Field(50, ge=1, description="User syncs run at once in one process.")
+
+
+class ErpSettings(BaseModel):
+    enabled: bool = False
+    database_url: str | None = None
+    interval_s: float = Field(600.0, gt=0, description="ERP-7: run every 10 minutes by default.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TANDEM_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    database_url: str = "sqlite:///./tandem.db"
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    secret_key_file: Path = Field(
+        Path("tandem.key"), description="Key that encrypts secrets at rest; created (mode 600) when missing."
+    )
+    demo_on_first_start: bool = Field(False, description="Load the demo organisation into an empty database.")
+    tombstone_retention_days: int = Field(90, ge=1, description="Deleted activities are kept this long.")
+    access_token_lifetime_s: int = Field(3600, ge=60)
+    refresh_token_lifetime_s: int = Field(30 * 24 * 3600, ge=60)
+    log_level: str = "INFO"
+    sync: SyncSettings = SyncSettings()
+    erp: ErpSettings = ErpSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file.get()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read settings; `config_file` wins over `TANDEM_CONFIG` and `./tandem.toml`."""
+    path = config_file
+    if path is None and os.environ.get("TANDEM_CONFIG"):
+        path = Path(os.environ["TANDEM_CONFIG"])
+    if path is None and DEFAULT_CONFIG_FILE.exists():
+        path = DEFAULT_CONFIG_FILE
+    if path is not None and not path.exists():
+        raise FileNotFoundError(f"configuration file {path} does not exist")
+    token = _config_file.set(path)
+    try:
+        return Settings(**overrides)
+    finally:
+        _config_file.reset(token)

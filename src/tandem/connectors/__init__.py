@@ -1,0 +1,1 @@
+"""Adapters: each speaks one outside system and translates to and from `tandem.domain`."""

@@ -1,0 +1,1 @@
+"""The ERP integration core: pure matching, preflight and plans."""

@@ -1,0 +1,1 @@
+"""The PSA hub: ORM models, services (the business rules) and the Severa-shaped REST API."""

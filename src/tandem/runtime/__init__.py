@@ -1,0 +1,1 @@
+"""Scheduler and workers: runs plans against the ports."""

@@ -1,0 +1,1 @@
+"""Database engine and sessions, the shared declarative base, sync-state tables."""
