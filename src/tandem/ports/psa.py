@@ -1,9 +1,4 @@
-"""The seams between the cores and the outside world, as `typing.Protocol`s.
-
-Every adapter implements one of these; cores and the runtime are typed against
-them, never against a concrete class. Capabilities are plain attributes.
-This first cut is refined by the sync and ERP work; keep it domain-only.
-"""
+"""The PSA side of the calendar sync: the hub in-process, later Severa over REST."""
 
 from __future__ import annotations
 
