@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tandem import bootstrap
 from tests.support.databases import fresh_database
+from tests.support.hub import SpecClient, Templates, authorised, migrated_database, settings_for
 
 DATABASE_KINDS = ("sqlite", "postgresql")
 
@@ -22,3 +24,31 @@ def empty_database_url(database_kind: str, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database of each kind (no tables)."""
     with fresh_database(database_kind, tmp_path) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    made = Templates(tmp_path_factory.mktemp("templates"))
+    yield made
+    made.drop()
+
+
+@pytest.fixture
+def hub_database_url(database_kind: str, templates: Templates, tmp_path: Path) -> Iterator[str]:
+    """A fresh database of each kind with Tandem's schema (migrations applied)."""
+    with migrated_database(database_kind, templates, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def tandem(hub_database_url: str, tmp_path: Path) -> Iterator[bootstrap.Tandem]:
+    built = bootstrap.build(settings_for(hub_database_url, tmp_path))
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def api(tandem: bootstrap.Tandem) -> Iterator[SpecClient]:
+    """The hub's REST API, authorised with every scope; responses are checked against the spec."""
+    with authorised(tandem) as client:
+        yield client

@@ -1,0 +1,82 @@
+"""The organisation: its settings, users and business units."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tandem.hub.models.common import Entity, utcnow
+from tandem.store.base import Base
+
+
+class OrganizationSettings(Base):
+    """One row (id 1). Number series: `next_*` is what the next automatic number will be."""
+
+    __tablename__ = "organization_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), default="Organisation")
+    calendar_addon_enabled: Mapped[bool] = mapped_column(default=False)
+    next_customer_number: Mapped[int] = mapped_column(sa.BigInteger, default=1000)
+    last_customer_number: Mapped[int | None] = mapped_column(sa.BigInteger)
+    next_project_number: Mapped[int] = mapped_column(sa.BigInteger, default=1000)
+    last_project_number: Mapped[int | None] = mapped_column(sa.BigInteger)
+    next_invoice_number: Mapped[int] = mapped_column(sa.BigInteger, default=1000)
+    last_invoice_number: Mapped[int | None] = mapped_column(sa.BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Counter(Base):
+    """Named counters taken under a row lock, so numbers are handed out in commit order."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class BusinessUnit(Entity):
+    __tablename__ = "business_units"
+
+    name: Mapped[str] = mapped_column(sa.String(200))
+    code: Mapped[str | None] = mapped_column(sa.String(50), unique=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("business_units.id"))
+
+    parent: Mapped[BusinessUnit | None] = relationship(remote_side="BusinessUnit.id", lazy="joined")
+
+
+class User(Entity):
+    __tablename__ = "users"
+
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    email: Mapped[str | None] = mapped_column(sa.String(320))
+    email_key: Mapped[str | None] = mapped_column(
+        sa.String(320), unique=True, comment="lower-cased email: unique case-insensitively"
+    )
+    code: Mapped[str | None] = mapped_column(sa.String(50), unique=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    role: Mapped[str] = mapped_column(sa.String(10), default="user")
+    calendar_sync_enabled: Mapped[bool] = mapped_column(default=False)
+    default_activity_type_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("activity_types.id", use_alter=True, ondelete="SET NULL")
+    )
+    business_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("business_units.id"))
+    phone: Mapped[str | None] = mapped_column(sa.String(50))
+    title: Mapped[str | None] = mapped_column(sa.String(200))
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    last_login: Mapped[datetime | None] = mapped_column()
+
+    business_unit: Mapped[BusinessUnit | None] = relationship(lazy="joined")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def set_email(self, email: str | None) -> None:
+        self.email = email
+        self.email_key = email.strip().lower() if email else None

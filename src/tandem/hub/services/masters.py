@@ -1,0 +1,147 @@
+"""Saving the hub's master data (everything but activities) by rules given as data.
+
+Callers hand over `values`: service field names (snake_case) to plain values, guids
+for references (`owner_guid`). Each entity's `EntityRules` says which values are
+columns, which are references, which must be unique and how problems are named to
+the caller; a few entities add a hook for what a table cannot say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tandem.hub.models.common import Entity
+from tandem.hub.services import counters, lookup
+from tandem.hub.services.errors import FieldProblem, InvalidOperation, ValidationFailed
+
+Hook = Callable[[Session, Any, dict[str, Any], list[FieldProblem]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    attribute: str
+    model: type[Entity]
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRules:
+    model: type[Entity]
+    what: str
+    columns: tuple[str, ...]
+    references: Mapping[str, Reference] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+    unique: tuple[str, ...] = ()
+    number_series: tuple[str, str] | None = None
+    """(series, attribute): new rows without a number get the next one of the series."""
+    field_names: Mapping[str, str] = field(default_factory=dict)
+    """Service names to the API's names, so every problem names what the caller sent."""
+    max_lengths: Mapping[str, int] = field(default_factory=dict)
+    before_save: Hook | None = None
+    complete: Callable[[Session, Any], None] | None = None
+    """Fills what the caller may leave out (defaults that depend on other fields)."""
+    after_save: Callable[[Session, Any, bool], None] | None = None
+    """Runs after the row is written (True when it was just created)."""
+    in_use: Callable[[Session, Any], str | None] | None = None
+    """Why a row cannot be deleted (it is referenced), or None."""
+
+    def name_of(self, key: str) -> str:
+        return self.field_names.get(key, key)
+
+
+def save(session: Session, rules: EntityRules, row: Any | None, values: Mapping[str, Any]) -> Any:
+    """Create (row None) or change a row; every problem is reported at once, nothing is
+    written unless all is well."""
+    creating = row is None
+    target = rules.model() if creating else row
+    merged = {key: getattr(target, key, None) for key in rules.columns} if not creating else {}
+    merged.update(values)
+    problems: list[FieldProblem] = []
+    for key in rules.required:
+        value = merged.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            problems.append(FieldProblem(rules.name_of(key), f"{rules.name_of(key)} is required"))
+    for key, limit in rules.max_lengths.items():
+        value = merged.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            problems.append(FieldProblem(rules.name_of(key), f"longer than {limit} characters"))
+    resolved = _references(session, rules, values, problems)
+    _uniques(session, rules, target, merged, problems)
+    if rules.before_save is not None:
+        rules.before_save(session, target, dict(values), problems)
+    if problems:
+        raise ValidationFailed(problems)
+    for key in rules.columns:
+        if key in values:
+            value = values[key]
+            setattr(target, key, value.strip() if isinstance(value, str) and key in rules.required else value)
+    for reference, found in resolved.values():
+        setattr(target, reference.attribute, found.id if found is not None else None)
+    if rules.complete is not None:
+        rules.complete(session, target)
+    if creating:
+        if rules.number_series is not None and getattr(target, rules.number_series[1]) is None:
+            series, attribute = rules.number_series
+            setattr(target, attribute, counters.next_number(session, series, getattr(rules.model, attribute)))
+        session.add(target)
+    session.flush()
+    if rules.after_save is not None:
+        rules.after_save(session, target, creating)
+    return target
+
+
+def delete(session: Session, rules: EntityRules, row: Any) -> None:
+    reason = rules.in_use(session, row) if rules.in_use is not None else None
+    if reason:
+        raise InvalidOperation(f"this {rules.what} cannot be deleted: {reason}")
+    session.delete(row)
+    session.flush()
+
+
+def _references(
+    session: Session, rules: EntityRules, values: Mapping[str, Any], problems: list[FieldProblem]
+) -> dict[str, tuple[Reference, Entity | None]]:
+    resolved: dict[str, tuple[Reference, Entity | None]] = {}
+    for key, reference in rules.references.items():
+        if key not in values:
+            continue
+        guid = values[key]
+        try:
+            found = lookup.reference(session, reference.model, guid, rules.name_of(key), reference.what)
+        except ValidationFailed as failed:
+            problems.extend(failed.problems)
+            continue
+        if found is None and key in rules.required:
+            continue  # reported as required above
+        resolved[key] = (reference, found)
+    return resolved
+
+
+def _uniques(
+    session: Session, rules: EntityRules, target: Any, merged: Mapping[str, Any], problems: list[FieldProblem]
+) -> None:
+    for key in rules.unique:
+        value = merged.get(key)
+        if value is None:
+            continue
+        column = getattr(rules.model, key)
+        query = sa.select(rules.model.id).where(column == value)
+        if not is_new(target):
+            query = query.where(rules.model.id != target.id)
+        if session.scalar(query.limit(1)) is not None:
+            problems.append(FieldProblem(rules.name_of(key), f"another {rules.what} already has {value!r}"))
+
+
+def is_new(row: object) -> bool:
+    """Not yet in the database (being created)."""
+    state = sa.inspect(row)
+    return bool(state is None or state.transient or state.pending)
+
+
+def count(session: Session, model: type[Entity], *where: sa.ColumnElement[bool]) -> int:
+    return int(session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0)
