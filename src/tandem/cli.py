@@ -20,6 +20,7 @@ from rich.table import Table
 
 from tandem import bootstrap
 from tandem.config import load_settings
+from tandem.emulators.google.cli import emulate_app
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, help="Tandem integration server."
@@ -30,6 +31,7 @@ users_app = typer.Typer(no_args_is_help=True, help="Users of the hub.")
 app.add_typer(db_app, name="db")
 app.add_typer(clients_app, name="clients")
 app.add_typer(users_app, name="users")
+app.add_typer(emulate_app, name="emulate", help="Emulators of outside systems (Google Calendar), for tests and demos.")
 
 console = Console()
 err = Console(stderr=True)

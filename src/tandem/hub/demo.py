@@ -22,6 +22,8 @@ from tandem.hub.services.activities import ActivityDraft, Actor, ParticipantDraf
 
 ZONE = "Europe/Helsinki"
 ACTOR = Actor(Origin.API, "demo-data")
+
+
 @dataclass(frozen=True)
 class DemoSummary:
     users: int

@@ -251,6 +251,24 @@ def _range_out(parts: dict[str, str], zone: str) -> dict[str, Any]:
     return {"maxOccurrences": None, "recursUntilDate": None}
 
 
+def series(rule: str, start: datetime | date, zone: str) -> Any:
+    """The dateutil rule of a series, expanded on local wall time in `zone` (naive), so a
+    09:00 meeting stays at 09:00 across daylight-saving changes. A UTC UNTIL is moved
+    to the same wall clock. Raises ValueError for a rule RFC 5545 does not allow."""
+    from dateutil.rrule import rrulestr
+
+    tz = ZoneInfo(zone)
+    local_start = (
+        start.astimezone(tz).replace(tzinfo=None) if isinstance(start, datetime) else datetime.combine(start, time())
+    )
+    parts = parse_rrule(rule)
+    until = parts.get("UNTIL", "")
+    if until.endswith("Z"):
+        moment = datetime.strptime(until[:-1], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+        parts["UNTIL"] = moment.astimezone(tz).strftime("%Y%m%dT%H%M%S")
+    return rrulestr(format_rrule(parts), dtstart=local_start)
+
+
 def occurrences(
     rule: str,
     start: datetime | date,
@@ -260,28 +278,11 @@ def occurrences(
     exdates: frozenset[datetime | date] = frozenset(),
     limit: int = 1000,
 ) -> list[datetime | date]:
-    """Occurrence starts of a series that begin in [window_start, window_end), EXDATEs removed.
-
-    Expansion runs on local wall time in `zone`, so a 09:00 meeting stays at 09:00
-    across daylight-saving changes.
-    """
-    from dateutil.rrule import rrulestr
-
+    """Occurrence starts of a series that begin in [window_start, window_end), EXDATEs removed."""
     tz = ZoneInfo(zone)
-    if isinstance(start, datetime):
-        local_start = start.astimezone(tz).replace(tzinfo=None)
-    else:
-        local_start = datetime.combine(start, time())
-    rule_text = rule
-    parts = parse_rrule(rule)
-    if "UNTIL" in parts and parts["UNTIL"].endswith("Z"):
-        until = datetime.strptime(parts["UNTIL"][:-1], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
-        parts["UNTIL"] = until.astimezone(tz).strftime("%Y%m%dT%H%M%S")
-        rule_text = format_rrule(parts)
-    series = rrulestr(rule_text, dtstart=local_start)
     found: list[datetime | date] = []
     lo = window_start.astimezone(tz).replace(tzinfo=None) - timedelta(days=1)
-    for local in series.xafter(lo, inc=True):
+    for local in series(rule, start, zone).xafter(lo, inc=True):
         moment: datetime | date = (
             local.replace(tzinfo=tz).astimezone(UTC) if isinstance(start, datetime) else local.date()
         )

@@ -82,7 +82,7 @@ def draft_from(session: Session, body: ActivityIn, existing: Activity | None, ke
         exdates = draft_of(existing).exdates
     elif body.recurrence is not None:
         try:
-            rrule = rec.to_rrule(body.recurrence, body.start, zone)
+            rrule = rec.to_rrule(body.recurrence.model_dump(mode="json"), body.start, zone)
         except rec.RecurrenceError as error:
             raise ValidationFailed(FieldProblem(error.field, str(error))) from None
     if existing is not None and body.recurrence is not None and existing.rrule and rrule == existing.rrule:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
 
 from tandem import __version__
 from tandem.hub.api import activity_routes, auth_routes, crud, errors, other_routes, resources
 from tandem.hub.api.context import HubContext
+from tandem.hub.services.errors import FieldProblem
 
 
 def create_app(context: HubContext) -> FastAPI:
@@ -19,6 +22,16 @@ def create_app(context: HubContext) -> FastAPI:
     )
     app.state.hub = context
     errors.install(app)
+
+    @app.middleware("http")
+    async def refuse_nul(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        # A NUL in a path or query string can only be an attack or a bug; PostgreSQL
+        # would refuse it deep inside a query.
+        if "%00" in request.url.path or "%00" in request.url.query or "\x00" in request.url.path:
+            problem = FieldProblem("", "the address may not contain NUL characters", "UriParameter")
+            return errors.respond(400, "InvalidRequest", [problem])
+        return await call_next(request)
+
     app.include_router(auth_routes.router)
     app.include_router(activity_routes.router)
     app.include_router(other_routes.router)

@@ -19,9 +19,25 @@ async def read_json(request: Request) -> Any:
     if not raw.strip():
         raise ApiError(400, "InvalidRequest", "the request body is empty; JSON is expected")
     try:
-        return json.loads(raw)
+        data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ApiError(400, "InvalidRequest", f"the request body is not valid JSON: {error}") from None
+    _refuse_nul(data, "")
+    return data
+
+
+def _refuse_nul(node: Any, where: str) -> None:
+    """No text Tandem stores may hold a NUL character (PostgreSQL refuses them)."""
+    if isinstance(node, str):
+        if "\x00" in node:
+            raise ValidationFailed(FieldProblem(where or "body", "text may not contain NUL characters"))
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            _refuse_nul(key, where)
+            _refuse_nul(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _refuse_nul(value, f"{where}[{i}]")
 
 
 def parse(model: type[M], data: Any, prefix: str = "") -> M:

@@ -205,6 +205,70 @@ class CreateInvoiceIn(Body):
     group_projects: bool = Field(False, alias="groupProjects")
 
 
+Ordinal = Literal["First", "Second", "Third", "Fourth", "Last"]
+OrdinalOption = Literal[
+    "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "WeekDay", "Saturday", "WeekendDay", "Day"
+]
+Month = Literal[
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
+
+
+class Shape(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class DailyIn(Shape):
+    everyWeekday: bool = False
+    interval: int | None = Field(None, ge=1, le=999)
+
+
+class WeeklyIn(Shape):
+    interval: int = Field(1, ge=1, le=999)
+    monday: bool = False
+    tuesday: bool = False
+    wednesday: bool = False
+    thursday: bool = False
+    friday: bool = False
+    saturday: bool = False
+    sunday: bool = False
+
+
+class MonthlyIn(Shape):
+    interval: int = Field(1, ge=1, le=999)
+    dayOfMonth: int | None = Field(None, ge=1, le=31)
+    dayOrdinal: Ordinal | None = None
+    dayOrdinalOption: OrdinalOption | None = None
+
+
+class YearlyIn(Shape):
+    month: Month | None = None
+    dayOfMonth: int | None = Field(None, ge=1, le=31)
+    dayOrdinal: Ordinal | None = None
+    dayOrdinalOption: OrdinalOption | None = None
+
+
+class PatternIn(Shape):
+    daily: DailyIn | None = None
+    weekly: WeeklyIn | None = None
+    monthly: MonthlyIn | None = None
+    yearly: YearlyIn | None = None
+
+
+class RangeIn(Shape):
+    maxOccurrences: int | None = Field(None, ge=1, le=10_000)
+    recursUntilDate: dt.date | None = None
+
+
+class RecurrenceIn(Shape):
+    """ActivityRecurrenceModel; `exceptions` and `lastOccurrenceDateTime` are read-only."""
+
+    frequency: Literal["Daily", "Weekly", "Monthly", "Yearly"]
+    pattern: PatternIn | None = None
+    range: RangeIn | None = None
+
+
 class ActivityIn(Body):
     name: str = Field(min_length=1, max_length=500)
     activity_type: RequiredRef = Field(alias="activityType")
@@ -218,7 +282,7 @@ class ActivityIn(Body):
     is_closed: bool = Field(False, alias="isClosed")
     customer: Ref | None = None
     phase: Ref | None = None
-    recurrence: dict[str, Any] | None = None
+    recurrence: RecurrenceIn | None = None
     recurrence_parent_guid: str | None = Field(None, alias="recurrenceParentActivityGuid")
     original_start: datetime | None = Field(
         None, alias="originalStartDateTime", description="Tandem: the occurrence an exception replaces"

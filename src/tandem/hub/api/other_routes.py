@@ -86,8 +86,10 @@ def change_feed(request: Request) -> dict[str, Any]:
     """The activity change log, deletions included: `after` (a seq, default 0), optionally
     `userGuid` (only changes touching that user's calendar), `limit` (default 100, max 1000)."""
     params = request.query_params
-    after = query.integer(params, "after") or 0
-    limit = query.integer(params, "limit") or 100
+    after = query.integer(params, "after")
+    after = 0 if after is None else after
+    limit = query.integer(params, "limit")
+    limit = 100 if limit is None else limit
     if not 1 <= limit <= 1000:
         raise ValidationFailed(FieldProblem("limit", "limit must be between 1 and 1000", "UriParameter"))
     with hub(request).db.read() as session:

@@ -63,7 +63,7 @@ class User(Entity):
     role: Mapped[str] = mapped_column(sa.String(10), default="user")
     calendar_sync_enabled: Mapped[bool] = mapped_column(default=False)
     default_activity_type_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("activity_types.id", use_alter=True, ondelete="SET NULL")
+        sa.ForeignKey("activity_types.id", ondelete="SET NULL")
     )
     business_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("business_units.id"))
     phone: Mapped[str | None] = mapped_column(sa.String(50))

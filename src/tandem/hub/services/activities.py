@@ -395,11 +395,8 @@ def _times(draft: ActivityDraft, tz: ZoneInfo, problem: Any) -> Times | None:
 
 
 def _check_rrule(draft: ActivityDraft, start: datetime, zone: str, problem: Any) -> None:
-    from dateutil.rrule import rrulestr
-
     try:
-        rec.parse_rrule(draft.rrule or "")
-        rrulestr(draft.rrule or "", dtstart=start.astimezone(ZoneInfo(zone)).replace(tzinfo=None))
+        rec.series(draft.rrule or "", start, zone)
     except (ValueError, TypeError) as error:
         problem("rrule", f"not a valid RFC 5545 RRULE: {error}")
 

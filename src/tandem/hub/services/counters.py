@@ -13,7 +13,9 @@ def take(session: Session, name: str) -> int:
 
     The UPDATE takes a row lock that is held until the transaction ends, so a second
     writer waits here, and numbers appear in commit order. Call it as late in the
-    transaction as you can: the lock serialises every writer of this counter.
+    transaction as you can: the lock serialises every writer of this counter. The rows
+    of the counters Tandem uses are made by the migrations, so no two writers race to
+    create one.
     """
     value = session.execute(
         sa.update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)

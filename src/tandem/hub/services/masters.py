@@ -63,6 +63,8 @@ def save(session: Session, rules: EntityRules, row: Any | None, values: Mapping[
     merged.update(values)
     problems: list[FieldProblem] = []
     for key in rules.required:
+        if not creating and key not in values:
+            continue  # kept as it is
         value = merged.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             problems.append(FieldProblem(rules.name_of(key), f"{rules.name_of(key)} is required"))

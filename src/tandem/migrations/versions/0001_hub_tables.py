@@ -226,7 +226,6 @@ def upgrade() -> None:
             ["activity_types.id"],
             name=op.f("fk_users_default_activity_type_id_activity_types"),
             ondelete="SET NULL",
-            use_alter=True,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("code", name=op.f("uq_users_code")),

@@ -1,4 +1,5 @@
-"""Rows every organisation starts with: its settings and the invoice statuses.
+"""Rows every organisation starts with: its settings, the invoice statuses, and the
+change-log counter (it must exist before two writers race to create it).
 
 Revision ID: 0002
 Revises: 0001
@@ -52,6 +53,8 @@ def upgrade() -> None:
             }
         ],
     )
+    counters = sa.table("counters", sa.column("name", sa.String), sa.column("value", sa.BigInteger))
+    op.bulk_insert(counters, [{"name": "change_log", "value": 0}])
     statuses = sa.table(
         "invoice_statuses",
         sa.column("guid", sa.String),
@@ -80,5 +83,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM counters")
     op.execute("DELETE FROM invoice_statuses")
     op.execute("DELETE FROM organization_settings")

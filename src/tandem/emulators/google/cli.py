@@ -1,0 +1,45 @@
+"""`tandem emulate google`: run the emulator in the foreground for the demo or a benchmark.
+
+The lead mounts `emulate_app` under the main CLI (`app.add_typer(emulate_app, name="emulate")`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+import uvicorn
+
+from tandem.emulators.google.app import build_app
+from tandem.emulators.google.state import GoogleEmulator
+
+emulate_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run emulators of outside systems.")
+
+
+@emulate_app.callback()
+def emulate() -> None:
+    """Run emulators of outside systems (a group, so `google` stays a subcommand)."""
+
+
+@emulate_app.command("google")
+def google(
+    port: int = typer.Option(8765, "--port", help="TCP port to listen on."),
+    domain: str = typer.Option("example.com", "--domain", help="The Workspace domain to emulate."),
+    users: str = typer.Option("", "--users", help="Comma-separated user emails of the domain."),
+    write_key: Path | None = typer.Option(None, "--write-key", help="Write key.p12 and key.json here."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (controls answer loopback only)."),
+) -> None:
+    """Serve the Google Calendar API v3 emulator until interrupted."""
+    state = GoogleEmulator(domain, [u.strip() for u in users.split(",") if u.strip()])
+    shown_host = f"[{host}]" if ":" in host else host
+    state.base_url = f"http://{shown_host}:{port}"
+    account = state.register_service_account()
+    if write_key is not None:
+        p12_path, json_path = state.write_key_files(account, write_key)
+        typer.echo(f"key files:       {p12_path} (password notasecret), {json_path}")
+    typer.echo(f"service account: {account.email}")
+    typer.echo(f"client id:       {account.client_id}")
+    typer.echo(f"token URI:       {state.token_uri}")
+    typer.echo(f"API root:        {state.api_root}")
+    typer.echo(f"users:           {', '.join(state.users) or '(none; POST /emulator/users to add)'}")
+    uvicorn.run(build_app(state), host=host, port=port, log_level="warning", ws="none", lifespan="off")

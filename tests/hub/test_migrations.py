@@ -1,0 +1,24 @@
+"""The migrations build exactly the schema the models describe, on both databases."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+import tandem.hub.models  # noqa: F401 - registers the tables
+from tandem import migrations
+from tandem.store.base import Base
+from tandem.store.db import make_engine
+
+
+def test_migrations_match_the_models(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    try:
+        migrations.upgrade(engine)
+        assert migrations.current_revision(engine) == migrations.head_revision(engine)
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
+        assert diff == []
+        migrations.upgrade(engine)  # running it again changes nothing
+    finally:
+        engine.dispose()

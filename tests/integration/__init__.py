@@ -1,0 +1,1 @@
+"""Integration tests: one adapter against its real server."""

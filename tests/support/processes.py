@@ -1,0 +1,80 @@
+"""Tandem as a user runs it: the `tandem` command in its own process."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+TANDEM = str(Path(sys.executable).parent / "tandem")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def environment(database_url: str, directory: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
+    env |= {
+        "TANDEM_DATABASE_URL": database_url,
+        "TANDEM_SECRET_KEY_FILE": str(directory / "tandem.key"),
+        **extra,
+    }
+    return env
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([TANDEM, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+    if check and done.returncode != 0:
+        raise AssertionError(f"tandem {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def run_json(args: list[str], env: dict[str, str], cwd: Path) -> Any:
+    return json.loads(run(args, env, cwd).stdout)
+
+
+@contextmanager
+def serving(env: dict[str, str], cwd: Path, *extra: str) -> Iterator[str]:
+    """`tandem serve` on a free loopback port; yields its base URL; stops it after."""
+    port = free_port()
+    log = open(cwd / f"serve-{port}.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [TANDEM, "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
+        env=env,
+        cwd=cwd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/heartbeat/server", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                raise AssertionError(f"tandem serve did not start:\n{(cwd / f'serve-{port}.log').read_text()}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
