@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastapi import Request
 
 from tandem.hub.api.errors import ApiError
+from tandem.hub.models.common import utcnow
 from tandem.hub.services import clients
 from tandem.hub.services.clients import Principal
 from tandem.store.db import Database
@@ -23,9 +27,36 @@ class HubContext:
     on_activity_change: list[Listener] = field(default_factory=list)
     """Called after a transaction that changed activities commits (the runtime wakes up)."""
 
+    token_cache_s: float = 30.0
+    """How long a checked token is trusted without asking the database again."""
+    _tokens: dict[str, tuple[Principal, float]] = field(default_factory=dict, repr=False)
+    _tokens_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
     def activity_changed(self) -> None:
         for listener in self.on_activity_change:
             listener()
+
+    def principal_for(self, token: str) -> Principal | None:
+        """The client a bearer token belongs to (None: unknown or expired). Checked tokens
+        are remembered for `token_cache_s`, never past their own expiry."""
+        key = hashlib.sha256(token.encode()).hexdigest()
+        now = time.monotonic()
+        with self._tokens_lock:
+            cached = self._tokens.get(key)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        with self.db.read() as session:
+            found = clients.lookup_token(session, token)
+        if found is None:
+            return None
+        client, stored = found
+        principal = Principal(client.client_id, frozenset(stored.scopes.split()))
+        remaining = (stored.expires_at - utcnow()).total_seconds()
+        with self._tokens_lock:
+            if len(self._tokens) > 10_000:
+                self._tokens.clear()
+            self._tokens[key] = (principal, now + min(self.token_cache_s, remaining))
+        return principal
 
 
 def hub(request: Request) -> HubContext:
@@ -49,9 +80,8 @@ def authenticate(request: Request) -> Principal:
             "RequestHeader",
             UNAUTHENTICATED,
         )
-    with hub(request).db.read() as session:
-        found = clients.lookup_token(session, token.strip())
-    if found is None:
+    principal = hub(request).principal_for(token.strip())
+    if principal is None:
         raise ApiError(
             401,
             "AuthenticationRequired",
@@ -60,13 +90,12 @@ def authenticate(request: Request) -> Principal:
             "RequestHeader",
             UNAUTHENTICATED,
         )
-    client, stored = found
     claimed = request.headers.get("client_id")
-    if claimed is not None and claimed != client.client_id:
+    if claimed is not None and claimed != principal.client_id:
         raise ApiError(
             401, "AuthenticationRequired", "Client_Id does not match the token", "Client_Id", "RequestHeader"
         )
-    return Principal(client.client_id, frozenset(stored.scopes.split()))
+    return principal
 
 
 def require(scope: str) -> Callable[[Request], Principal]:
