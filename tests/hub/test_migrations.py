@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 import tandem.hub.models  # noqa: F401 - registers the tables
+import tandem.store.syncstate  # noqa: F401
 from tandem import migrations
 from tandem.store.base import Base
 from tandem.store.db import make_engine

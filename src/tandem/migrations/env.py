@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-import tandem.hub.models  # noqa: F401  (registers the hub tables for autogenerate)
+import tandem.hub.models
+import tandem.store.syncstate  # noqa: F401  (and the sync state's)
 from tandem.store.base import Base
 
 config = context.config

@@ -69,6 +69,7 @@ class Activity(Entity):
     is_deleted: Mapped[bool] = mapped_column(default=False, index=True)
     deleted_at: Mapped[datetime | None] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)
+    extra: Mapped[str | None] = mapped_column(sa.Text, comment="JSON object: marks the sync keeps (never shown)")
     created_by: Mapped[str | None] = mapped_column(sa.String(100), comment="origin and who: 'api:client-id'")
     updated_by: Mapped[str | None] = mapped_column(sa.String(100))
 

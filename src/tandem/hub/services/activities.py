@@ -83,6 +83,8 @@ class ActivityDraft:
     """None leaves the participants as they are."""
     guid: str | None = None
     """Create with this guid (the sync derives it from the calendar event); None: a new one."""
+    extra: dict[str, str] | None = None
+    """Marks the sync keeps on the activity (its write id); None leaves them as they are."""
     field_names: dict[str, str] = field(default_factory=dict)
     """The caller's names for draft fields, so problems name what the caller sent."""
 
@@ -205,6 +207,7 @@ def fingerprint(activity: Activity) -> dict[str, Any]:
         "phase": activity.phase_id,
         "recurrence": (activity.rrule, activity.exdates),
         "recurrence_parent": (activity.recurrence_parent_id, activity.original_start_at, activity.original_start_date),
+        "extra": activity.extra,
         "participants": sorted(
             (p.kind, p.user_id or 0, p.contact_id or 0, p.resource_id or 0, p.email or "", p.name or "", p.status)
             for p in activity.participants
@@ -242,6 +245,8 @@ def _apply(activity: Activity, draft: ActivityDraft, r: _Resolved, actor: Actor)
     activity.original_start_at, activity.original_start_date = r.original_start_at, r.original_start_date
     if r.participants is not None:
         _replace_participants(activity, r.participants)
+    if draft.extra is not None:
+        activity.extra = json.dumps(draft.extra, sort_keys=True) if draft.extra else None
 
 
 def _exdates_in_kind(draft: ActivityDraft) -> list[datetime | date]:

@@ -1,0 +1,168 @@
+"""`SqlErpWriter`: every write Tandem makes to Visma Business, straight into its tables.
+
+Writing into the tables bypasses Visma Business's own logic (ERP.md), so this class
+is deliberately small and sits behind `ErpWriter`: an installation that must write
+through Visma Business Services (XML over HTTP) replaces this class, nothing else.
+Each call is one transaction and stamps ChDt/ChTm/ChUsr, so the ERP's users (and
+Tandem's incremental reads) see what changed and who changed it. New row numbers
+(ActNo, OrdNo, EntNo) are the table's highest plus one, taken inside the same
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from tandem.connectors.visma_business.errors import translate_errors
+from tandem.connectors.visma_business.settings import VismaBusinessSettings
+from tandem.connectors.visma_business.stamps import date_to_int, datetime_to_stamp
+from tandem.connectors.visma_business.tables import EntityTable, VismaTables
+from tandem.domain.erp import ErpEntity, ErpInvoice, ErpInvoiceDraft, ErpRecord, Values
+from tandem.domain.errors import AlreadyExists, InvalidRequest, NotFound
+
+
+class SqlErpWriter:
+    """`ErpWriter` over SQL."""
+
+    def __init__(
+        self, engine: sa.Engine, tables: VismaTables, settings: VismaBusinessSettings, clock: Callable[[], datetime]
+    ) -> None:
+        self._engine = engine
+        self._tables = tables
+        self._settings = settings
+        self._clock = clock
+        self._zone = ZoneInfo(settings.time_zone)
+
+    def create(self, entity: ErpEntity, key: str, values: Values, psa_guid: str | None) -> ErpRecord:
+        spec = self._tables.entities[entity]
+        now = self._clock()
+        row: dict[str, Any] = {spec.key.name: _key_value(spec.key, key), spec.psa_guid.name: psa_guid}
+        row.update(self._columns(spec, values))
+        row.update(self._stamp(spec, now))
+        with translate_errors(), self._engine.begin() as conn:
+            taken = sa.select(spec.row_id).where(spec.key == row[spec.key.name])
+            if spec.member is not None:
+                taken = taken.where(spec.member)
+            if conn.execute(taken.limit(1)).first() is not None:
+                raise AlreadyExists(f"the ERP already has {entity} {key}")
+            if spec.row_id is not spec.key:
+                row[spec.row_id.name] = _next_number(conn, spec.row_id)
+            conn.execute(sa.insert(spec.table).values(row))
+        return ErpRecord(
+            entity=entity,
+            row_id=str(row[spec.row_id.name]),
+            key=key,
+            fields=dict(values),
+            psa_guid=psa_guid,
+            changed_at=now.replace(second=0, microsecond=0),
+        )
+
+    def update(self, entity: ErpEntity, row_id: str, values: Values) -> None:
+        spec = self._tables.entities[entity]
+        self._update(spec, row_id, {**self._columns(spec, values), **self._stamp(spec, self._clock())})
+
+    def store_psa_guid(self, entity: ErpEntity, row_id: str, psa_guid: str) -> None:
+        spec = self._tables.entities[entity]
+        self._update(spec, row_id, {spec.psa_guid.name: psa_guid, **self._stamp(spec, self._clock())})
+
+    def create_invoice(self, draft: ErpInvoiceDraft) -> ErpInvoice:
+        """Book a PSA invoice: an order (Ord) with one line (OrdLn) and a customer-ledger entry."""
+        tables, ledger = self._tables, self._settings.ledger
+        number = _number(draft.invoice_number)
+        remaining = Decimal(0) if draft.already_paid else draft.total
+        day, minute = datetime_to_stamp(self._clock(), self._zone)
+        change = self._settings.change
+        stamp = {change.date: day, change.time: minute, change.user: self._settings.change_user}
+        with translate_errors(), self._engine.begin() as conn:
+            booked = sa.select(tables.ledger.c[ledger.invoice_no]).where(tables.ledger.c[ledger.invoice_no] == number)
+            if conn.execute(booked.limit(1)).first() is not None:
+                raise AlreadyExists(f"invoice {number} is already in the ERP's customer ledger")
+            order_no = _next_number(conn, tables.orders.c[self._settings.order.order_no])
+            conn.execute(sa.insert(tables.orders).values({**self._order_row(draft, order_no), **stamp}))
+            conn.execute(sa.insert(tables.order_lines).values({**self._line_row(draft, order_no), **stamp}))
+            entry_no = _next_number(conn, tables.ledger.c[ledger.entry_no])
+            conn.execute(sa.insert(tables.ledger).values({**self._ledger_row(draft, entry_no, remaining), **stamp}))
+        return ErpInvoice(draft.invoice_number, draft.customer_key, draft.total, remaining)
+
+    def _order_row(self, draft: ErpInvoiceDraft, order_no: int) -> dict[str, Any]:
+        order = self._settings.order
+        project = draft.project_key or ""
+        return {
+            order.order_no: order_no,
+            order.customer_no: _number(draft.customer_key),
+            order.invoice_no: _number(draft.invoice_number),
+            order.order_date: date_to_int(draft.invoice_date),
+            # The project is an organisational unit: its R-table column on the order.
+            self._settings.projects_table: int(project) if project.isascii() and project.isdigit() else 0,
+            self._settings.psa_guid_field: draft.psa_guid,
+        }
+
+    def _line_row(self, draft: ErpInvoiceDraft, order_no: int) -> dict[str, Any]:
+        order = self._settings.order
+        return {
+            order.order_no: order_no,
+            order.line_no: 1,
+            order.line_product_no: self._settings.invoice_product_no,
+            order.line_description: f"PSA invoice {draft.invoice_number}",
+            order.line_quantity: 1,
+            order.line_price: draft.total,
+        }
+
+    def _ledger_row(self, draft: ErpInvoiceDraft, entry_no: int, remaining: Decimal) -> dict[str, Any]:
+        ledger = self._settings.ledger
+        number = _number(draft.invoice_number)
+        return {
+            ledger.entry_no: entry_no,
+            ledger.customer_no: _number(draft.customer_key),
+            ledger.voucher_no: number,
+            ledger.voucher_date: date_to_int(draft.invoice_date),
+            ledger.invoice_no: number,
+            ledger.amount: draft.total,
+            ledger.remaining: remaining,
+        }
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _update(self, spec: EntityTable, row_id: str, row: dict[str, Any]) -> None:
+        statement = sa.update(spec.table).where(spec.row_id == _key_value(spec.row_id, row_id)).values(row)
+        if spec.member is not None:
+            statement = statement.where(spec.member)
+        with translate_errors(), self._engine.begin() as conn:
+            if conn.execute(statement).rowcount == 0:
+                raise NotFound(f"ERP {spec.entity} row {row_id} is not there")
+
+    @staticmethod
+    def _columns(spec: EntityTable, values: Values) -> dict[str, Any]:
+        unknown = set(values) - set(spec.fields)
+        if unknown:
+            raise InvalidRequest(f"ERP {spec.entity} has no field(s) {sorted(unknown)}")
+        return {spec.fields[name].name: value for name, value in values.items()}
+
+    def _stamp(self, spec: EntityTable, now: datetime) -> dict[str, Any]:
+        day, minute = datetime_to_stamp(now, self._zone)
+        return {
+            spec.changed_date.name: day,
+            spec.changed_time.name: minute,
+            spec.changed_user.name: self._settings.change_user,
+        }
+
+
+def _number(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidRequest(f"{text!r} is not a number the ERP can store")
+    return int(text)
+
+
+def _key_value(column: sa.Column[Any], text: str) -> object:
+    return text if isinstance(column.type, sa.String) else _number(text)
+
+
+def _next_number(conn: sa.Connection, column: sa.Column[Any]) -> int:
+    highest = conn.execute(sa.select(sa.func.max(column))).scalar()
+    return int(highest or 0) + 1

@@ -1,0 +1,225 @@
+"""The hub as the sync's PSA side (`tandem.ports.psa.PsaPort`), in-process.
+
+Translates between the hub's rows and `tandem.domain.activity.Activity`, and between the
+hub services' refusals and `tandem.domain.errors` (here, at one place: `_translated`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tandem.domain import errors
+from tandem.domain.activity import (
+    Activity,
+    ActivityCategory,
+    ChangeOperation,
+    Origin,
+    Participant,
+    ParticipantKind,
+    ParticipantStatus,
+    Recurrence,
+)
+from tandem.hub.models import Activity as ActivityRow
+from tandem.hub.models import ActivityParticipant, ActivityType, User
+from tandem.hub.services import activities, changelog, counters, lookup, retention
+from tandem.hub.services.activities import ActivityDraft, Actor, ParticipantDraft
+from tandem.hub.services.drafts import exdates
+from tandem.hub.services.errors import HubError, InvalidOperation, ItemNotFound, ValidationFailed, VersionConflict
+from tandem.ports.psa import HubChange, PsaUser, SyncSetup
+from tandem.store.db import Database
+
+SYNC = Actor(Origin.SYNC, "sync")
+
+
+def to_domain(row: ActivityRow) -> Activity:
+    start: datetime | date = row.start_date if row.is_all_day and row.start_date else row.start_at
+    end: datetime | date = row.end_date if row.is_all_day and row.end_date else row.end_at
+    original: datetime | date | None = row.original_start_date or row.original_start_at
+    return Activity(
+        guid=row.guid,
+        name=row.name,
+        start=start,
+        end=end,
+        time_zone=row.time_zone,
+        type_guid=row.activity_type.guid,
+        category=ActivityCategory(row.activity_type.category),
+        owner_guid=row.owner.guid,
+        location=row.location,
+        notes=row.notes,
+        is_closed=row.is_closed,
+        customer_guid=row.customer.guid if row.customer else None,
+        project_guid=row.project.guid if row.project else None,
+        phase_guid=row.phase.guid if row.phase else None,
+        recurrence=Recurrence(row.rrule, exdates(row)) if row.rrule else None,
+        recurrence_parent_guid=row.recurrence_parent.guid if row.recurrence_parent else None,
+        original_start=original,
+        participants=tuple(_participant(p) for p in row.participants),
+        version=row.version,
+        updated_at=row.updated_at,
+        deleted=row.is_deleted,
+        extra=json.loads(row.extra) if row.extra else {},
+    )
+
+
+def _participant(p: ActivityParticipant) -> Participant:
+    ref = p.user or p.contact or p.resource
+    return Participant(
+        kind=ParticipantKind(p.kind),
+        status=ParticipantStatus(p.status),
+        email=p.email,
+        name=p.name,
+        ref_guid=ref.guid if ref is not None else None,
+        guid=p.guid,
+    )
+
+
+def to_draft(activity: Activity) -> ActivityDraft:
+    recurrence = activity.recurrence
+    return ActivityDraft(
+        name=activity.name,
+        type_guid=activity.type_guid,
+        owner_guid=activity.owner_guid,
+        start=activity.start,
+        end=activity.end,
+        is_all_day=activity.is_all_day,
+        time_zone=activity.time_zone,
+        location=activity.location,
+        notes=activity.notes,
+        is_closed=activity.is_closed,
+        customer_guid=activity.customer_guid,
+        phase_guid=activity.phase_guid,
+        project_guid=activity.project_guid if activity.phase_guid is None else None,
+        rrule=recurrence.rrule if recurrence else None,
+        exdates=recurrence.exdates if recurrence else (),
+        recurrence_parent_guid=activity.recurrence_parent_guid,
+        original_start=activity.original_start,
+        participants=tuple(
+            ParticipantDraft(
+                kind=p.kind.value, ref_guid=p.ref_guid, email=p.email, name=p.name, status=p.status.value
+            )
+            for p in activity.participants
+        ),
+        guid=activity.guid,
+        extra=dict(activity.extra),
+    )
+
+
+@contextmanager
+def _translated(guid: str) -> Iterator[None]:
+    """The hub's refusals as the domain's errors (the one place this adapter translates)."""
+    try:
+        yield
+    except VersionConflict as error:
+        raise errors.PreconditionFailed(str(error)) from None
+    except ItemNotFound as error:
+        raise errors.NotFound(str(error)) from None
+    except (ValidationFailed, InvalidOperation) as error:
+        raise errors.InvalidRequest(f"the PSA cannot take activity {guid}: {error}") from None
+    except HubError as error:
+        raise errors.InvalidRequest(str(error)) from None
+
+
+class HubPsa:
+    """`PsaPort` over the hub's database and services."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def setup(self) -> SyncSetup:
+        with self.db.read() as session:
+            types = session.scalars(sa.select(ActivityType).where(ActivityType.is_active.is_(True))).all()
+            users = session.scalars(sa.select(User)).all()
+            default = next((t for t in types if t.is_default), None)
+            personal = next((t for t in types if t.category == ActivityCategory.PERSONAL.value), None)
+            return SyncSetup(
+                addon_enabled=counters.settings(session).calendar_addon_enabled,
+                synced_type_guids=frozenset(t.guid for t in types if t.calendar_sync),
+                default_type_guid=default.guid if default else None,
+                personal_type_guid=personal.guid if personal else None,
+                type_categories={t.guid: ActivityCategory(t.category) for t in types},
+                users=tuple(
+                    PsaUser(u.guid, u.email, u.time_zone, u.is_active, u.calendar_sync_enabled) for u in users
+                ),
+            )
+
+    def changes_for_user(self, user_guid: str, after_seq: int, limit: int = 1000) -> Sequence[HubChange]:
+        with self.db.read() as session:
+            user = lookup.find(session, User, user_guid)
+            if user is None:
+                return []
+            return [
+                HubChange(c.seq, c.activity_guid, ChangeOperation(c.operation), c.origin, c.changed_fields)
+                for c in changelog.changes_for_user(session, user.id, after_seq, limit)
+            ]
+
+    def latest_seq(self) -> int:
+        with self.db.read() as session:
+            return changelog.latest_seq(session)
+
+    def oldest_seq(self) -> int:
+        with self.db.read() as session:
+            return retention.oldest_change(session)
+
+    def get_activities(self, guids: Collection[str]) -> Mapping[str, Activity]:
+        wanted = list(guids)
+        out: dict[str, Activity] = {}
+        with self.db.read() as session:
+            for i in range(0, len(wanted), 500):
+                rows = session.scalars(sa.select(ActivityRow).where(ActivityRow.guid.in_(wanted[i : i + 500])))
+                out.update({row.guid: to_domain(row) for row in rows.unique()})
+        return out
+
+    def activities_of_user(self, user_guid: str) -> Sequence[Activity]:
+        with self.db.read() as session:
+            user = lookup.find(session, User, user_guid)
+            if user is None:
+                return []
+            member = sa.select(ActivityParticipant.activity_id).where(ActivityParticipant.user_id == user.id)
+            rows = session.scalars(
+                sa.select(ActivityRow)
+                .where(
+                    ActivityRow.is_deleted.is_(False),
+                    sa.or_(ActivityRow.owner_user_id == user.id, ActivityRow.id.in_(member)),
+                )
+                .order_by(ActivityRow.id)
+            )
+            return [to_domain(row) for row in rows.unique()]
+
+    def _row(self, session: Session, guid: str) -> ActivityRow:
+        row = lookup.find(session, ActivityRow, guid)
+        if row is None:
+            raise errors.NotFound(f"activity {guid} is not in the PSA")
+        return row
+
+    def create_activity(self, activity: Activity) -> Activity:
+        with _translated(activity.guid), self.db.write() as session:
+            if lookup.find(session, ActivityRow, activity.guid) is not None:
+                raise errors.AlreadyExists(f"activity {activity.guid} already exists")
+            return to_domain(activities.create(session, to_draft(activity), SYNC))
+
+    def update_activity(self, activity: Activity, expected_version: int) -> Activity:
+        with _translated(activity.guid), self.db.write() as session:
+            row = self._row(session, activity.guid)
+            if row.is_deleted:
+                raise errors.PreconditionFailed(f"activity {activity.guid} was deleted meanwhile")
+            return to_domain(activities.update(session, row, to_draft(activity), SYNC, expected_version))
+
+    def restore_activity(self, activity: Activity, expected_version: int | None) -> Activity:
+        with _translated(activity.guid), self.db.write() as session:
+            row = lookup.find(session, ActivityRow, activity.guid)
+            if row is None:
+                return to_domain(activities.create(session, to_draft(activity), SYNC))
+            return to_domain(activities.update(session, row, to_draft(activity), SYNC, expected_version))
+
+    def delete_activity(self, guid: str, expected_version: int) -> None:
+        with _translated(guid), self.db.write() as session:
+            row = lookup.find(session, ActivityRow, guid)
+            if row is None or row.is_deleted:
+                return
+            activities.delete(session, row, SYNC, expected_version)

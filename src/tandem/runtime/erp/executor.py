@@ -1,0 +1,145 @@
+"""Executing an ERP plan against the ports, one record at a time (ERP-7).
+
+Each action runs in its own try/except: a record the other side refuses becomes a
+failure entry with the reason and the run moves on to the next record. Within an
+action the order protects against duplicates after a crash or a failure halfway:
+
+- CreateInErp: write the ERP row (it carries the PSA guid), then save the link.
+  Crash between the two → next run finds the row by key and guid and links it.
+- CreateInPsa: create the PSA record, save the link, then put the guid into the
+  ERP's information field. A failed guid write is retried by the next run.
+- SyncPair: ERP writes, PSA writes, then the link with its new base snapshot.
+  A half-done pair is finished by the next run's merge (one side equals the
+  agreed values, the other still differs from the old base).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tandem.domain.erp import Conflict, EntityReport, ErpLink, Failure
+from tandem.domain.errors import TandemError
+from tandem.erp.actions import (
+    Action,
+    CreateErpInvoice,
+    CreateInErp,
+    CreateInPsa,
+    EntityPlan,
+    ErpPlan,
+    LinkInvoice,
+    MarkInvoicePaid,
+    SyncPair,
+)
+from tandem.ports.erp import ErpPort, ErpStateStore, PsaMasterDataPort
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Tally:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    linked: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Executed:
+    reports: tuple[EntityReport, ...]
+    conflicts: tuple[Conflict, ...]
+
+
+class PlanExecutor:
+    def __init__(self, erp: ErpPort, psa: PsaMasterDataPort, store: ErpStateStore, now: datetime) -> None:
+        self._erp = erp
+        self._psa = psa
+        self._store = store
+        self._now = now
+
+    def execute(self, plan: ErpPlan) -> Executed:
+        reports: list[EntityReport] = []
+        conflicts: list[Conflict] = []
+        for entity_plan in plan.entities:
+            tally = _Tally(failed=list(entity_plan.failures))
+            for action in entity_plan.actions:
+                self._one(action, tally)
+            reports.append(_report(entity_plan, tally))
+            conflicts.extend(tally.conflicts)
+        return Executed(tuple(reports), tuple(conflicts))
+
+    def _one(self, action: Action, tally: _Tally) -> None:
+        try:
+            self._apply(action, tally)
+        except TandemError as exc:
+            log.warning("ERP %s %s failed: %s", action.entity, action.key, exc)
+            tally.failed.append(Failure(action.key, f"{type(exc).__name__}: {exc}", None, _guid(action)))
+        except Exception as exc:  # one bad record never stops the run (ERP-7)
+            log.exception("ERP %s %s failed unexpectedly", action.entity, action.key)
+            tally.failed.append(Failure(action.key, f"unexpected {type(exc).__name__}: {exc}", None, _guid(action)))
+
+    def _apply(self, action: Action, tally: _Tally) -> None:
+        writer = self._erp.writer
+        if isinstance(action, CreateInErp):
+            writer.create(action.entity, action.key, action.values, action.psa_guid)
+            self._link(action.psa_guid, action.key, action)
+            tally.created.append(action.key)
+        elif isinstance(action, CreateInPsa):
+            record = self._psa.create(action.entity, action.key, action.psa_fields)
+            self._link(record.guid, action.key, action)
+            tally.created.append(action.key)
+            writer.store_psa_guid(action.entity, action.erp_row_id, record.guid)
+        elif isinstance(action, SyncPair):
+            self._sync_pair(action, tally)
+        elif isinstance(action, CreateErpInvoice):
+            writer.create_invoice(action.draft)
+            self._store.save_link(ErpLink(action.entity, action.draft.psa_guid, action.key, None, self._now))
+            tally.created.append(action.key)
+        elif isinstance(action, LinkInvoice):
+            self._store.save_link(ErpLink(action.entity, action.psa_guid, action.key, None, self._now))
+            tally.linked.append(action.key)
+            if action.paid_on is not None:
+                self._psa.mark_invoice_paid(action.psa_guid, action.paid_on)
+                tally.updated.append(action.key)
+        elif isinstance(action, MarkInvoicePaid):
+            self._psa.mark_invoice_paid(action.psa_guid, action.paid_on)
+            tally.updated.append(action.key)
+
+    def _sync_pair(self, action: SyncPair, tally: _Tally) -> None:
+        writer = self._erp.writer
+        if action.to_erp:
+            writer.update(action.entity, action.erp_row_id, action.to_erp)
+        if action.store_guid:
+            writer.store_psa_guid(action.entity, action.erp_row_id, action.psa_guid)
+        if action.to_psa:
+            self._psa.update(action.entity, action.psa_guid, action.to_psa)
+        self._link(action.psa_guid, action.key, action)
+        if action.new_link:
+            tally.linked.append(action.key)
+        if action.writes_records:
+            tally.updated.append(action.key)
+        tally.conflicts.extend(action.conflicts)
+
+    def _link(self, psa_guid: str, key: str, action: CreateInErp | CreateInPsa | SyncPair) -> None:
+        self._store.save_link(ErpLink(action.entity, psa_guid, key, action.base, self._now))
+
+
+def _guid(action: Action) -> str | None:
+    if isinstance(action, CreateErpInvoice):
+        return action.draft.psa_guid
+    if isinstance(action, CreateInPsa):
+        return None
+    return action.psa_guid
+
+
+def _report(entity_plan: EntityPlan, tally: _Tally) -> EntityReport:
+    return EntityReport(
+        entity=entity_plan.entity,
+        created=tuple(tally.created),
+        updated=tuple(tally.updated),
+        linked=tuple(tally.linked),
+        excluded=entity_plan.excluded,
+        failed=tuple(tally.failed),
+    )

@@ -1,0 +1,142 @@
+"""ERP runs: gather both sides, plan (pure), execute, report (ERP-3, ERP-7).
+
+    integration = ErpIntegration(erp, psa, store, rules)
+    integration.preflight(now)           → PreflightReport (reads only)
+    integration.run(now)                 → RunReport, recorded in the store
+    integration.run(now, dry_run=True)   → RunReport of what would happen; writes nothing
+    integration.enable(now, force=False) → PreflightReport; refuses a failed preflight
+    integration.scheduled_run(now)       → None while disabled, else run(now)
+
+Typed against the ports only, so the hub (PSA) and a database-backed state store
+plug in unchanged. `now` comes from the caller (the scheduler); `clock` only
+stamps when a run finished.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from tandem.domain.erp import MASTER_ENTITIES, EntityReport, ErpEntity, ErpRecord, ErpRules, RunReport
+from tandem.domain.errors import ConfigurationError
+from tandem.erp import (
+    CreateErpInvoice,
+    CreateInErp,
+    CreateInPsa,
+    ErpPlan,
+    LinkInvoice,
+    MarkInvoicePaid,
+    PlanInputs,
+    PreflightReport,
+    SyncPair,
+    invoice_numbers_to_read,
+    plan,
+    preflight,
+)
+from tandem.ports.erp import ErpPort, ErpStateStore, PsaMasterDataPort
+from tandem.runtime.erp.executor import PlanExecutor
+from tandem.runtime.erp.mirror import ErpMirror
+
+
+class PreflightFailed(ConfigurationError):
+    """Enabling was refused: the preflight found blocking problems (use force to override)."""
+
+    def __init__(self, report: PreflightReport) -> None:
+        problems = "; ".join(f.message for f in report.blocking)
+        super().__init__(f"the preflight failed ({len(report.blocking)} blocking problem(s)): {problems}")
+        self.report = report
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ErpIntegration:
+    erp: ErpPort
+    psa: PsaMasterDataPort
+    store: ErpStateStore
+    rules: ErpRules
+    mirror: ErpMirror = field(default_factory=ErpMirror)
+    clock: Callable[[], datetime] = _utc_now
+
+    def inputs(self, now: datetime, *, full: bool = False) -> PlanInputs:
+        """Both sides as the planner wants them; `full` bypasses incremental ERP reads."""
+        entities = [e for e in MASTER_ENTITIES if self.rules.rule(e).transfer]
+        needs_customers = self.rules.transfer_invoices and ErpEntity.CUSTOMER not in entities
+        erp_records: dict[ErpEntity, list[ErpRecord]] = {
+            entity: self.mirror.records(self.erp, entity, full=full) for entity in entities
+        }
+        if needs_customers:
+            erp_records[ErpEntity.CUSTOMER] = self.mirror.records(self.erp, ErpEntity.CUSTOMER, full=full)
+        links = {entity: self.store.links(entity) for entity in [*entities, ErpEntity.INVOICE]}
+        psa_invoices = self.psa.list_invoices() if self.rules.transfer_invoices else ()
+        numbers = invoice_numbers_to_read(psa_invoices, links[ErpEntity.INVOICE])
+        return PlanInputs(
+            erp_records=erp_records,
+            psa_records={entity: self.psa.list(entity) for entity in entities},
+            links=links,
+            rules=self.rules,
+            erp_limits=self.erp.limits,
+            psa_limits=self.psa.limits,
+            today=now.date(),
+            psa_invoices=psa_invoices,
+            erp_invoices=self.erp.read_invoices(numbers) if numbers else {},
+        )
+
+    def preflight(self, now: datetime) -> PreflightReport:
+        return preflight(self.inputs(now, full=True), self.erp.read_number_series(), self.psa.number_series())
+
+    def run(self, now: datetime, *, dry_run: bool = False, full: bool = False) -> RunReport:
+        the_plan = plan(self.inputs(now, full=full))
+        if dry_run:
+            return RunReport(now, self.clock(), True, _planned(the_plan))
+        executed = PlanExecutor(self.erp, self.psa, self.store, now).execute(the_plan)
+        report = RunReport(now, self.clock(), False, executed.reports, executed.conflicts)
+        self.store.record_run(report)
+        return report
+
+    def scheduled_run(self, now: datetime) -> RunReport | None:
+        """The timer's entry point (ERP-7, every 10 minutes by default): nothing while disabled."""
+        if not self.store.is_enabled():
+            return None
+        return self.run(now)
+
+    def enable(self, now: datetime, *, force: bool = False) -> PreflightReport:
+        """ERP-3: enabling runs the preflight first and refuses a failed one unless forced."""
+        report = self.preflight(now)
+        if not report.passed and not force:
+            raise PreflightFailed(report)
+        self.store.set_enabled(True)
+        return report
+
+    def disable(self) -> None:
+        self.store.set_enabled(False)
+
+
+def _planned(the_plan: ErpPlan) -> tuple[EntityReport, ...]:
+    """A dry run's report: what the plan would create, update and link."""
+    reports = []
+    for entity_plan in the_plan.entities:
+        created, updated, linked = [], [], []
+        for action in entity_plan.actions:
+            if isinstance(action, CreateInErp | CreateInPsa | CreateErpInvoice):
+                created.append(action.key)
+            if isinstance(action, LinkInvoice) or (isinstance(action, SyncPair) and action.new_link):
+                linked.append(action.key)
+            if (isinstance(action, SyncPair) and action.writes_records) or isinstance(action, MarkInvoicePaid):
+                updated.append(action.key)
+            if isinstance(action, LinkInvoice) and action.paid_on is not None:
+                updated.append(action.key)
+        reports.append(
+            EntityReport(
+                entity_plan.entity,
+                tuple(created),
+                tuple(updated),
+                tuple(linked),
+                entity_plan.excluded,
+                entity_plan.failures,
+            )
+        )
+    return tuple(reports)

@@ -1,0 +1,37 @@
+"""Plain-text renderings of preflight and run reports, for the CLI and logs.
+
+Secrets never appear here: reports hold keys, names and reasons only.
+"""
+
+from __future__ import annotations
+
+from tandem.domain.erp import RunReport
+from tandem.erp import PreflightReport
+
+
+def describe_preflight(report: PreflightReport) -> list[str]:
+    lines = [f"preflight: {'PASSED' if report.passed else 'FAILED'}"]
+    for title, findings in (("blocking", report.blocking), ("warnings", report.warnings)):
+        lines.append(f"{title} ({len(findings)}):")
+        lines.extend(f"  - {finding.message}" for finding in findings)
+    lines.append("a run would:")
+    for s in report.summaries:
+        lines.append(
+            f"  {s.entity:<10} create in ERP {s.create_in_erp}, create in PSA {s.create_in_psa}, "
+            f"link {s.link}, update {s.update}, exclude {s.exclude}, fail {s.fail}"
+        )
+    return lines
+
+
+def describe_run(report: RunReport) -> list[str]:
+    kind = "dry run" if report.dry_run else "run"
+    lines = [f"{kind} {report.started_at.isoformat()} – {report.finished_at.isoformat()}"]
+    for entity in report.entities:
+        counts = ", ".join(f"{name} {count}" for name, count in entity.counts().items())
+        lines.append(f"  {entity.entity:<10} {counts}")
+        lines.extend(f"    failed {f.key or '(no key)'}: {f.reason}" for f in entity.failed)
+    lines.extend(
+        f"  conflict {c.entity} {c.key} {c.field}: PSA {c.psa_value!r} vs ERP {c.erp_value!r}, kept {c.winner}"
+        for c in report.conflicts
+    )
+    return lines

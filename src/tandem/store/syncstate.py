@@ -1,0 +1,437 @@
+"""The calendar sync's state in the database: `SqlSyncStateStore` implements
+`tandem.ports.state.SyncStateStore` on SQLite and PostgreSQL.
+
+Each method is one transaction; values cross as the plain records of
+`tandem.domain.syncstate`, snapshots and intents as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from tandem.domain.syncstate import (
+    BaseSnapshot,
+    Conflict,
+    ConflictWinner,
+    Cursor,
+    Intent,
+    Link,
+    LinkedItem,
+    QuarantinedItem,
+    QuarantineSide,
+    RunCounts,
+    RunRecord,
+    SyncedFields,
+)
+from tandem.store.base import Base
+from tandem.store.db import Database
+
+BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class SyncLink(Base):
+    __tablename__ = "sync_links"
+    __table_args__ = (
+        sa.UniqueConstraint("user_guid", "calendar_id", "activity_guid", name="uq_sync_links_activity"),
+        sa.UniqueConstraint("user_guid", "calendar_id", "event_id", name="uq_sync_links_event"),
+    )
+
+    id: Mapped[int] = mapped_column(BIGINT, primary_key=True)
+    user_guid: Mapped[str] = mapped_column(sa.String(36))
+    calendar_id: Mapped[str] = mapped_column(sa.String(320))
+    activity_guid: Mapped[str] = mapped_column(sa.String(36))
+    event_id: Mapped[str] = mapped_column(sa.String(1024))
+    organiser_email: Mapped[str | None] = mapped_column(sa.String(320))
+    base_fields: Mapped[str | None] = mapped_column(sa.Text, comment="SyncedFields JSON")
+    base_type_guid: Mapped[str | None] = mapped_column(sa.String(36))
+    base_activity_version: Mapped[int | None] = mapped_column()
+    base_event_etag: Mapped[str | None] = mapped_column(sa.String(200))
+    base_saved_at: Mapped[datetime | None] = mapped_column()
+    intent: Mapped[str | None] = mapped_column(sa.Text, comment="Intent JSON while writes are in flight")
+
+
+class SyncConflict(Base):
+    __tablename__ = "sync_conflicts"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_guid: Mapped[str] = mapped_column(sa.String(36), index=True)
+    activity_guid: Mapped[str] = mapped_column(sa.String(36))
+    event_id: Mapped[str] = mapped_column(sa.String(1024))
+    fields: Mapped[str] = mapped_column(sa.Text)
+    base: Mapped[str | None] = mapped_column(sa.Text)
+    psa: Mapped[str] = mapped_column(sa.Text)
+    calendar: Mapped[str] = mapped_column(sa.Text)
+    winner: Mapped[str] = mapped_column(sa.String(10))
+    detected_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SyncQuarantine(Base):
+    __tablename__ = "sync_quarantine"
+    __table_args__ = (sa.UniqueConstraint("user_guid", "calendar_id", "item_key", name="uq_sync_quarantine_item"),)
+
+    id: Mapped[int] = mapped_column(BIGINT, primary_key=True)
+    user_guid: Mapped[str] = mapped_column(sa.String(36))
+    calendar_id: Mapped[str] = mapped_column(sa.String(320))
+    item_key: Mapped[str] = mapped_column(sa.String(1100), comment="activity guid | event id")
+    activity_guid: Mapped[str | None] = mapped_column(sa.String(36))
+    event_id: Mapped[str | None] = mapped_column(sa.String(1024))
+    side: Mapped[str] = mapped_column(sa.String(10))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    retry_at: Mapped[datetime] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=1)
+
+
+class SyncCursor(Base):
+    __tablename__ = "sync_cursors"
+
+    user_guid: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    calendar_id: Mapped[str] = mapped_column(sa.String(320), primary_key=True)
+    calendar_token: Mapped[str | None] = mapped_column(sa.Text)
+    hub_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    initial_done_at: Mapped[datetime | None] = mapped_column()
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_runs"
+    __table_args__ = (sa.Index("ix_sync_runs_user_started", "user_guid", "started_at"),)
+
+    id: Mapped[int] = mapped_column(BIGINT, primary_key=True)
+    user_guid: Mapped[str] = mapped_column(sa.String(36))
+    calendar_id: Mapped[str] = mapped_column(sa.String(320))
+    started_at: Mapped[datetime] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    counts: Mapped[str] = mapped_column(sa.Text)
+    halted_reason: Mapped[str | None] = mapped_column(sa.Text)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    dry_run: Mapped[bool] = mapped_column(default=False)
+
+
+def _dump(fields: SyncedFields | None) -> str | None:
+    return None if fields is None else json.dumps(fields.to_json(), sort_keys=True)
+
+
+def _load(text: str | None) -> SyncedFields | None:
+    return None if text is None else SyncedFields.from_json(json.loads(text))
+
+
+def _intent_json(intent: Intent) -> str:
+    return json.dumps(
+        {
+            "write_id": intent.write_id,
+            "target": intent.target.to_json(),
+            "psa_before": intent.psa_before.to_json() if intent.psa_before else None,
+            "calendar_before": intent.calendar_before.to_json() if intent.calendar_before else None,
+            "saved_at": intent.saved_at.isoformat(),
+        },
+        sort_keys=True,
+    )
+
+
+def _intent(text: str | None) -> Intent | None:
+    if text is None:
+        return None
+    data: dict[str, Any] = json.loads(text)
+    return Intent(
+        write_id=data["write_id"],
+        target=SyncedFields.from_json(data["target"]),
+        psa_before=SyncedFields.from_json(data["psa_before"]) if data["psa_before"] else None,
+        calendar_before=SyncedFields.from_json(data["calendar_before"]) if data["calendar_before"] else None,
+        saved_at=datetime.fromisoformat(data["saved_at"]),
+    )
+
+
+def _item(row: SyncLink) -> LinkedItem:
+    link = Link(row.user_guid, row.calendar_id, row.activity_guid, row.event_id, row.organiser_email)
+    base = None
+    fields = _load(row.base_fields)
+    if fields is not None and row.base_saved_at is not None:
+        base = BaseSnapshot(
+            fields=fields,
+            type_guid=row.base_type_guid or "",
+            activity_version=row.base_activity_version,
+            event_etag=row.base_event_etag,
+            saved_at=row.base_saved_at,
+        )
+    return LinkedItem(link=link, base=base, intent=_intent(row.intent))
+
+
+def _item_key(activity_guid: str | None, event_id: str | None) -> str:
+    return f"{activity_guid or ''}|{event_id or ''}"
+
+
+class SqlSyncStateStore:
+    """`SyncStateStore` on the hub's database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------------ links + base
+
+    def _links(self, session: Session, user: str, calendar: str, *where: sa.ColumnElement[bool]) -> list[SyncLink]:
+        query = sa.select(SyncLink).where(SyncLink.user_guid == user, SyncLink.calendar_id == calendar, *where)
+        return list(session.scalars(query))
+
+    def links_by_activity(
+        self, user_guid: str, calendar_id: str, activity_guids: Collection[str]
+    ) -> Mapping[str, LinkedItem]:
+        out: dict[str, LinkedItem] = {}
+        with self.db.read() as session:
+            for chunk in _chunks(list(activity_guids)):
+                for row in self._links(session, user_guid, calendar_id, SyncLink.activity_guid.in_(chunk)):
+                    out[row.activity_guid] = _item(row)
+        return out
+
+    def links_by_event(self, user_guid: str, calendar_id: str, event_ids: Collection[str]) -> Mapping[str, LinkedItem]:
+        out: dict[str, LinkedItem] = {}
+        with self.db.read() as session:
+            for chunk in _chunks(list(event_ids)):
+                for row in self._links(session, user_guid, calendar_id, SyncLink.event_id.in_(chunk)):
+                    out[row.event_id] = _item(row)
+        return out
+
+    def all_links(self, user_guid: str, calendar_id: str) -> Sequence[LinkedItem]:
+        with self.db.read() as session:
+            return [_item(row) for row in self._links(session, user_guid, calendar_id)]
+
+    def count_links(self, user_guid: str, calendar_id: str) -> int:
+        with self.db.read() as session:
+            return int(
+                session.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(SyncLink)
+                    .where(SyncLink.user_guid == user_guid, SyncLink.calendar_id == calendar_id)
+                )
+                or 0
+            )
+
+    def _claim(self, session: Session, link: Link) -> SyncLink:
+        """The row for this link: the one of its activity, other rows of its event dropped
+        (an item is linked to exactly one counterpart)."""
+        rows = self._links(
+            session,
+            link.user_guid,
+            link.calendar_id,
+            sa.or_(SyncLink.activity_guid == link.activity_guid, SyncLink.event_id == link.event_id),
+        )
+        mine = next((r for r in rows if r.activity_guid == link.activity_guid), None)
+        for other in rows:
+            if other is not mine:
+                session.delete(other)
+        session.flush()
+        if mine is None:
+            mine = SyncLink(
+                user_guid=link.user_guid, calendar_id=link.calendar_id, activity_guid=link.activity_guid, event_id=""
+            )
+            session.add(mine)
+        mine.event_id = link.event_id
+        mine.organiser_email = link.organiser_email
+        return mine
+
+    def save_intent(self, link: Link, intent: Intent) -> None:
+        with self.db.write() as session:
+            row = self._claim(session, link)
+            row.intent = _intent_json(intent)
+
+    def save_item(self, link: Link, base: BaseSnapshot) -> None:
+        with self.db.write() as session:
+            row = self._claim(session, link)
+            row.base_fields = _dump(base.fields)
+            row.base_type_guid = base.type_guid
+            row.base_activity_version = base.activity_version
+            row.base_event_etag = base.event_etag
+            row.base_saved_at = base.saved_at
+            row.intent = None
+            self._unquarantine(session, link)
+
+    def remove_item(self, link: Link) -> None:
+        with self.db.write() as session:
+            session.execute(
+                sa.delete(SyncLink).where(
+                    SyncLink.user_guid == link.user_guid,
+                    SyncLink.calendar_id == link.calendar_id,
+                    sa.or_(SyncLink.activity_guid == link.activity_guid, SyncLink.event_id == link.event_id),
+                )
+            )
+            self._unquarantine(session, link)
+
+    def _unquarantine(self, session: Session, link: Link) -> None:
+        keys = {
+            _item_key(link.activity_guid, link.event_id),
+            _item_key(link.activity_guid, None),
+            _item_key(None, link.event_id),
+        }
+        session.execute(
+            sa.delete(SyncQuarantine).where(
+                SyncQuarantine.user_guid == link.user_guid,
+                SyncQuarantine.calendar_id == link.calendar_id,
+                SyncQuarantine.item_key.in_(keys),
+            )
+        )
+
+    # ------------------------------------------------------------------ for the admin
+
+    def record_conflict(self, conflict: Conflict) -> None:
+        with self.db.write() as session:
+            row = session.get(SyncConflict, conflict.id) or SyncConflict(id=conflict.id)
+            row.user_guid = conflict.user_guid
+            row.activity_guid = conflict.activity_guid
+            row.event_id = conflict.event_id
+            row.fields = json.dumps(list(conflict.fields))
+            row.base = _dump(conflict.base)
+            row.psa = _dump(conflict.psa) or "{}"
+            row.calendar = _dump(conflict.calendar) or "{}"
+            row.winner = conflict.winner.value
+            row.detected_at = conflict.detected_at
+            session.add(row)
+
+    def conflicts(self, user_guid: str, limit: int = 100) -> Sequence[Conflict]:
+        with self.db.read() as session:
+            rows = session.scalars(
+                sa.select(SyncConflict)
+                .where(SyncConflict.user_guid == user_guid)
+                .order_by(SyncConflict.detected_at.desc())
+                .limit(limit)
+            )
+            return [
+                Conflict(
+                    id=r.id,
+                    user_guid=r.user_guid,
+                    activity_guid=r.activity_guid,
+                    event_id=r.event_id,
+                    fields=tuple(json.loads(r.fields)),
+                    base=_load(r.base),
+                    psa=SyncedFields.from_json(json.loads(r.psa)),
+                    calendar=SyncedFields.from_json(json.loads(r.calendar)),
+                    winner=ConflictWinner(r.winner),
+                    detected_at=r.detected_at,
+                )
+                for r in rows
+            ]
+
+    def quarantine(self, item: QuarantinedItem) -> None:
+        key = _item_key(item.activity_guid, item.event_id)
+        with self.db.write() as session:
+            row = session.scalars(
+                sa.select(SyncQuarantine).where(
+                    SyncQuarantine.user_guid == item.user_guid,
+                    SyncQuarantine.calendar_id == item.calendar_id,
+                    SyncQuarantine.item_key == key,
+                )
+            ).one_or_none()
+            if row is None:
+                session.add(
+                    SyncQuarantine(
+                        user_guid=item.user_guid,
+                        calendar_id=item.calendar_id,
+                        item_key=key,
+                        activity_guid=item.activity_guid,
+                        event_id=item.event_id,
+                        side=item.side.value,
+                        reason=item.reason,
+                        retry_at=item.retry_at,
+                        attempts=item.attempts,
+                    )
+                )
+            else:
+                row.attempts += 1
+                row.reason = item.reason
+                row.retry_at = item.retry_at
+                row.side = item.side.value
+
+    def _quarantined(self, user_guid: str, calendar_id: str, *where: sa.ColumnElement[bool]) -> list[QuarantinedItem]:
+        with self.db.read() as session:
+            rows = session.scalars(
+                sa.select(SyncQuarantine)
+                .where(SyncQuarantine.user_guid == user_guid, SyncQuarantine.calendar_id == calendar_id, *where)
+                .order_by(SyncQuarantine.retry_at)
+            )
+            return [
+                QuarantinedItem(
+                    user_guid=r.user_guid,
+                    calendar_id=r.calendar_id,
+                    activity_guid=r.activity_guid,
+                    event_id=r.event_id,
+                    side=QuarantineSide(r.side),
+                    reason=r.reason,
+                    retry_at=r.retry_at,
+                    attempts=r.attempts,
+                )
+                for r in rows
+            ]
+
+    def quarantined(self, user_guid: str, calendar_id: str) -> Sequence[QuarantinedItem]:
+        return self._quarantined(user_guid, calendar_id)
+
+    def due_for_retry(self, user_guid: str, calendar_id: str, now: datetime) -> Sequence[QuarantinedItem]:
+        return self._quarantined(user_guid, calendar_id, SyncQuarantine.retry_at <= now)
+
+    # ------------------------------------------------------------------ progress
+
+    def cursor(self, user_guid: str, calendar_id: str) -> Cursor | None:
+        with self.db.read() as session:
+            row = session.get(SyncCursor, (user_guid, calendar_id))
+            if row is None:
+                return None
+            return Cursor(row.user_guid, row.calendar_id, row.calendar_token, row.hub_seq, row.initial_done_at)
+
+    def save_cursor(self, cursor: Cursor) -> None:
+        with self.db.write() as session:
+            row = session.get(SyncCursor, (cursor.user_guid, cursor.calendar_id))
+            if row is None:
+                row = SyncCursor(user_guid=cursor.user_guid, calendar_id=cursor.calendar_id)
+                session.add(row)
+            row.calendar_token = cursor.calendar_token
+            row.hub_seq = cursor.hub_seq
+            row.initial_done_at = cursor.initial_done_at
+
+    def forget_cursor(self, user_guid: str, calendar_id: str) -> None:
+        """The next run is a full one (after 410, or when an admin asks for a resync)."""
+        with self.db.write() as session:
+            session.execute(
+                sa.delete(SyncCursor).where(SyncCursor.user_guid == user_guid, SyncCursor.calendar_id == calendar_id)
+            )
+
+    def record_run(self, run: RunRecord) -> None:
+        counts = {name: getattr(run.counts, name) for name in RunCounts.__dataclass_fields__}
+        with self.db.write() as session:
+            session.add(
+                SyncRun(
+                    user_guid=run.user_guid,
+                    calendar_id=run.calendar_id,
+                    started_at=run.started_at,
+                    finished_at=run.finished_at,
+                    counts=json.dumps(counts),
+                    halted_reason=run.halted_reason,
+                    error=run.error,
+                    dry_run=run.dry_run,
+                )
+            )
+
+    def last_runs(self, user_guid: str, limit: int = 20) -> Sequence[RunRecord]:
+        with self.db.read() as session:
+            rows = session.scalars(
+                sa.select(SyncRun).where(SyncRun.user_guid == user_guid).order_by(SyncRun.id.desc()).limit(limit)
+            )
+            return [
+                RunRecord(
+                    user_guid=r.user_guid,
+                    calendar_id=r.calendar_id,
+                    started_at=r.started_at,
+                    finished_at=r.finished_at,
+                    counts=RunCounts(**json.loads(r.counts)),
+                    halted_reason=r.halted_reason,
+                    error=r.error,
+                    dry_run=r.dry_run,
+                )
+                for r in rows
+            ]
+
+
+def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

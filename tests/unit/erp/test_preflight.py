@@ -1,0 +1,142 @@
+"""ERP-3: the preflight — series overlaps, record problems, what a run would do, the verdict."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from tandem.domain.erp import (
+    ErpEntity,
+    ErpNumberSeries,
+    FindingKind,
+    GroupExclusion,
+    NumberSeries,
+    ProblemRef,
+    PsaInvoice,
+    PsaNumberSeries,
+    Severity,
+    Side,
+    default_rules,
+)
+from tandem.erp import preflight
+from tandem.erp.findings import SEVERITY
+from tests.unit.erp.fakes import C, D, E, J, erp, inputs, link, psa
+
+CLEAN_PSA = PsaNumberSeries(next_customer_number=20001, next_invoice_number=300001)
+
+
+def series(customer: tuple[int, int | None] = (10000, 19999), *invoice: tuple[int, int]) -> ErpNumberSeries:
+    return ErpNumberSeries(
+        customer=(NumberSeries("1", *customer),),
+        invoice=tuple(
+            NumberSeries(str(n), first, last) for n, (first, last) in enumerate(invoice or [(100000, 199999)], 1)
+        ),
+    )
+
+
+def test_erp_3_erp_series_below_the_psa_numbering_pass() -> None:
+    report = preflight(inputs(), series(), CLEAN_PSA)
+
+    assert report.passed
+    assert report.findings == ()
+
+
+def test_erp_3_customer_number_series_overlap_blocks() -> None:
+    report = preflight(inputs(), series((10000, 29999)), CLEAN_PSA)
+
+    assert not report.passed
+    (problem,) = report.blocking
+    assert problem.ref == ProblemRef(FindingKind.CUSTOMER_SERIES_OVERLAP, C, Side.BOTH, ("1",))
+    assert "20001" in problem.message
+
+
+def test_erp_3_an_erp_series_above_the_psa_numbering_overlaps_too() -> None:
+    # The PSA's numbering has no upper limit: it will run into 50000.. one day.
+    report = preflight(inputs(), series((50000, 59999)), CLEAN_PSA)
+
+    assert [f.ref.kind for f in report.blocking] == [FindingKind.CUSTOMER_SERIES_OVERLAP]
+
+
+def test_erp_3_invoice_series_overlap_counts_invoices_the_psa_already_issued() -> None:
+    issued = PsaInvoice("i1", "150010", "10001", None, date(2025, 1, 1), Decimal("10.00"))
+    erp_series = series((10000, 19999), (100000, 149999), (200000, 249999))
+
+    clean = preflight(inputs(), erp_series, PsaNumberSeries(20001, None, 260001))
+    overlapping = preflight(inputs(psa_invoices=[issued]), erp_series, PsaNumberSeries(20001, None, 260001))
+
+    assert clean.passed
+    assert [f.ref for f in overlapping.blocking] == [
+        ProblemRef(FindingKind.INVOICE_SERIES_OVERLAP, ErpEntity.INVOICE, Side.BOTH, ("2",))
+    ]
+
+
+def test_erp_3_duplicate_keys_block_and_missing_keys_only_warn() -> None:
+    report = preflight(
+        inputs(
+            [erp(C, "10001", "Acme Oy", row="a"), erp(C, "10001", "Acme Trading Oy", row="b")],
+            [psa(D, None, "Sales")],
+        ),
+        series(),
+        CLEAN_PSA,
+    )
+
+    assert {f.ref for f in report.blocking} == {ProblemRef(FindingKind.DUPLICATE_KEY, C, Side.ERP, ("10001",))}
+    assert {f.ref for f in report.warnings} == {ProblemRef(FindingKind.MISSING_KEY, D, Side.PSA, ("Sales",))}
+    assert not report.passed
+
+
+def test_erp_3_erp_employees_without_email_are_warned_about() -> None:
+    report = preflight(inputs([erp(E, "7", "Aino Virtanen", email=None)]), series(), CLEAN_PSA)
+
+    assert {f.ref for f in report.warnings} == {ProblemRef(FindingKind.EMPLOYEE_WITHOUT_EMAIL, E, Side.ERP, ("7",))}
+    assert report.passed
+
+
+def test_erp_3_records_renumbered_since_linking_are_reported_per_side() -> None:
+    renumbered_in_psa = inputs(
+        [erp(C, "10001", "Acme Oy", guid="g1")],
+        [psa(C, "10009", "Acme Oy", guid="g1")],
+        [link(C, "g1", "10001", name="Acme Oy", email=None)],
+    )
+    renumbered_in_erp = inputs(
+        [erp(C, "10009", "Acme Oy", guid="g1")],
+        [psa(C, "10001", "Acme Oy", guid="g1")],
+        [link(C, "g1", "10001", name="Acme Oy", email=None)],
+    )
+
+    in_psa = preflight(renumbered_in_psa, series(), CLEAN_PSA)
+    in_erp = preflight(renumbered_in_erp, series(), CLEAN_PSA)
+
+    assert [f.ref for f in in_psa.findings] == [ProblemRef(FindingKind.RENUMBERED, C, Side.PSA, ("10001", "10009"))]
+    assert [f.ref for f in in_erp.findings] == [ProblemRef(FindingKind.RENUMBERED, C, Side.ERP, ("10009", "10001"))]
+    # Neither side is touched, and no copy is made under the new number.
+    assert in_psa.plan.actions == ()
+    assert in_erp.plan.actions == ()
+
+
+def test_erp_3_counts_what_a_run_would_create_link_update_and_exclude() -> None:
+    rules = default_rules(exclusions={C: GroupExclusion("Gr3", "1")})
+    report = preflight(
+        inputs(
+            [
+                erp(C, "10001", "Acme Oy"),
+                erp(C, "10002", "Birka Oy"),
+                erp(C, "10003", "Celsius Oy", groups={"Gr3": "1"}),
+                erp(J, "5001", "Intranet"),
+            ],
+            [psa(C, "10002", "Birka Trading Oy"), psa(C, "20001", "Delta Ltd"), psa(J, "5001", "Intranet")],
+            rules=rules,
+        ),
+        series(),
+        CLEAN_PSA,
+    )
+
+    customers = report.summary(C)
+    assert (customers.create_in_psa, customers.create_in_erp, customers.link, customers.update) == (1, 1, 1, 1)
+    assert (customers.exclude, customers.fail) == (1, 0)
+    assert (report.summary(J).link, report.summary(J).update) == (1, 0)
+
+
+def test_erp_3_every_finding_kind_has_a_severity() -> None:
+    assert set(SEVERITY) == set(FindingKind)
+    assert {SEVERITY[k] for k in FindingKind} == {Severity.BLOCKING, Severity.WARNING}

@@ -1,0 +1,219 @@
+"""ERP-7: runs report per entity, one bad record never stops them, dry runs, the enable guard."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tandem.domain.erp import (
+    ErpEntity,
+    ErpLink,
+    ErpNumberSeries,
+    NumberSeries,
+    PsaNumberSeries,
+    PsaSeed,
+    default_rules,
+)
+from tandem.erp.fields import erp_values, psa_values
+from tandem.runtime.erp import (
+    ErpIntegration,
+    InMemoryErpStateStore,
+    InMemoryPsaMasterData,
+    PreflightFailed,
+    describe_run,
+)
+from tests.unit.erp.fakes import T0, C, D, E, FakeErp, J, P, erp, psa
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self):  # type: ignore[no-untyped-def]
+        return self.now
+
+
+def world(erp_records=(), psa_records=(), **seed):  # type: ignore[no-untyped-def]
+    clock = Clock()
+    fake = FakeErp(erp_records)
+    records: dict[ErpEntity, tuple] = {}  # type: ignore[type-arg]
+    for record in psa_records:
+        records[record.entity] = (*records.get(record.entity, ()), record)
+    hub = InMemoryPsaMasterData(PsaSeed(records, **seed), clock=clock)
+    store = InMemoryErpStateStore()
+    return fake, hub, store, ErpIntegration(fake, hub, store, default_rules(), clock=clock), clock
+
+
+def test_erp_7_a_run_reports_created_updated_linked_excluded_and_failed_per_entity() -> None:
+    fake, _hub, store, integration, _ = world(
+        [
+            erp(C, "10001", "Acme Oy"),
+            erp(C, "10002", "Birka Oy"),
+            erp(E, "7", "Aino Virtanen", email=None),
+            erp(D, None, "Unnumbered", row="x"),
+        ],
+        [psa(C, "10002", "Birka Trading Oy", at=T0 + timedelta(hours=1)), psa(C, "20001", "Globex Ltd")],
+    )
+
+    report = integration.run(T0)
+
+    customers = report.entity(C)
+    assert sorted(customers.created) == ["10001", "20001"]
+    assert customers.linked == ("10002",)
+    assert customers.updated == ("10002",)
+    assert fake.by_key(C, "10002").name == "Birka Trading Oy"  # the PSA's newer name won
+    assert report.entity(E).counts() == {"created": 0, "updated": 0, "linked": 0, "excluded": 1, "failed": 0}
+    assert report.entity(D).counts()["failed"] == 1
+    assert store.runs() == (report,)
+    text = "\n".join(describe_run(report))
+    assert "customer   created 2, updated 1, linked 1, excluded 0, failed 0" in text
+    assert "failed (no key): the ERP record has no number/code" in text
+    assert {link.erp_key for link in store.links(C).values()} == {"10001", "10002", "20001"}
+
+
+def test_erp_7_one_bad_record_never_stops_the_run() -> None:
+    fake, _hub, store, integration, _ = world([], [psa(C, "20001", "Globex Ltd"), psa(C, "20002", "Halla Oy")])
+    fake.refuse.add("20001")
+
+    report = integration.run(T0)
+
+    assert report.entity(C).created == ("20002",)
+    (failure,) = report.entity(C).failed
+    assert failure.key == "20001"
+    assert "InvalidRequest" in failure.reason
+    assert "refuses" in failure.reason
+    assert "g-customer-20001" not in store.links(C)  # nothing linked for the record that failed
+
+    fake.refuse.clear()
+    retried = integration.run(T0)
+    assert retried.entity(C).created == ("20001",)  # it is retried, and only it
+
+
+def test_erp_7_a_dry_run_plans_and_writes_nothing() -> None:
+    fake, hub, store, integration, _ = world([erp(C, "10001", "Acme Oy")], [psa(C, "20001", "Globex Ltd")])
+
+    report = integration.run(T0, dry_run=True)
+
+    assert report.dry_run
+    assert sorted(report.entity(C).created) == ["10001", "20001"]
+    assert (fake.writes, hub.writes, store.runs(), store.links(C)) == (0, 0, (), {})
+
+
+def test_erp_7_enabling_with_a_failed_preflight_is_refused_unless_forced() -> None:
+    fake, _hub, store, integration, _ = world(number_series=PsaNumberSeries(next_customer_number=15000))
+    fake.series = ErpNumberSeries(customer=(NumberSeries("1", 10000, 19999),))
+
+    with pytest.raises(PreflightFailed, match="customer number series 1"):
+        integration.enable(T0)
+    assert not store.is_enabled()
+    assert integration.scheduled_run(T0) is None  # the timer does nothing while disabled
+
+    report = integration.enable(T0, force=True)
+    assert not report.passed
+    assert store.is_enabled()
+    assert integration.scheduled_run(T0) is not None
+
+
+def test_erp_7_enabling_with_a_clean_preflight_just_works() -> None:
+    fake, _hub, store, integration, _ = world(number_series=PsaNumberSeries(next_customer_number=20000))
+    fake.series = ErpNumberSeries(customer=(NumberSeries("1", 10000, 19999),))
+
+    assert integration.enable(T0).passed
+    assert store.is_enabled()
+    integration.disable()
+    assert not store.is_enabled()
+
+
+def test_erp_7_a_crash_between_the_erp_write_and_the_link_does_not_duplicate() -> None:
+    fake, _hub, store, integration, _ = world([], [psa(C, "20001", "Globex Ltd", guid="g1")])
+
+    def crash(link: ErpLink) -> None:
+        raise RuntimeError("state store went away")
+
+    store.save_link = crash  # type: ignore[method-assign]
+    first = integration.run(T0)
+    assert first.entity(C).failed
+    assert len(fake.read(C)) == 1
+
+    del store.save_link  # the store is back
+    second = integration.run(T0)
+
+    assert second.entity(C).linked == ("20001",)
+    assert second.entity(C).created == ()
+    assert len(fake.read(C)) == 1
+
+
+def test_erp_7_a_second_run_without_changes_writes_nothing() -> None:
+    fake, hub, _store, integration, _ = world(
+        [erp(C, "10001", "Acme Oy"), erp(E, "7", "Madonna", email="m@x.example")],
+        [psa(C, "20001", "Globex Ltd"), psa(E, "31", "Emma van Dijk", email="e@x.example")],
+    )
+    integration.run(T0)
+    writes = (fake.writes, hub.writes)
+
+    second = integration.run(T0 + timedelta(minutes=10))
+
+    assert second.writes == 0
+    assert (fake.writes, hub.writes) == writes
+
+
+ENTITIES = [C, E, P, J, D]
+NAMES = ["Acme Oy", "Birka Oy", "Madonna", "Emma van Dijk", "Anna Maria Virtanen", "A" * 35]
+records = st.lists(
+    st.tuples(
+        st.sampled_from(ENTITIES),
+        st.sampled_from([None, "11", "12", "13", "P1"]),
+        st.sampled_from(NAMES),
+        st.sampled_from(["erp", "psa", "both"]),
+        st.sampled_from([None, "x@y.example"]),
+    ),
+    max_size=8,
+)
+edits = st.lists(
+    st.tuples(st.integers(0, 9), st.sampled_from(NAMES), st.sampled_from(["erp", "psa", "both"])), max_size=5
+)
+
+
+def user_edit(hub: InMemoryPsaMasterData, entity: ErpEntity, guid: str, name: str) -> None:
+    if entity is E:
+        first, _, last = name.rpartition(" ")
+        hub.edit(entity, guid, first_name=first or "?", last_name=last)
+    else:
+        hub.edit(entity, guid, name=name)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records, edits)
+def test_erp_7_runs_converge_and_a_run_after_a_run_writes_nothing(rows, changes) -> None:  # type: ignore[no-untyped-def]
+    """Random records on both sides (duplicates, missing keys, clashing and too-long names), random
+    edits on either or both sides: after each run, the next one writes nothing, and every linked
+    pair that did not fail holds the same values on both sides."""
+    erp_side = [erp(e, k, n, row=f"r{i}", email=m) for i, (e, k, n, side, m) in enumerate(rows) if side != "psa"]
+    psa_side = [psa(e, k, n, guid=f"g{i}", email=m) for i, (e, k, n, side, m) in enumerate(rows) if side != "erp"]
+    fake, hub, store, integration, clock = world(erp_side, psa_side)
+
+    integration.run(T0)
+    assert integration.run(T0).writes == 0
+
+    linked = [(e, one) for e in ENTITIES for one in sorted(store.links(e).values(), key=lambda x: x.psa_guid)]
+    for index, name, side in changes if linked else []:
+        entity, target = linked[index % len(linked)]
+        clock.now += timedelta(minutes=1)
+        fake.tick()
+        if side in ("erp", "both"):
+            fake.edit(entity, target.erp_key, name=name)
+        if side in ("psa", "both"):
+            user_edit(hub, entity, target.psa_guid, name if side == "psa" else name + " Group")
+    clock.now += timedelta(minutes=1)
+    integration.run(clock.now)
+    last = integration.run(clock.now)
+
+    assert last.writes == 0
+    failed = {(e, f.psa_guid) for e in ENTITIES for f in last.entity(e).failed}
+    for entity in ENTITIES:
+        for one in store.links(entity).values():
+            if (entity, one.psa_guid) not in failed:
+                assert psa_values(hub.get(entity, one.psa_guid)) == erp_values(fake.by_key(entity, one.erp_key))
