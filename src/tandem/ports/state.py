@@ -1,0 +1,104 @@
+"""The sync state store: links, base snapshots, conflicts, quarantine, cursors, run records.
+
+A local database (SQLAlchemy on SQLite or PostgreSQL), so the Protocol is synchronous.
+The one rule that makes a crash harmless: an item's link and base snapshot change
+together, in one transaction (`save_item` / `remove_item`), and only after the item's
+writes to both sides succeeded; before those writes, `save_intent` records what they aim
+at (see `tandem.domain.syncstate.Intent`). Everything else is an upsert keyed by its
+natural key, so doing it twice is doing it once. Persist `BaseSnapshot.fields` and the
+intent's fields with `SyncedFields.to_json()` / `from_json()`.
+
+Keys: a link is unique per (user_guid, calendar_id, activity_guid) and per (user_guid,
+calendar_id, event_id). A conflict by its `id`. A quarantined item by (user_guid,
+calendar_id, activity_guid, event_id). A cursor by (user_guid, calendar_id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from tandem.domain.syncstate import (
+    BaseSnapshot,
+    Conflict,
+    Cursor,
+    Intent,
+    Link,
+    LinkedItem,
+    QuarantinedItem,
+    RunRecord,
+)
+
+
+class SyncStateStore(Protocol):
+    # ------------------------------------------------------------------ links + base
+
+    def links_by_activity(
+        self, user_guid: str, calendar_id: str, activity_guids: Collection[str]
+    ) -> Mapping[str, LinkedItem]:
+        """The linked items of these activities, keyed by activity guid (missing: unlinked)."""
+        ...
+
+    def links_by_event(self, user_guid: str, calendar_id: str, event_ids: Collection[str]) -> Mapping[str, LinkedItem]:
+        """The linked items of these events, keyed by event id (missing: unlinked)."""
+        ...
+
+    def all_links(self, user_guid: str, calendar_id: str) -> Sequence[LinkedItem]:
+        """Every linked item of the user (a full resync re-links against these)."""
+        ...
+
+    def count_links(self, user_guid: str, calendar_id: str) -> int:
+        """How many items the user has linked: the denominator of the deletion breaker."""
+        ...
+
+    def save_intent(self, link: Link, intent: Intent) -> None:
+        """Before an item's writes: upsert the link with this intent, keeping its base (a
+        new link gets no base). One transaction."""
+        ...
+
+    def save_item(self, link: Link, base: BaseSnapshot) -> None:
+        """The commit: upsert the link and its base and clear its intent and quarantine, in
+        ONE transaction.
+
+        A link with the same activity or the same event (for this user and calendar) is
+        replaced: an item is linked to exactly one counterpart."""
+        ...
+
+    def remove_item(self, link: Link) -> None:
+        """Delete the link and its base in one transaction, and clear the item's
+        quarantine; removing what is not there is not an error."""
+        ...
+
+    # ------------------------------------------------------------------ for the admin
+
+    def record_conflict(self, conflict: Conflict) -> None:
+        """Upsert by `conflict.id` (the same conflict seen again after a crash is one record)."""
+        ...
+
+    def conflicts(self, user_guid: str, limit: int = 100) -> Sequence[Conflict]:
+        """The user's conflicts, newest first."""
+        ...
+
+    def quarantine(self, item: QuarantinedItem) -> None:
+        """Upsert; when the item is already quarantined, `attempts` grows by one and
+        `reason`/`retry_at` are replaced."""
+        ...
+
+    def quarantined(self, user_guid: str, calendar_id: str) -> Sequence[QuarantinedItem]: ...
+
+    def due_for_retry(self, user_guid: str, calendar_id: str, now: datetime) -> Sequence[QuarantinedItem]:
+        """Quarantined items whose `retry_at` has come (CAL-17: retried when it can succeed)."""
+        ...
+
+    # ------------------------------------------------------------------ progress
+
+    def cursor(self, user_guid: str, calendar_id: str) -> Cursor | None:
+        """None before the user's first sync: that run is the initial one (CAL-10)."""
+        ...
+
+    def save_cursor(self, cursor: Cursor) -> None: ...
+
+    def record_run(self, run: RunRecord) -> None: ...
+
+    def last_runs(self, user_guid: str, limit: int = 20) -> Sequence[RunRecord]: ...
