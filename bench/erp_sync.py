@@ -1,13 +1,20 @@
-"""ERP sync benchmark: a Visma Business database with 10,000 customers and 1,000 projects.
+"""ERP sync benchmark: the hub as the PSA, a Visma Business database with 10,000 customers
+and 1,000 projects.
 
-Builds the demo database at that size (a fresh SQLite file by default, or an empty
-database at --database-url, e.g. PostgreSQL), then runs Tandem's ERP integration
-against it with the in-memory PSA: a first run (everything is linked or created),
-a no-change run (incremental reads), and a no-change run with full reads. Prints
-the wall time and the SQL statements of each, by kind.
+Builds the demo ERP database at that size and loads its PSA half into a migrated hub, then
+runs Tandem's ERP integration as `tandem serve` would (`Tandem.erp_integration()`): a first
+run (everything is linked or created), a no-change run (incremental ERP reads), and a
+no-change run with full reads. Prints the wall time of each and the SQL statements it sent
+to each database, by kind.
+
+Databases: fresh SQLite files by default; `--kind postgresql` makes (and drops) two fresh
+PostgreSQL databases on 127.0.0.1; or name EMPTY databases with `--database-url` (the hub)
+and `--erp-url`. `--no-batching` writes every hub write in its own transaction (the
+behaviour before `[erp] batch_size`), to compare.
 
     .venv/bin/python bench/erp_sync.py
-    .venv/bin/python bench/erp_sync.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/erp_bench
+    .venv/bin/python bench/erp_sync.py --kind postgresql
+    .venv/bin/python bench/erp_sync.py --no-batching
 """
 
 from __future__ import annotations
@@ -15,17 +22,24 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from tandem.connectors.visma_business import VismaBusinessErp
+from tandem import bootstrap
+from tandem.config import Settings
 from tandem.connectors.visma_business.demo import DemoScale, create_demo_database
 from tandem.domain.erp import RunReport
-from tandem.runtime.erp import ErpIntegration, ErpSyncSettings, InMemoryErpStateStore, InMemoryPsaMasterData
+from tandem.runtime.erp import EachWriteAlone
+from tandem.runtime.erp.hub_demo import load_psa_seed
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 class Statements:
@@ -40,54 +54,101 @@ class Statements:
         return taken
 
 
-def describe(label: str, seconds: float, statements: Counter[str], report: RunReport | None = None) -> None:
-    kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(statements.items()))
-    print(f"{label:<34} {seconds:8.2f} s   {sum(statements.values()):6d} statements ({kinds or 'none'})")
-    if report is not None:
-        totals: Counter[str] = Counter()
-        for entity in report.entities:
-            totals.update(entity.counts())
-        print(f"{'':<34} {dict(totals)}")
+@contextmanager
+def fresh_postgres() -> Iterator[str]:
+    name = f"tandem_bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def counts(label: str, statements: Counter[str]) -> str:
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(statements.items()))
+    return f"{label} {sum(statements.values()):6d} ({kinds or 'none'})"
+
+
+def describe(label: str, seconds: float, hub: Counter[str], erp: Counter[str], report: RunReport) -> None:
+    print(f"{label:<36} {seconds:8.2f} s")
+    print(f"{'':<4}{counts('hub statements', hub)}")
+    print(f"{'':<4}{counts('ERP statements', erp)}")
+    totals: Counter[str] = Counter()
+    for entity in report.entities:
+        totals.update(entity.counts())
+    print(f"{'':<4}{dict(totals)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="an EMPTY database (default: a new SQLite file)")
+    parser.add_argument("--kind", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--database-url", help="an EMPTY database for the hub")
+    parser.add_argument("--erp-url", help="an EMPTY database for the Visma Business demo")
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--projects", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--no-batching", action="store_true", help="every hub write its own transaction")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="tandem-erp-bench-") as directory:
-        url = args.database_url or f"sqlite:///{Path(directory) / 'visma.db'}"
-        started = time.perf_counter()
-        manifest = create_demo_database(
-            url, args.seed, scale=DemoScale(customers=args.customers, projects=args.projects)
-        )
-        print(f"database: {sa.make_url(url).get_backend_name()}, rows {dict(manifest.row_counts)}")
-        print(f"{'create demo database':<34} {time.perf_counter() - started:8.2f} s")
+    with ExitStack() as stack:
+        directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tandem-erp-bench-")))
+        urls = []
+        for given, name in ((args.database_url, "hub"), (args.erp_url, "visma")):
+            if given:
+                urls.append(given)
+            elif args.kind == "postgresql":
+                urls.append(stack.enter_context(fresh_postgres()))
+            else:
+                urls.append(f"sqlite:///{directory / (name + '.db')}")
+        run(args, *urls, directory)
 
-        engine = sa.create_engine(url)
-        statements = Statements()
-        sa.event.listen(engine, "before_cursor_execute", statements)
-        now = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
-        erp = VismaBusinessErp(engine, manifest.settings)
-        psa = InMemoryPsaMasterData(manifest.psa_seed)
-        integration = ErpIntegration(
-            erp, psa, InMemoryErpStateStore(), ErpSyncSettings().rules(manifest.settings.group_exclusions())
-        )
-        try:
-            for label, kwargs in (
-                ("first run", {}),
-                ("no-change run (incremental reads)", {}),
-                ("no-change run (full reads)", {"full": True}),
-            ):
-                started = time.perf_counter()
-                report = integration.run(now, **kwargs)
-                describe(label, time.perf_counter() - started, statements.take(), report)
-                now += timedelta(minutes=10)
-        finally:
-            engine.dispose()
+
+def run(args: argparse.Namespace, hub_url: str, erp_url: str, directory: Path) -> None:
+    started = time.perf_counter()
+    scale = DemoScale(customers=args.customers, projects=args.projects)
+    manifest = create_demo_database(erp_url, args.seed, scale=scale)
+    print(f"databases: hub {sa.make_url(hub_url).get_backend_name()}, ERP {sa.make_url(erp_url).get_backend_name()}")
+    print(f"ERP rows {dict(manifest.row_counts)}")
+    print(f"{'create the ERP demo database':<36} {time.perf_counter() - started:8.2f} s")
+
+    settings = Settings(
+        database_url=hub_url,
+        secret_key_file=directory / "tandem.key",
+        erp={"database_url": erp_url, "visma": manifest.settings.model_dump(), "batch_size": args.batch_size},
+    )
+    tandem = bootstrap.build(settings)
+    try:
+        started = time.perf_counter()
+        tandem.upgrade()
+        loaded = load_psa_seed(tandem.db, manifest.psa_seed)
+        print(f"{'migrate the hub, load its PSA half':<36} {time.perf_counter() - started:8.2f} s   {loaded.created}")
+
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
+        clock = [now]
+        integration = tandem.erp_integration(clock=lambda: clock[0])
+        if args.no_batching:
+            integration.grouping = EachWriteAlone()
+        hub, erp = Statements(), Statements()
+        sa.event.listen(tandem.db.engine, "before_cursor_execute", hub)
+        sa.event.listen(tandem.erp_engines[0], "before_cursor_execute", erp)
+        batching = "no batching" if args.no_batching else f"batches of {args.batch_size}"
+        print(f"runs ({batching}):")
+        for label, kwargs in (
+            ("first run", {}),
+            ("no-change run (incremental reads)", {}),
+            ("no-change run (full reads)", {"full": True}),
+        ):
+            started = time.perf_counter()
+            report = integration.run(clock[0], **kwargs)
+            describe(label, time.perf_counter() - started, hub.take(), erp.take(), report)
+            clock[0] += timedelta(minutes=10)
+    finally:
+        tandem.close()
 
 
 if __name__ == "__main__":

@@ -26,11 +26,12 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tandem import migrations  # noqa: E402
-from tandem.hub.models import Activity, ActivityParticipant, ChangeLog, ChangeLogUser, Counter, User  # noqa: E402
-from tandem.hub.services import changelog  # noqa: E402
-from tandem.store.db import Database, make_engine  # noqa: E402
-from tests.support.processes import environment, run, run_json, serving  # noqa: E402
+from tests.support.processes import environment, run, run_json, serving
+
+from tandem import migrations
+from tandem.hub.models import Activity, ActivityParticipant, ChangeLog, ChangeLogUser, Counter, User
+from tandem.hub.services import changelog
+from tandem.store.db import Database, make_engine
 
 
 def create_database(url: str | None, directory: Path) -> tuple[str, str | None]:
@@ -131,17 +132,28 @@ def bulk_activities(db: Database, count: int, users: int) -> list[int]:
     with db.write() as session:
         type_id = session.execute(
             sa.text(
-                "INSERT INTO activity_types (guid, name, category, is_active, is_default, calendar_sync, created_at, updated_at) "
-                "VALUES (:g, 'Meeting', 'CalendarEntry', true, true, true, :n, :n) RETURNING id"
+                "INSERT INTO activity_types"
+                " (guid, name, category, is_active, is_default, calendar_sync, created_at, updated_at)"
+                " VALUES (:g, 'Meeting', 'CalendarEntry', true, true, true, :n, :n) RETURNING id"
             ),
             {"g": str(uuid.uuid4()), "n": now.replace(tzinfo=None)},
         ).scalar_one()
         session.execute(
             sa.insert(User),
             [
-                {"guid": str(uuid.uuid4()), "first_name": "U", "last_name": str(i), "email": f"u{i}@example.com",
-                 "email_key": f"u{i}@example.com", "time_zone": "UTC", "is_active": True, "role": "user",
-                 "calendar_sync_enabled": True, "created_at": now, "updated_at": now}
+                {
+                    "guid": str(uuid.uuid4()),
+                    "first_name": "U",
+                    "last_name": str(i),
+                    "email": f"u{i}@example.com",
+                    "email_key": f"u{i}@example.com",
+                    "time_zone": "UTC",
+                    "is_active": True,
+                    "role": "user",
+                    "calendar_sync_enabled": True,
+                    "created_at": now,
+                    "updated_at": now,
+                }
                 for i in range(users)
             ],
         )
@@ -154,17 +166,48 @@ def bulk_activities(db: Database, count: int, users: int) -> list[int]:
         for i in range(first, min(count, first + batch)):
             owner = rng.choice(user_ids)
             at = now + timedelta(minutes=15 * (i % 20000))
-            acts.append({"id": i + 1, "guid": str(uuid.uuid4()), "name": f"A{i}", "activity_type_id": type_id,
-                         "owner_user_id": owner, "start_at": at, "end_at": at + timedelta(minutes=30),
-                         "time_zone": "UTC", "is_all_day": False, "is_closed": False, "is_deleted": False,
-                         "version": 1, "created_at": now, "updated_at": now})
+            acts.append(
+                {
+                    "id": i + 1,
+                    "guid": str(uuid.uuid4()),
+                    "name": f"A{i}",
+                    "activity_type_id": type_id,
+                    "owner_user_id": owner,
+                    "start_at": at,
+                    "end_at": at + timedelta(minutes=30),
+                    "time_zone": "UTC",
+                    "is_all_day": False,
+                    "is_closed": False,
+                    "is_deleted": False,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             guests = rng.sample(user_ids, rng.choice((0, 1, 2)))
             for g in guests:
-                parts.append({"guid": str(uuid.uuid4()), "activity_id": i + 1, "kind": "User", "status": "Unknown",
-                              "user_id": g, "created_at": now, "updated_at": now})
+                parts.append(
+                    {
+                        "guid": str(uuid.uuid4()),
+                        "activity_id": i + 1,
+                        "kind": "User",
+                        "status": "Unknown",
+                        "user_id": g,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
             seq += 1
-            logs.append({"seq": seq, "activity_guid": acts[-1]["guid"], "operation": "create", "origin": "api",
-                         "changed_fields": "[]", "created_at": now})
+            logs.append(
+                {
+                    "seq": seq,
+                    "activity_guid": acts[-1]["guid"],
+                    "operation": "create",
+                    "origin": "api",
+                    "changed_fields": "[]",
+                    "created_at": now,
+                }
+            )
             touched += [{"user_id": u, "seq": seq} for u in {owner, *guests}]
         with db.write() as session:
             session.execute(sa.insert(Activity), acts)
@@ -190,9 +233,11 @@ def change_feed_figures(url: str, count: int, users: int) -> None:
     rng = random.Random(11)
     with db.read() as session:
         latest = changelog.latest_seq(session)
-        for label, after in (("N = 0 (a new user's first 1000)", lambda: 0),
-                             ("N = latest - 500 (a routine cycle)", lambda: latest - 500),
-                             ("N = latest (nothing new)", lambda: latest)):
+        for label, after in (
+            ("N = 0 (a new user's first 1000)", lambda: 0),
+            ("N = latest - 500 (a routine cycle)", lambda: latest - 500),
+            ("N = latest (nothing new)", lambda: latest),
+        ):
             timings = []
             rows = 0
             for _ in range(200):
@@ -200,12 +245,16 @@ def change_feed_figures(url: str, count: int, users: int) -> None:
                 t = time.perf_counter()
                 rows += len(changelog.changes_for_user(session, user, after(), limit=1000))
                 timings.append((time.perf_counter() - t) * 1000)
-            print(f"  changes for U after {label:36s}: median {statistics.median(timings):6.2f} ms, "
-                  f"p99 {pct(timings, 99):6.2f} ms, {rows / 200:.0f} rows")
+            print(
+                f"  changes for U after {label:36s}: median {statistics.median(timings):6.2f} ms, "
+                f"p99 {pct(timings, 99):6.2f} ms, {rows / 200:.0f} rows"
+            )
         stmt = (
-            sa.select(ChangeLog).join(ChangeLogUser, ChangeLogUser.seq == ChangeLog.seq)
+            sa.select(ChangeLog)
+            .join(ChangeLogUser, ChangeLogUser.seq == ChangeLog.seq)
             .where(ChangeLogUser.user_id == user_ids[0], ChangeLogUser.seq > latest - 500)
-            .order_by(ChangeLogUser.seq).limit(1000)
+            .order_by(ChangeLogUser.seq)
+            .limit(1000)
         )
         sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
         prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
@@ -231,8 +280,11 @@ def main() -> None:
             http_figures(url, directory, args.requests, args.concurrency)
         finally:
             drop_database(url, name)
-        url, name = create_database(args.database_url, directory / "feed") if name else (
-            f"sqlite:///{directory / 'feed.db'}", None)
+        url, name = (
+            create_database(args.database_url, directory / "feed")
+            if name
+            else (f"sqlite:///{directory / 'feed.db'}", None)
+        )
         try:
             print(f"Change feed ({kind}):")
             change_feed_figures(url, args.activities, args.users)

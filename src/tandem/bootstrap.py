@@ -6,19 +6,40 @@ everything is built here, from a `Settings`, when an entry point asks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import AsyncIterator, Callable, Collection
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
 
+import sqlalchemy as sa
 from fastapi import FastAPI
 
 from tandem import migrations
 from tandem.config import Settings
+from tandem.connectors.google import Endpoints, GoogleCalendar, GoogleSettings
+from tandem.connectors.visma_business import VismaBusinessErp
+from tandem.domain.erp import ErpEntity
+from tandem.domain.errors import ConfigurationError
 from tandem.hub import demo
 from tandem.hub.api.app import create_app
 from tandem.hub.api.context import HubContext
 from tandem.hub.demo import DemoSummary
+from tandem.hub.erp_port import HubMasterData, ProjectDefaults
 from tandem.hub.models.common import utcnow
-from tandem.store.db import Database
+from tandem.hub.services import calendar_setup
+from tandem.hub.sync_port import HubPsa
+from tandem.ports.calendar import CalendarPort
+from tandem.runtime.erp import ErpIntegration, ErpMirror
+from tandem.runtime.service import SyncRuntime
+from tandem.runtime.user_sync import UserSync
+from tandem.store.db import Database, normalise_url
+from tandem.store.erp_state import ItemWrites, SqlErpStateStore
+from tandem.store.schedule import SqlSchedule
 from tandem.store.secrets import SecretBox
+from tandem.store.syncstate import SqlSyncStateStore
+
+log = logging.getLogger("tandem")
 
 
 @dataclass
@@ -26,6 +47,7 @@ class Tandem:
     settings: Settings
     db: Database
     hub: HubContext
+    erp_engines: list[sa.Engine] = field(default_factory=list)
 
     def app(self) -> FastAPI:
         return create_app(self.hub)
@@ -40,8 +62,121 @@ class Tandem:
         with self.db.write() as session:
             return demo.load(session, utcnow().date())
 
+    def erp_state(self) -> SqlErpStateStore:
+        """The ERP integration's state (links, runs, enabled flag) in the hub's database."""
+        return SqlErpStateStore(self.db)
+
+    def erp_integration(
+        self,
+        *,
+        erp_url: str | None = None,
+        entities: Collection[ErpEntity] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> ErpIntegration:
+        """The ERP integration from `[erp]`: the Visma Business adapter on its own database,
+        the hub as the PSA, the state in the hub's database, the hub's writes and links of
+        `[erp] batch_size` records per transaction. `entities` limits runs to those (invoices
+        only when `ErpEntity.INVOICE` is among them)."""
+        erp = self.settings.erp
+        url = erp_url or erp.database_url
+        if not url:
+            raise ConfigurationError("no ERP database: set [erp] database_url (TANDEM_ERP__DATABASE_URL) or --erp-url")
+        engine = _erp_engine(url)
+        self.erp_engines.append(engine)
+        writes = ItemWrites(self.db, erp.batch_size)
+        return ErpIntegration(
+            erp=VismaBusinessErp(engine, erp.visma, clock=clock),
+            psa=HubMasterData(
+                self.db, project_defaults=ProjectDefaults(erp.project_customer, erp.project_owner), writes=writes
+            ),
+            store=SqlErpStateStore(self.db, writes),
+            rules=erp.rules(erp.visma.group_exclusions(), only=entities),
+            mirror=ErpMirror(full_read_every=erp.full_read_every),
+            clock=clock,
+            grouping=writes,
+        )
+
+    # ------------------------------------------------------------------ calendar sync
+
+    def calendar_settings(self) -> GoogleSettings | None:
+        """The organisation's Google setup, unsealed; None before `tandem calendar configure`."""
+        with self.db.read() as session:
+            credentials = calendar_setup.load(session, self.secrets())
+        if credentials is None:
+            return None
+        defaults = Endpoints()
+        endpoints = Endpoints(
+            token_uri=credentials.token_uri or defaults.token_uri,
+            api_root=credentials.api_root or defaults.api_root,
+            batch_uri=credentials.batch_uri,
+        )
+        return GoogleSettings(
+            key_file=credentials.key,
+            key_password=credentials.password,
+            service_account_email=credentials.service_account_email,
+            endpoints=endpoints,
+        )
+
+    def calendar(self) -> CalendarPort | None:
+        """The calendar port from the stored connection (None when there is none or its key
+        cannot be loaded; `tandem calendar test` says why)."""
+        settings = self.calendar_settings()
+        if settings is None:
+            return None
+        try:
+            return GoogleCalendar.from_settings(settings)
+        except ConfigurationError as error:
+            log.error("the calendar connection cannot be used: %s", error)
+            return None
+
+    def sync_store(self) -> SqlSyncStateStore:
+        return SqlSyncStateStore(self.db)
+
+    def psa(self) -> HubPsa:
+        return HubPsa(self.db)
+
+    def user_sync(self, calendar: CalendarPort) -> UserSync:
+        return UserSync(self.psa(), calendar, self.sync_store(), self.settings.sync)
+
+    def sync_runtime(self) -> SyncRuntime:
+        runtime = SyncRuntime(
+            psa=self.psa(),
+            make_calendar=self.calendar,
+            store=self.sync_store(),
+            schedule=SqlSchedule(self.db),
+            settings=self.settings.sync,
+        )
+        self.hub.on_activity_change.append(runtime.hub_changed)
+        return runtime
+
+    def serving_app(self) -> FastAPI:
+        """The API with the workers beside it: the calendar sync runtime (and the ERP runs
+        while that integration is enabled), started and stopped with the server."""
+
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            runtime = self.sync_runtime()
+            await runtime.start()
+            try:
+                yield
+            finally:
+                await runtime.stop()
+
+        return create_app(self.hub, lifespan)
+
     def close(self) -> None:
+        for engine in self.erp_engines:
+            engine.dispose()
         self.db.dispose()
+
+
+def _erp_engine(url: str) -> sa.Engine:
+    """An engine on the ERP's database. Runs go to worker threads, so SQLite connections
+    must be usable from any thread; elsewhere a dropped connection is noticed before use."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        return sa.create_engine(url, connect_args={"check_same_thread": False})
+    return sa.create_engine(url, pool_pre_ping=True)
 
 
 def build(settings: Settings) -> Tandem:

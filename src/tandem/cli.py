@@ -85,7 +85,7 @@ def serve(
             if not summary.skipped:
                 console.print(f"Loaded the demo organisation: {summary.users} users, {summary.activities} activities.")
         console.print(f"Tandem on http://{t.settings.host}:{t.settings.port}  (database: {t.db.engine.url!r})")
-        uvicorn.run(t.app(), host=t.settings.host, port=t.settings.port, log_level=t.settings.log_level.lower())
+        uvicorn.run(t.serving_app(), host=t.settings.host, port=t.settings.port, log_level=t.settings.log_level.lower())
 
 
 @db_app.command("upgrade")
@@ -212,4 +212,15 @@ def users_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
 
 
 def main() -> None:
+    from tandem.cli_calendar import calendar_app, sync_app, users_sync
+
+    app.add_typer(calendar_app, name="calendar")
+    app.add_typer(sync_app, name="sync")
+    users_app.command("sync")(users_sync)
+    try:
+        from tandem.cli_erp import erp_app
+    except ImportError:  # pragma: no cover - the ERP commands are optional at import time
+        pass
+    else:
+        app.add_typer(erp_app, name="erp")
     app()

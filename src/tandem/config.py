@@ -21,6 +21,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from tandem.connectors.visma_business.settings import VismaBusinessSettings
+from tandem.runtime.erp.settings import ErpSyncSettings
+
 DEFAULT_CONFIG_FILE = Path("tandem.toml")
 _config_file: ContextVar[Path | None] = ContextVar("tandem_config_file", default=None)
 
@@ -37,10 +40,31 @@ class SyncSettings(BaseModel):
     workers: int = Field(50, ge=1, description="User syncs run at once in one process.")
 
 
-class ErpSettings(BaseModel):
-    enabled: bool = False
-    database_url: str | None = None
+class ErpSettings(ErpSyncSettings):
+    """`[erp]`: the ERP integration (ERP-1..ERP-7), see docs/erp.md.
+
+    Inherited from `ErpSyncSettings`: `[erp.entities.<entity>]` (`transfer`, `master`,
+    `create_in_psa`, `create_in_erp`), `transfer_invoices`, `full_read_every`. The Visma
+    Business mapping (tables, columns, Group-field exclusions) is `[erp.visma]`.
+    """
+
+    enabled: bool = Field(
+        False,
+        description="`tandem serve` runs the ERP schedule in this process. Each run still happens only while "
+        "the integration is enabled for the organisation (`tandem erp enable`, guarded by the preflight).",
+    )
+    database_url: str | None = Field(None, description="The Visma Business database (an SQLAlchemy URL).")
     interval_s: float = Field(600.0, gt=0, description="ERP-7: run every 10 minutes by default.")
+    visma: VismaBusinessSettings = Field(default_factory=VismaBusinessSettings)
+    project_customer: int | None = Field(
+        None, description="Customer number of projects that come from the ERP (default: the internal customer)."
+    )
+    project_owner: str | None = Field(
+        None, description="User code of the owner of projects that come from the ERP (default: the first admin)."
+    )
+    batch_size: int = Field(
+        200, ge=1, description="Records whose hub writes share one transaction (each in its own savepoint)."
+    )
 
 
 class Settings(BaseSettings):

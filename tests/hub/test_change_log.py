@@ -121,6 +121,7 @@ def test_changes_for_a_user_is_an_index_lookup(tandem: bootstrap.Tandem, people:
 
 def test_an_unlogged_activity_change_cannot_commit(tandem: bootstrap.Tandem, people: dict[str, Any]) -> None:
     guid = factories.activity(tandem, people["ann"], people["type"], START, START + timedelta(hours=1))
+
     def change_behind_the_logs_back() -> None:
         with tandem.db.write() as session:
             row = session.scalars(sa.select(Activity).where(Activity.guid == guid)).one()

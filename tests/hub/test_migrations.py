@@ -5,8 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-import tandem.hub.models  # noqa: F401 - registers the tables
-import tandem.store.syncstate  # noqa: F401
+# Importing the models registers every table the migrations must build.
 from tandem import migrations
 from tandem.store.base import Base
 from tandem.store.db import make_engine

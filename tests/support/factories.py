@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from tandem import bootstrap
@@ -60,8 +60,8 @@ def activity(
     t: bootstrap.Tandem,
     owner: User,
     kind: ActivityType,
-    start: datetime,
-    end: datetime,
+    start: datetime | date,
+    end: datetime | date,
     name: str = "Meeting",
     **kw: Any,
 ) -> str:

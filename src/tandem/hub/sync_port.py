@@ -26,7 +26,7 @@ from tandem.domain.activity import (
     Recurrence,
 )
 from tandem.hub.models import Activity as ActivityRow
-from tandem.hub.models import ActivityParticipant, ActivityType, User
+from tandem.hub.models import ActivityParticipant, ActivityType, ChangeLogUser, User
 from tandem.hub.services import activities, changelog, counters, lookup, retention
 from tandem.hub.services.activities import ActivityDraft, Actor, ParticipantDraft
 from tandem.hub.services.drafts import exdates
@@ -100,9 +100,7 @@ def to_draft(activity: Activity) -> ActivityDraft:
         recurrence_parent_guid=activity.recurrence_parent_guid,
         original_start=activity.original_start,
         participants=tuple(
-            ParticipantDraft(
-                kind=p.kind.value, ref_guid=p.ref_guid, email=p.email, name=p.name, status=p.status.value
-            )
+            ParticipantDraft(kind=p.kind.value, ref_guid=p.ref_guid, email=p.email, name=p.name, status=p.status.value)
             for p in activity.participants
         ),
         guid=activity.guid,
@@ -143,9 +141,7 @@ class HubPsa:
                 default_type_guid=default.guid if default else None,
                 personal_type_guid=personal.guid if personal else None,
                 type_categories={t.guid: ActivityCategory(t.category) for t in types},
-                users=tuple(
-                    PsaUser(u.guid, u.email, u.time_zone, u.is_active, u.calendar_sync_enabled) for u in users
-                ),
+                users=tuple(PsaUser(u.guid, u.email, u.time_zone, u.is_active, u.calendar_sync_enabled) for u in users),
             )
 
     def changes_for_user(self, user_guid: str, after_seq: int, limit: int = 1000) -> Sequence[HubChange]:
@@ -161,6 +157,17 @@ class HubPsa:
     def latest_seq(self) -> int:
         with self.db.read() as session:
             return changelog.latest_seq(session)
+
+    def touched_after(self, after_seq: int, limit: int = 1000) -> Sequence[tuple[int, str]]:
+        with self.db.read() as session:
+            rows = session.execute(
+                sa.select(ChangeLogUser.seq, User.guid)
+                .join(User, User.id == ChangeLogUser.user_id)
+                .where(ChangeLogUser.seq > after_seq)
+                .order_by(ChangeLogUser.seq)
+                .limit(limit)
+            )
+            return [(int(seq), str(guid)) for seq, guid in rows]
 
     def oldest_seq(self) -> int:
         with self.db.read() as session:

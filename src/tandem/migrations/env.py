@@ -5,8 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
+# Importing the models registers their tables for autogenerate.
 import tandem.hub.models
-import tandem.store.syncstate  # noqa: F401  (and the sync state's)
+import tandem.store.erp_state
+import tandem.store.schedule
+import tandem.store.syncstate  # noqa: F401
 from tandem.store.base import Base
 
 config = context.config

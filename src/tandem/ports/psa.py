@@ -65,6 +65,11 @@ class PsaPort(Protocol):
 
     def latest_seq(self) -> int: ...
 
+    def touched_after(self, after_seq: int, limit: int = 1000) -> Sequence[tuple[int, str]]:
+        """(seq, user guid) for every user each change after `after_seq` touches, in seq
+        order: how the runtime learns whose calendar to push to (CAL-8)."""
+        ...
+
     def oldest_seq(self) -> int:
         """The oldest change still kept (0 if none): a cursor below it missed changes."""
         ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 
 from fastapi import FastAPI, Request, Response
 
@@ -11,9 +12,13 @@ from tandem.hub.api import activity_routes, auth_routes, crud, errors, other_rou
 from tandem.hub.api.context import HubContext
 from tandem.hub.services.errors import FieldProblem
 
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
-def create_app(context: HubContext) -> FastAPI:
+
+def create_app(context: HubContext, lifespan: Lifespan | None = None) -> FastAPI:
+    """The hub's API; `lifespan` runs beside it (the workers of `tandem serve`)."""
     app = FastAPI(
+        lifespan=lifespan,
         title="Tandem hub",
         version=__version__,
         description="The PSA hub: the Severa REST API v1 shape, plus Tandem's extensions under /tandem/v1.",

@@ -28,6 +28,24 @@ class OrganizationSettings(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class CalendarConnection(Base):
+    """The organisation's calendar backend (CAL-2): one row (id 1). The key file and its
+    password are sealed with the server's secret key (`store.secrets`), never stored plain."""
+
+    __tablename__ = "calendar_connection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(sa.String(20), default="google")
+    service_account_email: Mapped[str | None] = mapped_column(sa.String(320))
+    key_kind: Mapped[str] = mapped_column(sa.String(10), comment="p12 | json")
+    key_sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    password_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    token_uri: Mapped[str | None] = mapped_column(sa.String(500))
+    api_root: Mapped[str | None] = mapped_column(sa.String(500))
+    batch_uri: Mapped[str | None] = mapped_column(sa.String(500))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class Counter(Base):
     """Named counters taken under a row lock, so numbers are handed out in commit order."""
 

@@ -2,28 +2,36 @@
 
 runs       ErpIntegration (preflight, run, dry run, enable/disable, scheduled_run),
            PreflightFailed
-executor   PlanExecutor: one record at a time, each in its own try/except
+executor   PlanExecutor: one record at a time, each in its own try/except;
+           ItemGrouping: how the PSA's and the state's writes share transactions
 mirror     ErpMirror: the ERP's records between runs, incremental reads
+schedule   run_forever: every `[erp] interval_s` inside `tandem serve` (ERP-7)
 settings   ErpSyncSettings: `[erp]` transfer/master rules → ErpRules
-memory     InMemoryPsaMasterData, InMemoryErpStateStore (tests, bench, CLI demo)
+memory     InMemoryPsaMasterData, InMemoryErpStateStore (unit tests)
+hub_demo   the demo's PSA half loaded into the hub (`tandem erp demo-db`)
 """
 
-from tandem.runtime.erp.executor import PlanExecutor
+from tandem.runtime.erp.executor import EachWriteAlone, ItemGrouping, PlanExecutor
 from tandem.runtime.erp.memory import InMemoryErpStateStore, InMemoryPsaMasterData
 from tandem.runtime.erp.mirror import ErpMirror
-from tandem.runtime.erp.runs import ErpIntegration, PreflightFailed
+from tandem.runtime.erp.runs import ErpIntegration, PreflightFailed, RecordsRunErrors
+from tandem.runtime.erp.schedule import run_forever
 from tandem.runtime.erp.settings import ErpEntitySettings, ErpSyncSettings
 from tandem.runtime.erp.text import describe_preflight, describe_run
 
 __all__ = [
+    "EachWriteAlone",
     "ErpEntitySettings",
     "ErpIntegration",
     "ErpMirror",
     "ErpSyncSettings",
     "InMemoryErpStateStore",
     "InMemoryPsaMasterData",
+    "ItemGrouping",
     "PlanExecutor",
     "PreflightFailed",
+    "RecordsRunErrors",
     "describe_preflight",
     "describe_run",
+    "run_forever",
 ]

@@ -11,13 +11,21 @@ action the order protects against duplicates after a crash or a failure halfway:
 - SyncPair: ERP writes, PSA writes, then the link with its new base snapshot.
   A half-done pair is finished by the next run's merge (one side equals the
   agreed values, the other still differs from the old base).
+
+`ItemGrouping` lets the PSA's and the state store's writes of many items share one
+transaction (`batch`), each item in its own savepoint (`item`): a failing item is rolled
+back alone, and the orders above still hold, because the ERP's writes (another
+database) commit at once and are exactly what the next run needs to find a lost link.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from tandem.domain.erp import Conflict, EntityReport, ErpLink, Failure
 from tandem.domain.errors import TandemError
@@ -37,6 +45,37 @@ from tandem.ports.erp import ErpPort, ErpStateStore, PsaMasterDataPort
 log = logging.getLogger(__name__)
 
 
+class ItemGrouping(Protocol):
+    """How the PSA's and the state's writes of a run are grouped into transactions."""
+
+    @property
+    def atomic_items(self) -> bool:
+        """A failed item's PSA and state writes are rolled back (inside `batch`)."""
+        ...
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Around a whole run's execution."""
+        ...
+
+    def item(self) -> AbstractContextManager[None]:
+        """Around one action: all its PSA and state writes, or none of them."""
+        ...
+
+
+class EachWriteAlone:
+    """No grouping: every write is its own transaction (the ports' default)."""
+
+    atomic_items = False
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        yield
+
+    @contextmanager
+    def item(self) -> Iterator[None]:
+        yield
+
+
 @dataclass
 class _Tally:
     created: list[str] = field(default_factory=list)
@@ -53,32 +92,53 @@ class Executed:
 
 
 class PlanExecutor:
-    def __init__(self, erp: ErpPort, psa: PsaMasterDataPort, store: ErpStateStore, now: datetime) -> None:
+    def __init__(
+        self,
+        erp: ErpPort,
+        psa: PsaMasterDataPort,
+        store: ErpStateStore,
+        now: datetime,
+        grouping: ItemGrouping | None = None,
+    ) -> None:
         self._erp = erp
         self._psa = psa
         self._store = store
         self._now = now
+        self._grouping = grouping or EachWriteAlone()
 
     def execute(self, plan: ErpPlan) -> Executed:
         reports: list[EntityReport] = []
         conflicts: list[Conflict] = []
-        for entity_plan in plan.entities:
-            tally = _Tally(failed=list(entity_plan.failures))
-            for action in entity_plan.actions:
-                self._one(action, tally)
-            reports.append(_report(entity_plan, tally))
-            conflicts.extend(tally.conflicts)
+        with self._grouping.batch():
+            for entity_plan in plan.entities:
+                tally = _Tally(failed=list(entity_plan.failures))
+                for action in entity_plan.actions:
+                    self._one(action, tally)
+                reports.append(_report(entity_plan, tally))
+                conflicts.extend(tally.conflicts)
         return Executed(tuple(reports), tuple(conflicts))
 
     def _one(self, action: Action, tally: _Tally) -> None:
+        # What an item did counts once its writes are through; when a failed item's writes
+        # are rolled back (atomic items), what it did before failing does not count either.
+        done = _Tally()
+        reason: str | None = None
         try:
-            self._apply(action, tally)
+            with self._grouping.item():
+                self._apply(action, done)
         except TandemError as exc:
             log.warning("ERP %s %s failed: %s", action.entity, action.key, exc)
-            tally.failed.append(Failure(action.key, f"{type(exc).__name__}: {exc}", None, _guid(action)))
+            reason = f"{type(exc).__name__}: {exc}"
         except Exception as exc:  # one bad record never stops the run (ERP-7)
             log.exception("ERP %s %s failed unexpectedly", action.entity, action.key)
-            tally.failed.append(Failure(action.key, f"unexpected {type(exc).__name__}: {exc}", None, _guid(action)))
+            reason = f"unexpected {type(exc).__name__}: {exc}"
+        if reason is not None:
+            tally.failed.append(Failure(action.key, reason, None, _guid(action)))
+        if reason is None or not self._grouping.atomic_items:
+            tally.created += done.created
+            tally.updated += done.updated
+            tally.linked += done.linked
+            tally.conflicts += done.conflicts
 
     def _apply(self, action: Action, tally: _Tally) -> None:
         writer = self._erp.writer

@@ -129,6 +129,8 @@ class InMemoryErpStateStore:
         self._links: dict[ErpEntity, dict[str, ErpLink]] = {entity: {} for entity in ErpEntity}
         self._runs: list[RunReport] = []
         self._enabled = False
+        self.run_errors: list[tuple[datetime, datetime, str]] = []
+        """Runs that failed as a whole: (started, finished, error)."""
 
     def links(self, entity: ErpEntity) -> Mapping[str, ErpLink]:
         return dict(self._links[entity])
@@ -144,6 +146,9 @@ class InMemoryErpStateStore:
 
     def runs(self, limit: int = 20) -> Sequence[RunReport]:
         return tuple(reversed(self._runs[-limit:]))
+
+    def record_run_error(self, started_at: datetime, finished_at: datetime, error: str) -> None:
+        self.run_errors.append((started_at, finished_at, error))
 
     def is_enabled(self) -> bool:
         return self._enabled

@@ -6,6 +6,7 @@
     integration.run(now, dry_run=True)   → RunReport of what would happen; writes nothing
     integration.enable(now, force=False) → PreflightReport; refuses a failed preflight
     integration.scheduled_run(now)       → None while disabled, else run(now)
+    integration.record_error(now, error) → a run that failed as a whole, where the store keeps it
 
 Typed against the ports only, so the hub (PSA) and a database-backed state store
 plug in unchanged. `now` comes from the caller (the scheduler); `clock` only
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
 
 from tandem.domain.erp import MASTER_ENTITIES, EntityReport, ErpEntity, ErpRecord, ErpRules, RunReport
 from tandem.domain.errors import ConfigurationError
@@ -35,8 +37,15 @@ from tandem.erp import (
     preflight,
 )
 from tandem.ports.erp import ErpPort, ErpStateStore, PsaMasterDataPort
-from tandem.runtime.erp.executor import PlanExecutor
+from tandem.runtime.erp.executor import EachWriteAlone, ItemGrouping, PlanExecutor
 from tandem.runtime.erp.mirror import ErpMirror
+
+
+@runtime_checkable
+class RecordsRunErrors(Protocol):
+    """A state store that also keeps runs which failed before producing a report."""
+
+    def record_run_error(self, started_at: datetime, finished_at: datetime, error: str) -> None: ...
 
 
 class PreflightFailed(ConfigurationError):
@@ -60,6 +69,8 @@ class ErpIntegration:
     rules: ErpRules
     mirror: ErpMirror = field(default_factory=ErpMirror)
     clock: Callable[[], datetime] = _utc_now
+    grouping: ItemGrouping = field(default_factory=EachWriteAlone)
+    """How the PSA's and the state's writes are grouped into transactions (see executor)."""
 
     def inputs(self, now: datetime, *, full: bool = False) -> PlanInputs:
         """Both sides as the planner wants them; `full` bypasses incremental ERP reads."""
@@ -92,7 +103,7 @@ class ErpIntegration:
         the_plan = plan(self.inputs(now, full=full))
         if dry_run:
             return RunReport(now, self.clock(), True, _planned(the_plan))
-        executed = PlanExecutor(self.erp, self.psa, self.store, now).execute(the_plan)
+        executed = PlanExecutor(self.erp, self.psa, self.store, now, self.grouping).execute(the_plan)
         report = RunReport(now, self.clock(), False, executed.reports, executed.conflicts)
         self.store.record_run(report)
         return report
@@ -102,6 +113,14 @@ class ErpIntegration:
         if not self.store.is_enabled():
             return None
         return self.run(now)
+
+    def record_error(self, started_at: datetime, error: BaseException) -> None:
+        """Keep a run that failed as a whole (ERP unreachable, a wrong mapping) for the admin.
+
+        Stores that cannot keep such runs (`RecordsRunErrors`) are left alone; the caller logs.
+        """
+        if isinstance(self.store, RecordsRunErrors):
+            self.store.record_run_error(started_at, self.clock(), f"{type(error).__name__}: {error}")
 
     def enable(self, now: datetime, *, force: bool = False) -> PreflightReport:
         """ERP-3: enabling runs the preflight first and refuses a failed one unless forced."""

@@ -7,7 +7,7 @@ field is a Visma Business notion.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from pydantic import BaseModel, Field
 
@@ -26,16 +26,21 @@ class ErpSyncSettings(BaseModel):
     transfer_invoices: bool = Field(True, description="ERP-6: numbered PSA invoices go to the ERP.")
     full_read_every: int = Field(6, ge=1, description="Every n-th run reads the ERP fully (others incrementally).")
 
-    def rules(self, exclusions: Mapping[ErpEntity, GroupExclusion] | None = None) -> ErpRules:
+    def rules(
+        self, exclusions: Mapping[ErpEntity, GroupExclusion] | None = None, only: Collection[ErpEntity] | None = None
+    ) -> ErpRules:
+        """The core's rules. `only`: a run limited to these entities (`tandem erp run --entity`);
+        invoices go along only when `ErpEntity.INVOICE` is among them."""
         exclusions = exclusions or {}
         entities: dict[ErpEntity, EntityRule] = {}
         for entity in MASTER_ENTITIES:
             chosen = self.entities.get(entity, ErpEntitySettings())
             entities[entity] = EntityRule(
-                transfer=chosen.transfer,
+                transfer=chosen.transfer and (only is None or entity in only),
                 master=chosen.master or DEFAULT_MASTER[entity],
                 create_in_psa=chosen.create_in_psa,
                 create_in_erp=chosen.create_in_erp,
                 exclusion=exclusions.get(entity),
             )
-        return ErpRules(entities=entities, transfer_invoices=self.transfer_invoices)
+        invoices = self.transfer_invoices and (only is None or ErpEntity.INVOICE in only)
+        return ErpRules(entities=entities, transfer_invoices=invoices)

@@ -5,7 +5,9 @@ Secrets never appear here: reports hold keys, names and reasons only.
 
 from __future__ import annotations
 
-from tandem.domain.erp import RunReport
+from typing import Any
+
+from tandem.domain.erp import Finding, RunReport
 from tandem.erp import PreflightReport
 
 
@@ -35,3 +37,36 @@ def describe_run(report: RunReport) -> list[str]:
         for c in report.conflicts
     )
     return lines
+
+
+def finding_to_json(finding: Finding) -> dict[str, Any]:
+    ref = finding.ref
+    return {
+        "kind": ref.kind.value,
+        "severity": finding.severity.value,
+        "entity": ref.entity.value if ref.entity else None,
+        "side": ref.side.value if ref.side else None,
+        "keys": list(ref.keys),
+        "message": finding.message,
+    }
+
+
+def preflight_to_json(report: PreflightReport) -> dict[str, Any]:
+    """`tandem erp preflight --json`: the verdict, every finding, and what a run would do."""
+    return {
+        "passed": report.passed,
+        "blocking": [finding_to_json(f) for f in report.blocking],
+        "warnings": [finding_to_json(f) for f in report.warnings],
+        "entities": [
+            {
+                "entity": s.entity.value,
+                "create_in_erp": s.create_in_erp,
+                "create_in_psa": s.create_in_psa,
+                "link": s.link,
+                "update": s.update,
+                "exclude": s.exclude,
+                "fail": s.fail,
+            }
+            for s in report.summaries
+        ],
+    }

@@ -1,0 +1,304 @@
+"""`tandem erp …`: the ERP integration (Visma Business) from the command line (ERP-3, ERP-7).
+
+    tandem erp demo-db URL [--seed N] [--scale small|customers=2000,…] [--no-problems]
+    tandem erp preflight [--json]                 exit 1 when it finds blocking problems
+    tandem erp run [--dry-run] [--entity E …] [--full] [--json]
+    tandem erp status [--json] [--limit N]
+    tandem erp enable [--force]                   refused (exit 1) when the preflight fails
+    tandem erp disable
+
+The lead mounts `erp_app` under the main CLI (`app.add_typer(erp_app, name="erp")`);
+`python -m tandem.cli_erp erp …` runs the same commands with it mounted. The ERP database
+is `[erp] database_url` (`TANDEM_ERP__DATABASE_URL`) or `--erp-url`; URLs are shown with
+their password hidden.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from tandem import cli as _cli
+from tandem.bootstrap import Tandem
+from tandem.connectors.visma_business.demo import DemoManifest, DemoScale, create_demo_database
+from tandem.domain.erp import ErpEntity, RunReport
+from tandem.domain.errors import TandemError
+from tandem.erp import PreflightReport
+from tandem.hub.models.common import utcnow
+from tandem.runtime.erp import ErpIntegration, PreflightFailed
+from tandem.runtime.erp.hub_demo import SeedLoad, load_psa_seed
+from tandem.runtime.erp.text import finding_to_json, preflight_to_json
+from tandem.store.erp_state import RunEntry, report_to_json
+
+erp_app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="The ERP integration (Visma Business): preflight, runs, status."
+)
+console = Console()
+
+ErpUrl = Annotated[str | None, typer.Option("--erp-url", help="The Visma Business database (else [erp] database_url).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+SCALES = {"small": DemoScale(departments=30, products=100, employees=80, customers=200, projects=100, erp_invoices=30)}
+
+
+def shown_url(url: str) -> str:
+    """A database URL fit to print: the password hidden."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(an unreadable URL)"
+
+
+@contextmanager
+def _tandem() -> Iterator[Tandem]:
+    """The main CLI's `tandem()` (settings, `--config`), migrated; Tandem's errors end the command."""
+    try:
+        with _cli.tandem() as built:
+            built.upgrade()
+            yield built
+    except TandemError as error:
+        raise _cli.fail(escape(str(error))) from None
+
+
+def _integration(t: Tandem, erp_url: str | None, entities: list[ErpEntity] | None = None) -> ErpIntegration:
+    return t.erp_integration(erp_url=erp_url, entities=entities or None)
+
+
+# --- demo-db ------------------------------------------------------------------------------
+
+
+def _scale(text: str | None) -> DemoScale | None:
+    if not text:
+        return None
+    if text in SCALES:
+        return SCALES[text]
+    sizes: dict[str, int] = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        if name.strip() not in DemoScale.__dataclass_fields__ or not value.strip().isdigit():
+            fields = ", ".join(DemoScale.__dataclass_fields__)
+            raise _cli.fail(escape(f"--scale takes {', '.join(SCALES)} or name=count pairs ({fields}); not {part!r}"))
+        sizes[name.strip()] = int(value)
+    return DemoScale(**sizes)
+
+
+def _manifest_path(url: str, given: Path | None) -> Path:
+    if given is not None:
+        return given
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return Path(parsed.database + ".manifest.json")
+    return Path(f"visma-demo-{parsed.database or 'db'}.manifest.json")
+
+
+@erp_app.command("demo-db")
+def demo_db(
+    url: Annotated[str, typer.Argument(help="An EMPTY database for the Visma Business demo (SQLite or PostgreSQL).")],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed makes the same data.")] = 7,
+    scale: Annotated[
+        str | None,
+        typer.Option(help="'small', or counts: customers=2000,projects=500 (default: the full demo)."),
+    ] = None,
+    no_problems: Annotated[bool, typer.Option("--no-problems", help="Plant no problems for the preflight.")] = False,
+    manifest: Annotated[Path | None, typer.Option(help="Where to write the manifest (default: beside it).")] = None,
+) -> None:
+    """Create a Visma Business demo database and load its PSA half into the hub (if it has no customers)."""
+    sizes = _scale(scale)
+    with _tandem() as t:
+        made = create_demo_database(url, seed, scale=sizes, plant_problems=not no_problems)
+        loaded = load_psa_seed(t.db, made.psa_seed)
+    path = _manifest_path(url, manifest)
+    path.write_text(made.to_json(), encoding="utf-8")
+    _print_demo(url, made, loaded, path)
+
+
+def _print_demo(url: str, made: DemoManifest, loaded: SeedLoad, path: Path) -> None:
+    rows = ", ".join(f"{table} {count}" for table, count in made.row_counts.items())
+    console.print(f"Visma Business demo database at {shown_url(url)}: {rows}.")
+    console.print(f"{len(made.problems)} planted problems; the manifest is {path.resolve()}.")
+    if loaded.skipped:
+        console.print("The hub already has customers: its PSA half was not loaded.")
+    else:
+        made_rows = ", ".join(f"{what} {count}" for what, count in loaded.created.items())
+        console.print(f"Loaded the PSA half into the hub: {made_rows}.")
+        for entity, key, reason in loaded.refused:
+            console.print(f"  the hub refused {entity} {key}: {reason}", markup=False)
+        if loaded.numbered:
+            console.print(f"  the hub numbered {len(loaded.numbered)} record(s) the demo left without a number")
+    console.print("Settings for it (tandem.toml):")
+    console.print(_demo_toml(url, made), markup=False, highlight=False)
+
+
+def _demo_toml(url: str, made: DemoManifest) -> str:
+    lines = ["[erp]", f'database_url = "{shown_url(url)}"']
+    for entity, rule in made.settings.exclusions.items():
+        lines += [f"[erp.visma.exclusions.{entity.value}]", f'field = "{rule.field}"', f'value = "{rule.value}"']
+    return "\n".join(lines)
+
+
+# --- preflight ----------------------------------------------------------------------------
+
+
+@erp_app.command()
+def preflight(as_json: AsJson = False, erp_url: ErpUrl = None) -> None:
+    """ERP-3: what would go wrong and what a run would do; reads only. Exit 1 when it fails."""
+    with _tandem() as t:
+        report = _integration(t, erp_url).preflight(utcnow())
+    if as_json:
+        typer.echo(json.dumps(preflight_to_json(report), ensure_ascii=False))
+    else:
+        _print_preflight(report)
+    if not report.passed:
+        raise typer.Exit(1)
+
+
+def _print_preflight(report: PreflightReport) -> None:
+    verdict = "[green]PASSED[/green]" if report.passed else "[red]FAILED[/red]"
+    console.print(f"Preflight {verdict}: {len(report.blocking)} blocking, {len(report.warnings)} warnings.")
+    if report.findings:
+        table = Table("severity", "problem", "entity", "side", "keys", "what it means", title="Findings")
+        for finding in (*report.blocking, *report.warnings):
+            data = finding_to_json(finding)
+            colour = "red" if finding in report.blocking else "yellow"
+            table.add_row(
+                f"[{colour}]{data['severity']}[/{colour}]",
+                data["kind"],
+                data["entity"] or "",
+                data["side"] or "",
+                escape(" / ".join(data["keys"])),
+                escape(finding.message),
+            )
+        console.print(table)
+    plan = Table("entity", "create in ERP", "create in PSA", "link", "update", "exclude", "fail", title="A run would")
+    for s in report.summaries:
+        plan.add_row(
+            s.entity.value, *(str(n) for n in (s.create_in_erp, s.create_in_psa, s.link, s.update, s.exclude, s.fail))
+        )
+    console.print(plan)
+
+
+# --- run ----------------------------------------------------------------------------------
+
+
+@erp_app.command()
+def run(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and report; write nothing.")] = False,
+    entity: Annotated[
+        list[ErpEntity] | None, typer.Option("--entity", help="Only this entity (repeat for several).")
+    ] = None,
+    full: Annotated[bool, typer.Option("--full", help="Read the ERP fully (not only what changed).")] = False,
+    as_json: AsJson = False,
+    erp_url: ErpUrl = None,
+) -> None:
+    """ERP-7: one run now (whether or not the schedule is enabled), recorded for `status`."""
+    with _tandem() as t:
+        report = _integration(t, erp_url, entity).run(utcnow(), dry_run=dry_run, full=full)
+    if as_json:
+        typer.echo(json.dumps(report_to_json(report), ensure_ascii=False))
+    else:
+        _print_run(report)
+
+
+def _print_run(report: RunReport) -> None:
+    title = "Dry run (nothing written)" if report.dry_run else "Run"
+    table = Table("entity", "created", "updated", "linked", "excluded", "failed", title=title)
+    for entity in report.entities:
+        table.add_row(entity.entity.value, *(str(n) for n in entity.counts().values()))
+    console.print(table)
+    for entity in report.entities:
+        for failure in entity.failed:
+            console.print(f"  {entity.entity} {failure.key or '(no key)'} failed: {failure.reason}", markup=False)
+    for c in report.conflicts:
+        console.print(
+            f"  conflict {c.entity} {c.key} {c.field}: PSA {c.psa_value!r}, ERP {c.erp_value!r}; kept {c.winner}'s",
+            markup=False,
+        )
+
+
+# --- status, enable, disable ----------------------------------------------------------------
+
+
+def _entry_json(entry: RunEntry) -> dict[str, Any]:
+    return {
+        "started_at": entry.started_at.isoformat(),
+        "finished_at": entry.finished_at.isoformat(),
+        "error": entry.error,
+        "report": report_to_json(entry.report) if entry.report is not None else None,
+    }
+
+
+@erp_app.command()
+def status(
+    as_json: AsJson = False, limit: Annotated[int, typer.Option(help="How many runs to show.", min=1)] = 5
+) -> None:
+    """Enabled or not, and the last runs: per entity created/updated/linked/excluded/failed, and why."""
+    with _tandem() as t:
+        store = t.erp_state()
+        enabled = store.is_enabled()
+        entries = store.run_log(limit)
+        interval = t.settings.erp.interval_s
+    if as_json:
+        typer.echo(json.dumps({"enabled": enabled, "runs": [_entry_json(e) for e in entries]}, ensure_ascii=False))
+        return
+    state = "[green]enabled[/green]" if enabled else "[yellow]disabled[/yellow]"
+    console.print(f"The ERP integration is {state}; scheduled runs every {interval:g} s while enabled.")
+    if not entries:
+        console.print("No runs yet.")
+    for entry in entries:
+        if entry.report is None:
+            console.print(f"[red]Run {entry.started_at.isoformat()} failed:[/red] {escape(entry.error or '')}")
+        else:
+            _print_run(entry.report)
+
+
+@erp_app.command()
+def enable(
+    force: Annotated[bool, typer.Option("--force", help="Enable even though the preflight fails.")] = False,
+    erp_url: ErpUrl = None,
+) -> None:
+    """ERP-3: run the preflight, then enable the scheduled runs; refused when it fails, unless --force."""
+    with _tandem() as t:
+        try:
+            report = _integration(t, erp_url).enable(utcnow(), force=force)
+        except PreflightFailed as refused:
+            _print_preflight(refused.report)
+            raise _cli.fail(
+                f"Not enabled: the preflight found {len(refused.report.blocking)} blocking problem(s). "
+                "Fix them, or use --force."
+            ) from None
+    if report.passed:
+        console.print("The ERP integration is enabled.")
+    else:
+        console.print(
+            f"[yellow]Enabled despite {len(report.blocking)} blocking problem(s) (--force):[/yellow]", highlight=False
+        )
+        for finding in report.blocking:
+            console.print(f"  - {finding.message}", markup=False, highlight=False)
+
+
+@erp_app.command()
+def disable() -> None:
+    """Stop the scheduled runs (links and history are kept)."""
+    with _tandem() as t:
+        t.erp_state().set_enabled(False)
+    console.print("The ERP integration is disabled.")
+
+
+def main() -> None:
+    """The `tandem` command with `erp` mounted (for `python -m tandem.cli_erp erp …`)."""
+    if not any(group.name == "erp" for group in _cli.app.registered_groups):
+        _cli.app.add_typer(erp_app, name="erp")
+    _cli.app()
+
+
+if __name__ == "__main__":
+    main()

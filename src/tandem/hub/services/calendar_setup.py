@@ -1,0 +1,134 @@
+"""The organisation's calendar connection (CAL-2): saved sealed, read back for the adapter.
+
+The key file and its password never reach the database in the clear (`SecretBox`), and
+`describe` shows an admin what is set up without them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tandem.hub.models import ActivityType, CalendarConnection
+from tandem.hub.services import counters
+from tandem.hub.services.errors import FieldProblem, ValidationFailed
+
+
+class Sealer(Protocol):
+    def seal(self, secret: bytes) -> bytes: ...
+
+    def open(self, sealed: bytes) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class CalendarCredentials:
+    service_account_email: str | None
+    key_kind: str
+    key: bytes = field(repr=False)
+    password: str | None = field(repr=False)
+    token_uri: str | None
+    api_root: str | None
+    batch_uri: str | None
+
+
+def key_kind_of(data: bytes) -> str:
+    """`json` for a JSON key, else `p12` (the adapter checks that it really is one)."""
+    return "json" if data.lstrip()[:1] == b"{" else "p12"
+
+
+def configure(
+    session: Session,
+    box: Sealer,
+    *,
+    key: bytes,
+    password: str | None,
+    service_account_email: str | None,
+    token_uri: str | None = None,
+    api_root: str | None = None,
+    batch_uri: str | None = None,
+) -> CalendarConnection:
+    kind = key_kind_of(key)
+    if kind == "p12" and not service_account_email:
+        raise ValidationFailed(FieldProblem("service_account_email", "a P12 key needs the service account's email"))
+    row = session.get(CalendarConnection, 1) or CalendarConnection(id=1)
+    row.provider = "google"
+    row.service_account_email = service_account_email
+    row.key_kind = kind
+    row.key_sealed = box.seal(key)
+    row.password_sealed = box.seal(password.encode()) if password else None
+    row.token_uri, row.api_root, row.batch_uri = token_uri, api_root, batch_uri
+    session.add(row)
+    session.flush()
+    return row
+
+
+def load(session: Session, box: Sealer) -> CalendarCredentials | None:
+    row = session.get(CalendarConnection, 1)
+    if row is None:
+        return None
+    return CalendarCredentials(
+        service_account_email=row.service_account_email,
+        key_kind=row.key_kind,
+        key=box.open(row.key_sealed),
+        password=box.open(row.password_sealed).decode() if row.password_sealed else None,
+        token_uri=row.token_uri,
+        api_root=row.api_root,
+        batch_uri=row.batch_uri,
+    )
+
+
+def stamp(session: Session) -> str | None:
+    """Changes whenever the connection is configured again (the runtime rebuilds then)."""
+    row = session.get(CalendarConnection, 1)
+    return None if row is None else row.updated_at.isoformat()
+
+
+def set_enabled(session: Session, enabled: bool) -> None:
+    counters.settings(session).calendar_addon_enabled = enabled
+
+
+def set_synced_types(session: Session, names: list[str]) -> list[str]:
+    """CAL-5: exactly these activity types (by name, case-insensitively) go to the calendar."""
+    types = session.scalars(sa.select(ActivityType)).all()
+    by_name = {t.name.strip().lower(): t for t in types}
+    unknown = [n for n in names if n.strip().lower() not in by_name]
+    if unknown:
+        known = ", ".join(sorted(t.name for t in types))
+        raise ValidationFailed(
+            FieldProblem("types", f"no activity type named {', '.join(unknown)} (there are: {known})")
+        )
+    chosen = {by_name[n.strip().lower()].id for n in names}
+    for t in types:
+        t.calendar_sync = t.id in chosen
+    return sorted(t.name for t in types if t.calendar_sync)
+
+
+def describe(session: Session) -> dict[str, Any]:
+    """What is set up, for `tandem calendar status` and the admin: never a secret."""
+    row = session.get(CalendarConnection, 1)
+    types = session.scalars(sa.select(ActivityType).order_by(ActivityType.name)).all()
+    personal = [t.name for t in types if t.category == "Personal" and t.is_active]
+    default = next((t.name for t in types if t.is_default), None)
+    warnings = []
+    if not personal:
+        warnings.append(
+            "CAL-6: the organisation has no activity type of category Personal, so private calendar entries "
+            f"get the default type ({default or 'none set'}) and become visible to everyone in the PSA"
+        )
+    if default is None:
+        warnings.append("no default activity type: entries made in the calendar cannot come into the PSA")
+    return {
+        "enabled": counters.settings(session).calendar_addon_enabled,
+        "configured": row is not None,
+        "service_account_email": row.service_account_email if row else None,
+        "key_kind": row.key_kind if row else None,
+        "token_uri": row.token_uri if row else None,
+        "api_root": row.api_root if row else None,
+        "synced_types": [t.name for t in types if t.calendar_sync],
+        "personal_types": personal,
+        "default_type": default,
+        "warnings": warnings,
+    }

@@ -1,0 +1,260 @@
+"""Executing a user's plan: each item's actions in order, calendar writes batched across
+items, guards answered by reading the item again and planning it again.
+
+What an action meets, and what follows (see `tandem.sync.actions` for each guard):
+
+    AlreadyExists, PreconditionFailed, NotFound   read the item again, plan it again
+                                                  (a few times; then quarantine it)
+    InvalidRequest, Forbidden, RemoteDataInvalid  quarantine the item with the reason (CAL-17)
+    RateLimited, Unavailable                      leave the item for the next run
+    QuotaExceeded, AuthFailed, ConfigurationError stop the whole run (`RunStopped`)
+
+An item that is neither settled (its commit ran) nor quarantined is "unfinished": its old
+base and intent stay, and the run does not advance the cursors past it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, TypeVar
+
+from tandem.domain import errors
+from tandem.domain.activity import Activity
+from tandem.domain.calendar import CalendarEvent, EventStatus
+from tandem.domain.syncstate import LinkedItem, QuarantinedItem, QuarantineSide
+from tandem.ports.calendar import CalendarPort, EventDelete, EventInsert, EventUpdate, EventWrite, WriteOutcome
+from tandem.ports.psa import PsaPort
+from tandem.ports.state import SyncStateStore
+from tandem.sync import actions as act
+from tandem.sync.context import SyncContext
+from tandem.sync.plan import Item, ItemPlan, plan_item
+
+log = logging.getLogger("tandem.runtime.execute")
+T = TypeVar("T")
+REPLANS = 3
+
+
+class RunStopped(Exception):
+    """The whole run must stop (quota, credentials): the cause is `__cause__`."""
+
+
+class Outcome(enum.StrEnum):
+    SETTLED = "settled"
+    QUARANTINED = "quarantined"
+    SKIPPED = "skipped"
+    UNFINISHED = "unfinished"
+
+
+@dataclass
+class ItemResult:
+    plan: ItemPlan
+    outcome: Outcome
+    executed: list[act.Action] = field(default_factory=list)
+    error: str | None = None
+    current: act.Action | None = None
+    """The action being executed (the side a refusal came from)."""
+
+
+class WriteBatcher:
+    """Collects calendar writes of many items and sends them as one batch request.
+
+    Writes submitted within `window_s` of each other go together (up to `max_writes`);
+    each caller gets its own write's outcome.
+    """
+
+    def __init__(self, calendar: CalendarPort, calendar_id: str, window_s: float = 0.005, max_writes: int = 500):
+        self.calendar = calendar
+        self.calendar_id = calendar_id
+        self.window_s = window_s
+        self.max_writes = max_writes
+        self._pending: list[tuple[EventWrite, asyncio.Future[WriteOutcome]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def write(self, write: EventWrite) -> CalendarEvent | None:
+        future: asyncio.Future[WriteOutcome] = asyncio.get_running_loop().create_future()
+        self._pending.append((write, future))
+        if len(self._pending) >= self.max_writes:
+            self._send_now()
+        elif self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush_later())
+        outcome = await future
+        if isinstance(outcome, errors.TandemError):
+            raise outcome
+        return outcome
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.window_s)
+        self._flusher = None
+        self._send_now()
+
+    def _send_now(self) -> None:
+        batch, self._pending = self._pending, []
+        if batch:
+            asyncio.create_task(self._send(batch))  # noqa: RUF006 - futures hold the result
+
+    async def _send(self, batch: list[tuple[EventWrite, asyncio.Future[WriteOutcome]]]) -> None:
+        try:
+            outcomes = await self.calendar.batch(self.calendar_id, [w for w, _ in batch])
+        except errors.TandemError as error:
+            outcomes = [error] * len(batch)
+        except Exception as error:
+            outcomes = [errors.Unavailable(f"batch failed: {error}")] * len(batch)
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if not future.done():
+                future.set_result(outcome)
+
+
+@dataclass
+class Executor:
+    """Runs item plans against the ports for one user's run."""
+
+    psa: PsaPort
+    calendar: CalendarPort
+    store: SyncStateStore
+    ctx: SyncContext
+    now: datetime
+    hub_slots: asyncio.Semaphore
+    batcher: WriteBatcher
+    warnings: list[act.Warn] = field(default_factory=list)
+
+    async def hub(self, call: Callable[..., T], *args: Any) -> T:
+        """A hub or state-store call, in a worker thread, a few at a time."""
+        async with self.hub_slots:
+            return await asyncio.to_thread(call, *args)
+
+    async def run(self, plan: ItemPlan) -> ItemResult:
+        result = ItemResult(plan, Outcome.UNFINISHED)
+        for attempt in range(REPLANS + 1):
+            try:
+                await self._actions(plan, result)
+                return result
+            except (errors.AlreadyExists, errors.PreconditionFailed, errors.NotFound) as guard:
+                if attempt == REPLANS:
+                    return await self._quarantine(plan, result, f"it kept changing while being written: {guard}")
+                plan = await self.replan(plan)
+                result.plan = plan
+            except (errors.InvalidRequest, errors.Forbidden, errors.RemoteDataInvalid) as refused:
+                return await self._quarantine(plan, result, str(refused))
+            except (errors.RateLimited, errors.Unavailable) as later:
+                result.error = str(later)
+                return result
+            except (errors.QuotaExceeded, errors.AuthFailed, errors.ConfigurationError) as fatal:
+                raise RunStopped(str(fatal)) from fatal
+        return result
+
+    async def _quarantine(self, plan: ItemPlan, result: ItemResult, reason: str) -> ItemResult:
+        psa_side = isinstance(
+            result.current, act.CreateActivity | act.UpdateActivity | act.RestoreActivity | act.DeleteActivity
+        )
+        side = QuarantineSide.PSA if psa_side else QuarantineSide.CALENDAR
+        record = QuarantinedItem(
+            user_guid=self.ctx.user_guid,
+            calendar_id=self.ctx.calendar_id,
+            activity_guid=plan.activity_guid,
+            event_id=plan.event_id,
+            side=side,
+            reason=reason,
+            retry_at=self.now + self.ctx.quarantine_retry,
+        )
+        await self.hub(self.store.quarantine, record)
+        result.executed.append(act.Quarantine(record))
+        result.outcome = Outcome.QUARANTINED
+        result.error = reason
+        return result
+
+    async def _actions(self, plan: ItemPlan, result: ItemResult) -> None:
+        written_event: CalendarEvent | None = None
+        written_activity: Activity | None = None
+        outcome = Outcome.SKIPPED
+        for action in plan.actions:
+            result.current = action
+            event, activity = await self._apply(action, written_event, written_activity)
+            written_event = event or written_event
+            written_activity = activity or written_activity
+            result.executed.append(action)
+            if isinstance(action, act.SaveBase | act.Unlink):
+                outcome = Outcome.SETTLED
+            elif isinstance(action, act.Quarantine):
+                outcome = Outcome.QUARANTINED
+        result.outcome = outcome if plan.actions else Outcome.SKIPPED
+
+    async def _apply(
+        self, action: act.Action, written_event: CalendarEvent | None, written_activity: Activity | None
+    ) -> tuple[CalendarEvent | None, Activity | None]:
+        match action:
+            case act.CreateEvent(event=event, send_updates=send):
+                return await self.batcher.write(EventInsert(event, send)), None
+            case act.UpdateEvent(event=event, if_match=if_match, send_updates=send, fields=fields):
+                return await self.batcher.write(EventUpdate(event, if_match, send, fields)), None
+            case act.RestoreEvent(event=event, if_match=if_match, send_updates=send):
+                confirmed = replace(event, status=EventStatus.CONFIRMED)
+                return await self.batcher.write(EventUpdate(confirmed, if_match, send, None)), None
+            case act.DeleteEvent(event_id=event_id, if_match=if_match, send_updates=send):
+                await self.batcher.write(EventDelete(event_id, if_match, send))
+            case act.CreateActivity(activity=activity):
+                return None, await self.hub(self.psa.create_activity, activity)
+            case act.UpdateActivity(activity=activity, expected_version=version):
+                return None, await self.hub(self.psa.update_activity, activity, version)
+            case act.RestoreActivity(activity=activity, expected_version=version):
+                return None, await self.hub(self.psa.restore_activity, activity, version)
+            case act.DeleteActivity(activity_guid=guid, expected_version=version):
+                await self.hub(self.psa.delete_activity, guid, version)
+            case act.RecordConflict(conflict=conflict):
+                await self.hub(self.store.record_conflict, conflict)
+            case act.SaveIntent(link=link, intent=intent):
+                await self.hub(self.store.save_intent, link, intent)
+            case act.SaveBase():
+                settled = action.settled(written_event, written_activity)
+                await self.hub(self.store.save_item, settled.link, settled.base)
+            case act.Unlink(link=link):
+                await self.hub(self.store.remove_item, link)
+            case act.Quarantine(item=record):
+                await self.hub(self.store.quarantine, record)
+            case act.Warn():
+                self.warnings.append(action)
+            case act.Skip():
+                pass
+        return None, None
+
+    async def replan(self, plan: ItemPlan) -> ItemPlan:
+        """Read the item again, both sides and its link, and plan it again."""
+        linked: LinkedItem | None = None
+        if plan.activity_guid is not None:
+            found = await self.hub(
+                self.store.links_by_activity, self.ctx.user_guid, self.ctx.calendar_id, [plan.activity_guid]
+            )
+            linked = found.get(plan.activity_guid)
+        if linked is None and plan.event_id is not None:
+            found = await self.hub(self.store.links_by_event, self.ctx.user_guid, self.ctx.calendar_id, [plan.event_id])
+            linked = found.get(plan.event_id)
+        guid = linked.link.activity_guid if linked else plan.activity_guid
+        event_id = linked.link.event_id if linked else plan.event_id
+        activity = None
+        if guid is not None:
+            activity = (await self.hub(self.psa.get_activities, [guid])).get(guid)
+        event = await self.calendar.get(self.ctx.calendar_id, event_id) if event_id is not None else None
+        ctx = replace(self.ctx, initial=False, calendar_full_read=False)
+        return plan_item(Item(activity, event, linked), ctx, self.now)
+
+
+async def execute_all(executor: Executor, plans: Sequence[ItemPlan], concurrency: int = 200) -> list[ItemResult]:
+    """Every item of a plan, up to `concurrency` at once; the order of results is the plan's."""
+    slots = asyncio.Semaphore(concurrency)
+
+    async def one(plan: ItemPlan) -> ItemResult:
+        async with slots:
+            return await executor.run(plan)
+
+    tasks = [asyncio.create_task(one(p)) for p in plans]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise

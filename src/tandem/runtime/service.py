@@ -1,0 +1,186 @@
+"""The calendar sync as a service inside `tandem serve`.
+
+    timer      every second: users whose calendar read is due (the schedule in the
+               database: 30 s cycle, back-off, pauses) are dispatched
+    follower   every `push_poll_s`: the hub's change log since the last look; every user
+               a change touches is dispatched at once (CAL-8: PSA changes reach the
+               calendar within seconds of commit). An in-process write wakes it at once.
+    dispatch   one job per user at a time, at most one queued (`dispatch.Dispatcher`)
+    triggers   `user_active(user)` (login, work in the PSA) asks for a run, debounced
+
+Each job is a `UserSync.run`; its report moves the user's schedule (`policy.after_run`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from tandem.config import SyncSettings
+from tandem.ports.calendar import CalendarPort
+from tandem.ports.psa import PsaPort
+from tandem.runtime import policy
+from tandem.runtime.dispatch import AsyncioDispatcher
+from tandem.runtime.user_sync import RunReport, UserSync
+from tandem.store.schedule import SqlSchedule, UserSchedule
+from tandem.store.syncstate import SqlSyncStateStore
+
+log = logging.getLogger("tandem.runtime")
+CalendarFactory = Callable[[], CalendarPort | None]
+
+
+@dataclass
+class SyncRuntime:
+    psa: PsaPort
+    make_calendar: CalendarFactory
+    store: SqlSyncStateStore
+    schedule: SqlSchedule
+    settings: SyncSettings
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    push_poll_s: float = 0.25
+    roster_every_s: float = 10.0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        self.dispatcher = AsyncioDispatcher(self._job, workers=self.settings.workers)
+        self.calendar: CalendarPort | None = None
+        self.reports: dict[str, RunReport] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._wake = asyncio.Event()
+        self._last_seen_seq = 0
+        self._last_active: dict[str, float] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.calendar = self.make_calendar()
+        self._last_seen_seq = await asyncio.to_thread(self.psa.latest_seq)
+        await self.dispatcher.start()
+        self._tasks = [
+            asyncio.create_task(self._timer(), name="sync-timer"),
+            asyncio.create_task(self._follower(), name="sync-follower"),
+        ]
+        log.info("calendar sync started (%s)", "calendar configured" if self.calendar else "no calendar configured")
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        await self.dispatcher.stop()
+        close = getattr(self.calendar, "aclose", None)
+        if close is not None:
+            await close()
+        log.info("calendar sync stopped")
+
+    # ------------------------------------------------------------------ triggers
+
+    def hub_changed(self) -> None:
+        """Called (from any thread) after a hub transaction that changed activities."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    def user_active(self, user_guid: str) -> None:
+        """A login or activity of the user in Tandem: sync soon (debounced)."""
+        now = time.monotonic()
+        if now - self._last_active.get(user_guid, -1e9) >= self.settings.activity_debounce_s:
+            self._last_active[user_guid] = now
+            self.dispatcher.request(user_guid, "user active")
+
+    def sync_now(self, user_guid: str, reason: str = "asked") -> None:
+        self.dispatcher.request(user_guid, reason)
+
+    # ------------------------------------------------------------------ loops
+
+    async def _timer(self) -> None:
+        last_roster = -1e9
+        while True:
+            try:
+                if time.monotonic() - last_roster >= self.roster_every_s:
+                    await self._roster()
+                    last_roster = time.monotonic()
+                for user in await asyncio.to_thread(self.schedule.due, self.clock()):
+                    if not self.dispatcher.is_scheduled(user):
+                        self.dispatcher.request(user, "due")
+            except Exception:
+                log.exception("the sync timer failed; trying again")
+            await asyncio.sleep(1.0)
+
+    async def _roster(self) -> None:
+        """Schedule rows for exactly the users that can sync (add-on on, user switch on)."""
+        setup = await asyncio.to_thread(self.psa.setup)
+        users = (
+            [u.guid for u in setup.users if u.is_active and u.calendar_sync and u.email] if setup.addon_enabled else []
+        )
+        await asyncio.to_thread(self.schedule.ensure, users, self.clock())
+        if self.calendar is None and users:
+            self.calendar = self.make_calendar()
+
+    async def _follower(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.push_poll_s)
+            self._wake.clear()
+            try:
+                await self._push_changes()
+            except Exception:
+                log.exception("following the hub's change log failed; trying again")
+
+    async def _push_changes(self) -> None:
+        touched = await asyncio.to_thread(self.psa.touched_after, self._last_seen_seq, 5000)
+        if not touched:
+            return
+        self._last_seen_seq = touched[-1][0]
+        if self.settings.push_debounce_s:
+            await asyncio.sleep(self.settings.push_debounce_s)
+        scheduled = {row.user_guid for row in await asyncio.to_thread(self.schedule.all)}
+        for _, user in touched:
+            if user in scheduled:
+                self.dispatcher.request(user, "hub change")
+
+    # ------------------------------------------------------------------ the job
+
+    async def _job(self, user_guid: str) -> None:
+        now = self.clock()
+        row = (await asyncio.to_thread(self.schedule.get, user_guid)) or UserSchedule(user_guid, now)
+        if row.paused_at(now):
+            return
+        calendar = self.calendar or self.make_calendar()
+        if calendar is None:
+            await asyncio.to_thread(
+                self.schedule.save,
+                policy.after_run(row, now, self.settings.poll_interval_s, error="no calendar is configured"),
+            )
+            return
+        self.calendar = calendar
+        await asyncio.to_thread(self.schedule.save, _started(row, now))
+        report = await UserSync(self.psa, calendar, self.store, self.settings, self.clock).run(user_guid)
+        self.reports[user_guid] = report
+        record = report.record
+        latest = await asyncio.to_thread(self.schedule.get, user_guid)
+        after = policy.after_run(
+            latest or row,
+            self.clock(),
+            self.settings.poll_interval_s,
+            error=record.error,
+            halted=record.halted_reason,
+            quota=report.quota,
+            stopped=report.stopped is not None,
+            not_syncable=report.not_syncable,
+            rng=self.rng,
+        )
+        await asyncio.to_thread(self.schedule.save, after)
+        if record.error or record.halted_reason:
+            log.warning("sync of %s: %s", user_guid, record.error or record.halted_reason)
+
+
+def _started(row: UserSchedule, now: datetime) -> UserSchedule:
+    return replace(row, last_started_at=now)

@@ -1,0 +1,316 @@
+"""One user's calendar sync run: read both sides, pair, plan, execute, advance, record.
+
+1. The hub's changes since the user's cursor (or, on the first run, everything the
+   user owns or takes part in), and the calendar's changes since its token (or a full
+   read; a 410 means a full read that re-links by id and never duplicates).
+2. Links and base snapshots of everything read, then the activities those links and
+   the events' deterministic ids name (tombstones included).
+3. `tandem.sync.plan.plan_user` decides; a halted plan (the mass-deletion breaker,
+   BEY-3) is not executed, and a dry run is only shown.
+4. `execute.Executor` runs the items; the cursors advance only when every item read
+   is settled, skipped or quarantined; the run is recorded for the admin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from tandem.config import SyncSettings
+from tandem.domain import errors
+from tandem.domain.activity import Activity
+from tandem.domain.calendar import CalendarEvent
+from tandem.domain.syncstate import Cursor, LinkedItem, QuarantinedItem, RunCounts, RunRecord
+from tandem.ports.calendar import CalendarChanges, CalendarPort
+from tandem.ports.psa import PsaPort, PsaUser, SyncSetup
+from tandem.runtime.execute import Executor, ItemResult, Outcome, RunStopped, WriteBatcher, execute_all
+from tandem.store.syncstate import SqlSyncStateStore
+from tandem.sync.context import DeletionBreaker, People, SyncContext
+from tandem.sync.plan import UserPlan, count_actions, plan_user, wanted_activity_guids, wanted_links
+
+log = logging.getLogger("tandem.runtime.sync")
+HUB_PAGE = 1000
+HUB_PAGES_PER_RUN = 20
+
+
+class NotSyncable(Exception):
+    """This user cannot be synced now, for a reason the admin can act on."""
+
+
+@dataclass
+class RunReport:
+    user_guid: str
+    record: RunRecord
+    plan: UserPlan | None = None
+    results: list[ItemResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    stopped: str | None = None
+    """Why the run stopped before its end (quota, credentials): the scheduler pauses."""
+    quota: bool = False
+    not_syncable: bool = False
+
+
+@dataclass
+class Reading:
+    setup: SyncSetup
+    user: PsaUser
+    ctx: SyncContext
+    cursor: Cursor | None
+    activities: dict[str, Activity]
+    events: list[CalendarEvent]
+    linked: dict[str, LinkedItem]
+    absent_event_ids: frozenset[str]
+    hub_seq: int
+    calendar: CalendarChanges
+    linked_total: int
+
+
+@dataclass
+class UserSync:
+    psa: PsaPort
+    calendar: CalendarPort
+    store: SqlSyncStateStore
+    settings: SyncSettings
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    hub_concurrency: int = 4
+
+    async def run(self, user_guid: str, *, dry_run: bool = False, confirm_mass_deletion: bool = False) -> RunReport:
+        started = self.clock()
+        try:
+            reading = await self.read(user_guid, confirm_mass_deletion=confirm_mass_deletion)
+        except NotSyncable as reason:
+            report = self._record(user_guid, "", started, RunCounts(), error=str(reason), dry_run=dry_run)
+            report.not_syncable = True
+            return report
+        except (errors.QuotaExceeded, errors.AuthFailed, errors.ConfigurationError) as fatal:
+            report = self._record(user_guid, "", started, RunCounts(), error=str(fatal), dry_run=dry_run)
+            report.stopped, report.quota = str(fatal), isinstance(fatal, errors.QuotaExceeded)
+            return report
+        except (errors.RateLimited, errors.Unavailable) as later:
+            return self._record(user_guid, "", started, RunCounts(), error=f"will retry: {later}", dry_run=dry_run)
+        plan = plan_user(
+            activities=reading.activities.values(),
+            events=reading.events,
+            linked=reading.linked.values(),
+            ctx=reading.ctx,
+            now=started,
+            absent_event_ids=reading.absent_event_ids,
+            linked_items=reading.linked_total,
+        )
+        calendar_id = reading.ctx.calendar_id
+        if dry_run:
+            report = self._record(user_guid, calendar_id, started, plan.counts(), dry_run=True, save=False)
+            report.plan = plan
+            return report
+        if plan.halt is not None:
+            report = self._record(user_guid, calendar_id, started, RunCounts(), halted=plan.halt.reason)
+            report.plan = plan
+            return report
+        return await self._execute(reading, plan, started)
+
+    async def _execute(self, reading: Reading, plan: UserPlan, started: datetime) -> RunReport:
+        ctx = reading.ctx
+        executor = Executor(
+            psa=self.psa,
+            calendar=self.calendar,
+            store=self.store,
+            ctx=ctx,
+            now=started,
+            hub_slots=asyncio.Semaphore(self.hub_concurrency),
+            batcher=WriteBatcher(self.calendar, ctx.calendar_id),
+        )
+        stopped: str | None = None
+        quota = False
+        try:
+            results = await execute_all(executor, plan.items)
+        except RunStopped as stop:
+            stopped, quota = str(stop), isinstance(stop.__cause__, errors.QuotaExceeded)
+            results = []
+        unfinished = [r for r in results if r.outcome is Outcome.UNFINISHED]
+        if stopped is None and not unfinished:
+            await asyncio.to_thread(self._advance, reading, started)
+        counts = count_actions(a for r in results for a in r.executed)
+        failed = len(unfinished) + (1 if stopped else 0)
+        error = stopped or (f"{len(unfinished)} items will be retried: {unfinished[0].error}" if unfinished else None)
+        report = self._record(reading.user.guid, ctx.calendar_id, started, replace(counts, failed=failed), error=error)
+        report.plan, report.results = plan, results
+        report.warnings = [w.message for w in executor.warnings]
+        report.stopped, report.quota = stopped, quota
+        return report
+
+    def _advance(self, reading: Reading, now: datetime) -> None:
+        cursor = reading.cursor
+        self.store.save_cursor(
+            Cursor(
+                user_guid=reading.user.guid,
+                calendar_id=reading.ctx.calendar_id,
+                calendar_token=reading.calendar.next_cursor,
+                hub_seq=reading.hub_seq,
+                initial_done_at=(cursor.initial_done_at if cursor and cursor.initial_done_at else now),
+            )
+        )
+
+    def _record(
+        self,
+        user_guid: str,
+        calendar_id: str,
+        started: datetime,
+        counts: RunCounts,
+        *,
+        error: str | None = None,
+        halted: str | None = None,
+        dry_run: bool = False,
+        save: bool = True,
+    ) -> RunReport:
+        record = RunRecord(
+            user_guid=user_guid,
+            calendar_id=calendar_id,
+            started_at=started,
+            finished_at=self.clock(),
+            counts=counts,
+            halted_reason=halted,
+            error=error,
+            dry_run=dry_run,
+        )
+        if save:
+            self.store.record_run(record)
+        return RunReport(user_guid, record)
+
+    # ------------------------------------------------------------------ reading
+
+    async def read(self, user_guid: str, *, confirm_mass_deletion: bool = False) -> Reading:
+        setup = await asyncio.to_thread(self.psa.setup)
+        user = _syncable_user(setup, user_guid)
+        assert user.email is not None
+        ctx = self._context(setup, user, confirm_mass_deletion)
+        cursor = await asyncio.to_thread(self.store.cursor, user.guid, ctx.calendar_id)
+        initial = cursor is None or cursor.initial_done_at is None
+        activities, hub_seq = await self._read_hub(user.guid, cursor, initial)
+        changes = await self._read_calendar(ctx.calendar_id, cursor)
+        ctx = replace(ctx, initial=initial, calendar_full_read=changes.full)
+        events = list(changes.events)
+        linked, absent = await self._links(user.guid, ctx, activities, events, full=changes.full)
+        retry = await asyncio.to_thread(self.store.due_for_retry, user.guid, ctx.calendar_id, self.clock())
+        await self._retry_quarantined(retry, ctx, activities, events, linked)
+        total = await asyncio.to_thread(self.store.count_links, user.guid, ctx.calendar_id)
+        return Reading(setup, user, ctx, cursor, activities, events, linked, absent, hub_seq, changes, total)
+
+    def _context(self, setup: SyncSetup, user: PsaUser, confirm: bool) -> SyncContext:
+        if setup.default_type_guid is None:
+            raise NotSyncable("the organisation has no default activity type for entries made in the calendar")
+        assert user.email is not None
+        return SyncContext(
+            user_guid=user.guid,
+            user_email=user.email,
+            calendar_id=user.email.strip().lower(),
+            synced_type_guids=setup.synced_type_guids,
+            default_type_guid=setup.default_type_guid,
+            personal_type_guid=setup.personal_type_guid,
+            type_categories=setup.type_categories,
+            people=People.of({u.email: u.guid for u in setup.users if u.email}),
+            default_time_zone=user.time_zone,
+            fans_out_invitations=self.calendar.fans_out_invitations,
+            cutoff_days=self.settings.initial_cutoff_days,
+            breaker=DeletionBreaker(self.settings.max_delete_share, self.settings.max_delete_min_items),
+            confirm_mass_deletion=confirm,
+        )
+
+    async def _read_hub(self, user_guid: str, cursor: Cursor | None, initial: bool) -> tuple[dict[str, Activity], int]:
+        """The user's changed activities and the change-log position they reach."""
+        after = cursor.hub_seq if cursor else 0
+        oldest = await asyncio.to_thread(self.psa.oldest_seq)
+        if initial or (after and oldest > after + 1):
+            # First run, or the log forgot changes this user never read: take everything.
+            seq = await asyncio.to_thread(self.psa.latest_seq)
+            everything = await asyncio.to_thread(self.psa.activities_of_user, user_guid)
+            return {a.guid: a for a in everything}, seq
+        guids: list[str] = []
+        for _ in range(HUB_PAGES_PER_RUN):
+            page = await asyncio.to_thread(self.psa.changes_for_user, user_guid, after, HUB_PAGE)
+            guids.extend(c.activity_guid for c in page)
+            if page:
+                after = page[-1].seq
+            if len(page) < HUB_PAGE:
+                break
+        found = await asyncio.to_thread(self.psa.get_activities, set(guids)) if guids else {}
+        return dict(found), after
+
+    async def _read_calendar(self, calendar_id: str, cursor: Cursor | None) -> CalendarChanges:
+        token = cursor.calendar_token if cursor else None
+        try:
+            return await self.calendar.changes(calendar_id, token)
+        except errors.FullSyncRequired:
+            log.info("calendar %s asked for a full sync (410); reading it all and re-linking", calendar_id)
+            return await self.calendar.changes(calendar_id, None)
+
+    async def _links(
+        self, user_guid: str, ctx: SyncContext, activities: dict[str, Activity], events: list[CalendarEvent], full: bool
+    ) -> tuple[dict[str, LinkedItem], frozenset[str]]:
+        """Links of everything read; activities those links name; and, after a full read,
+        the linked events the calendar no longer has."""
+        linked: dict[str, LinkedItem] = {}
+        if full:
+            for item in await asyncio.to_thread(self.store.all_links, user_guid, ctx.calendar_id):
+                linked[item.link.activity_guid] = item
+        for _ in range(2):  # links lead to activities, activities to links
+            guids, ids = wanted_links(activities.values(), events)
+            by_activity = await asyncio.to_thread(self.store.links_by_activity, user_guid, ctx.calendar_id, guids)
+            by_event = await asyncio.to_thread(self.store.links_by_event, user_guid, ctx.calendar_id, ids)
+            for item in (*by_activity.values(), *by_event.values()):
+                linked[item.link.activity_guid] = item
+            wanted = {li.link.activity_guid for li in linked.values()} | wanted_activity_guids(events, ctx)
+            missing = wanted - activities.keys()
+            if missing:
+                activities.update(await asyncio.to_thread(self.psa.get_activities, missing))
+        absent: frozenset[str] = frozenset()
+        if full:
+            seen = {e.id for e in events}
+            absent = frozenset(li.link.event_id for li in linked.values() if li.link.event_id not in seen)
+        return linked, absent
+
+    async def _retry_quarantined(
+        self,
+        due: Sequence[QuarantinedItem],
+        ctx: SyncContext,
+        activities: dict[str, Activity],
+        events: list[CalendarEvent],
+        linked: dict[str, LinkedItem],
+    ) -> None:
+        """CAL-17: quarantined items whose retry time came are read again and planned again."""
+        items = list(due)
+        if not items:
+            return
+        missing = {q.activity_guid for q in items if q.activity_guid} - activities.keys()
+        if missing:
+            activities.update(await asyncio.to_thread(self.psa.get_activities, missing))
+        have = {e.id for e in events}
+        for q in items:
+            if q.event_id and q.event_id not in have:
+                event = await self.calendar.get(ctx.calendar_id, q.event_id)
+                if event is not None:
+                    events.append(event)
+                    have.add(event.id)
+        guids, ids = wanted_links(activities.values(), events)
+        for item in (
+            *(await asyncio.to_thread(self.store.links_by_activity, ctx.user_guid, ctx.calendar_id, guids)).values(),
+            *(await asyncio.to_thread(self.store.links_by_event, ctx.user_guid, ctx.calendar_id, ids)).values(),
+        ):
+            linked[item.link.activity_guid] = item
+
+
+def _syncable_user(setup: SyncSetup, user_guid: str) -> PsaUser:
+    user = next((u for u in setup.users if u.guid == user_guid), None)
+    if user is None:
+        raise NotSyncable("there is no such user")
+    if not setup.addon_enabled:
+        raise NotSyncable("calendar synchronization is off for the organisation")
+    if not user.is_active:
+        raise NotSyncable("the user is not active")
+    if not user.calendar_sync:
+        raise NotSyncable("the user has calendar synchronization off (CAL-7)")
+    if not user.email:
+        raise NotSyncable("the user has no email address, so no calendar account can match (CAL-3)")
+    return user

@@ -1,0 +1,116 @@
+"""The calendar sync's schedule, in the database: one row per user.
+
+    next_due_at      when the user's calendar is read again (the 30 s cycle, CAL-8)
+    failures         runs that failed in a row; back-off grows with them
+    backoff_until    no run before this (after failures)
+    paused_reason    why the user's sync is held (quotaExceeded, the mass-deletion
+                     breaker, a missing calendar account): shown to the admin
+    paused_until     when a pause ends by itself (None: until someone resumes it)
+
+Keeping the schedule here, not in a process's memory, lets a restarted process (or, later,
+several processes) carry on where the last one was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tandem.store.base import Base
+from tandem.store.db import Database
+
+
+class SyncSchedule(Base):
+    __tablename__ = "sync_schedule"
+
+    user_guid: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    next_due_at: Mapped[datetime] = mapped_column(index=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    backoff_until: Mapped[datetime | None] = mapped_column()
+    paused_reason: Mapped[str | None] = mapped_column(sa.Text)
+    paused_until: Mapped[datetime | None] = mapped_column()
+    last_started_at: Mapped[datetime | None] = mapped_column()
+    last_finished_at: Mapped[datetime | None] = mapped_column()
+    last_success_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+@dataclass(frozen=True, slots=True)
+class UserSchedule:
+    user_guid: str
+    next_due_at: datetime
+    failures: int = 0
+    backoff_until: datetime | None = None
+    paused_reason: str | None = None
+    paused_until: datetime | None = None
+    last_started_at: datetime | None = None
+    last_finished_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+
+    def paused_at(self, now: datetime) -> bool:
+        return self.paused_reason is not None and (self.paused_until is None or self.paused_until > now)
+
+
+_COLUMNS = tuple(UserSchedule.__dataclass_fields__)
+
+
+def _value(row: SyncSchedule) -> UserSchedule:
+    return UserSchedule(**{name: getattr(row, name) for name in _COLUMNS})
+
+
+class SqlSchedule:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def ensure(self, user_guids: Collection[str], now: datetime) -> None:
+        """A row for every user given (due now); rows of users not given are removed."""
+        wanted = set(user_guids)
+        with self.db.write() as session:
+            have = set(session.scalars(sa.select(SyncSchedule.user_guid)))
+            for user in wanted - have:
+                session.add(SyncSchedule(user_guid=user, next_due_at=now))
+            gone = have - wanted
+            if gone:
+                session.execute(sa.delete(SyncSchedule).where(SyncSchedule.user_guid.in_(gone)))
+
+    def due(self, now: datetime, limit: int = 1000) -> list[str]:
+        """Users whose run is due: next due, no back-off, not paused (or the pause ended)."""
+        with self.db.read() as session:
+            return list(
+                session.scalars(
+                    sa.select(SyncSchedule.user_guid)
+                    .where(
+                        SyncSchedule.next_due_at <= now,
+                        sa.or_(SyncSchedule.backoff_until.is_(None), SyncSchedule.backoff_until <= now),
+                        sa.or_(
+                            SyncSchedule.paused_reason.is_(None),
+                            sa.and_(SyncSchedule.paused_until.is_not(None), SyncSchedule.paused_until <= now),
+                        ),
+                    )
+                    .order_by(SyncSchedule.next_due_at)
+                    .limit(limit)
+                )
+            )
+
+    def get(self, user_guid: str) -> UserSchedule | None:
+        with self.db.read() as session:
+            row = session.get(SyncSchedule, user_guid)
+            return None if row is None else _value(row)
+
+    def all(self) -> Sequence[UserSchedule]:
+        with self.db.read() as session:
+            return [_value(r) for r in session.scalars(sa.select(SyncSchedule).order_by(SyncSchedule.user_guid))]
+
+    def save(self, schedule: UserSchedule) -> None:
+        with self.db.write() as session:
+            row = session.get(SyncSchedule, schedule.user_guid)
+            if row is None:
+                row = SyncSchedule(user_guid=schedule.user_guid)
+                session.add(row)
+            for name in _COLUMNS:
+                setattr(row, name, getattr(schedule, name))

@@ -1,0 +1,88 @@
+"""Deterministic identities on both sides, so that no retry ever duplicates (BEY-3).
+
+An activity's calendar event id is its guid's 128 bits in base32hex (RFC 4648 §7),
+lower case, without padding: 26 characters of `0-9a-v`, which Google accepts as a
+client-supplied id (5–1024 characters of base32hex). A create that is retried after a
+crash meets `409 duplicate` and is linked instead of written twice.
+
+The inverse makes an event id "ours": it decodes to the activity guid. Google fans an
+organiser's event out to every attendee's calendar with the *same* id, so an attendee's
+copy of an event Tandem wrote decodes to the same activity and is never imported again.
+
+An event first seen in a calendar gets a deterministic activity guid too: uuid5 of a
+fixed namespace and "organiser account + event id". The organiser's account is the same
+in every attendee's copy, so all participants' syncs derive the same guid and a retried
+create in the hub is idempotent.
+
+Occurrences of a series that were moved or cancelled have their own event ids in Google,
+`<series id>_<original start as YYYYMMDDTHHMMSSZ>` (or `_YYYYMMDD` for all-day series).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import UTC, datetime
+
+from tandem.domain.activity import Moment
+
+EVENT_NAMESPACE = uuid.UUID("6f1c8a52-3e0b-5d7a-9c41-2b8e7f0d4a16")
+"""Fixed forever: changing it would re-derive every calendar-born activity guid."""
+
+_BASE32HEX = frozenset("0123456789abcdefghijklmnopqrstuv")
+_ID_LENGTH = 26
+
+
+def normalise_guid(guid: str) -> str:
+    """The canonical text of a guid (lower case, hyphenated); ValueError if it is none."""
+    return str(uuid.UUID(guid))
+
+
+def event_id_for(activity_guid: str) -> str:
+    """The calendar event id an activity is written under."""
+    raw = uuid.UUID(activity_guid).bytes
+    return base64.b32hexencode(raw).decode("ascii").rstrip("=").lower()
+
+
+def guid_from_event_id(event_id: str) -> str | None:
+    """The activity guid an event id encodes, or None when the id is not one of ours."""
+    if len(event_id) != _ID_LENGTH or not set(event_id) <= _BASE32HEX:
+        return None
+    try:
+        raw = base64.b32hexdecode(event_id.upper() + "======")
+    except binascii.Error:
+        return None
+    guid = str(uuid.UUID(bytes=raw))
+    # 26 characters carry 130 bits; only the canonical spelling (last two bits zero) is ours.
+    return guid if event_id_for(guid) == event_id else None
+
+
+def is_ours(event_id: str) -> bool:
+    return guid_from_event_id(event_id) is not None
+
+
+def activity_guid_for_event(event_id: str, organiser_account: str) -> str:
+    """The guid of the activity that stands for a calendar event.
+
+    An id of ours decodes to its activity. Any other id gets uuid5 of the organiser's
+    account (lower case) and the id, the same in every attendee's copy.
+    """
+    ours = guid_from_event_id(event_id)
+    if ours is not None:
+        return ours
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"{organiser_account.strip().lower()}/{event_id}"))
+
+
+def occurrence_stamp(original_start: Moment) -> str:
+    """The suffix Google gives an occurrence of a series: its original start, in UTC."""
+    if isinstance(original_start, datetime):
+        if original_start.tzinfo is None:
+            raise ValueError(f"naive datetime {original_start!r} as an original start")
+        return original_start.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return original_start.strftime("%Y%m%d")
+
+
+def occurrence_event_id(series_event_id: str, original_start: Moment) -> str:
+    """The event id of one occurrence of a series (Google's `<series>_<stamp>` form)."""
+    return f"{series_event_id}_{occurrence_stamp(original_start)}"
