@@ -1,0 +1,191 @@
+"""CAL-5, CAL-6, CAL-16, CAL-17, BEY-2, BEY-3: what goes where, who is told, and what
+happens when something is wrong."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tests.e2e.calendar.conftest import ALICE, BOB, OUTSIDER, World, event_body, soon
+from tests.support.hub import authorised
+
+
+def _event(world: World, email: str, title: str) -> dict:
+    return next(e for e in world.events(email) if e.get("summary") == title)
+
+
+def test_cal_5_only_chosen_types_go_to_the_calendar(world: World) -> None:
+    world.create(ALICE, "Synced meeting", soon(2))
+    world.create(ALICE, "Sales call, not synced", soon(2), kind="Sales")
+    world.calendar(ALICE).insert(event_body("Any entry comes in", soon(3)))
+    world.sync(ALICE)
+    assert world.titles(ALICE) == ["Any entry comes in", "Synced meeting"]
+    assert {a.name for a in world.activities()} == {"Synced meeting", "Sales call, not synced", "Any entry comes in"}
+
+
+def test_cal_5_a_type_leaving_the_set_removes_the_event_silently_and_the_psa_keeps_it(world: World) -> None:
+    guid = world.create(ALICE, "Customer visit", soon(2), participants=())
+    world.sync(ALICE)
+    event = _event(world, ALICE, "Customer visit")
+    world.calendar(ALICE).patch(event["id"], {"attendees": [{"email": OUTSIDER}]}, sendUpdates="all")
+    world.sync(ALICE)
+    world.server.state.clear_notifications()
+    with authorised(world.tandem) as api:
+        changed = api.patch(
+            f"/v1/activities/{guid}",
+            json=[{"op": "replace", "path": "/activityType/guid", "value": world.types["Sales"].guid}],
+        )
+        assert changed.status_code == 200
+    world.sync(ALICE)
+    assert world.titles(ALICE) == []
+    assert world.activity("Customer visit").type_guid == world.types["Sales"].guid
+    assert world.mails() == []  # removed without notifications
+
+
+def test_cal_6_private_entries_become_personal_and_personal_activities_become_private(world: World) -> None:
+    world.calendar(ALICE).insert(event_body("Doctor", soon(2), visibility="private"))
+    world.create(ALICE, "Gym", soon(3), kind="Personal")
+    world.sync(ALICE)
+    assert world.activity("Doctor").type_guid == world.types["Personal"].guid
+    assert _event(world, ALICE, "Gym").get("visibility") == "private"
+
+
+def test_cal_6_without_a_personal_type_private_entries_get_the_default_type_and_the_admin_is_warned(
+    world: World,
+) -> None:
+    from tandem.hub.models import ActivityType
+    from tandem.hub.services import calendar_setup
+
+    with world.tandem.db.write() as session:
+        session.execute(sa.update(ActivityType).where(ActivityType.category == "Personal").values(is_active=False))
+        described = calendar_setup.describe(session)
+    assert any("Personal" in w and "visible to everyone" in w for w in described["warnings"])
+    world.calendar(ALICE).insert(event_body("Therapy", soon(2), visibility="private"))
+    world.sync(ALICE)
+    assert world.activity("Therapy").type_guid == world.types["Meeting"].guid
+
+
+def test_cal_16_changes_made_in_the_psa_notify_attendees_and_psa_only_changes_do_not(world: World) -> None:
+    from tandem.hub.services.activities import ParticipantDraft
+
+    guid = world.create(
+        ALICE,
+        "Design review",
+        soon(2),
+        participants=(
+            ParticipantDraft("User", world.users[BOB].guid),
+            ParticipantDraft("Other", email=OUTSIDER, name="Gus Guest"),
+        ),
+    )
+    world.sync(ALICE)
+    created = world.mails()
+    assert {(to, kind) for to, kind, _ in created} >= {(BOB, "invitation"), (OUTSIDER, "invitation")}
+    world.server.state.clear_notifications()
+    with authorised(world.tandem) as api:
+        api.patch(f"/v1/activities/{guid}", json=[{"op": "replace", "path": "/isClosed", "value": True}])
+        world.sync(ALICE)
+        assert world.mails() == []  # completed flag only: nobody is told
+        api.patch(f"/v1/activities/{guid}", json=[{"op": "replace", "path": "/location", "value": "Room 2"}])
+        world.sync(ALICE)
+        assert {(to, kind) for to, kind, _ in world.mails()} == {(BOB, "update"), (OUTSIDER, "update")}
+        world.server.state.clear_notifications()
+        api.delete(f"/v1/activities/{guid}")
+        world.sync(ALICE)
+        assert {(to, kind) for to, kind, _ in world.mails()} == {(BOB, "cancellation"), (OUTSIDER, "cancellation")}
+
+
+def test_cal_16_a_change_made_in_the_calendar_is_not_echoed_back(world: World) -> None:
+    world.create(ALICE, "Retro", soon(2))
+    world.sync(ALICE)
+    event = _event(world, ALICE, "Retro")
+    world.calendar(ALICE).patch(event["id"], {"location": "Cafe"})
+    before = world.calendar(ALICE).get(f"/{event['id']}").json()
+    world.server.state.clear_notifications()
+    world.sync(ALICE)
+    after = world.calendar(ALICE).get(f"/{event['id']}").json()
+    assert world.activity("Retro").location == "Cafe"
+    assert after["etag"] == before["etag"]  # nothing written back
+    assert world.mails() == []
+    assert world.sync(ALICE).plan.is_empty
+
+
+def test_cal_17_one_bad_item_is_set_aside_with_a_reason_and_the_rest_syncs(world: World) -> None:
+    world.calendar(ALICE).insert(event_body("x" * 600, soon(2)))  # longer than a PSA activity name may be
+    world.calendar(ALICE).insert(event_body("Fine entry", soon(3)))
+    world.create(ALICE, "Fine activity", soon(4))
+    report = world.sync(ALICE)
+    assert {a.name for a in world.activities()} == {"Fine entry", "Fine activity"}
+    assert "Fine activity" in world.titles(ALICE)
+    store = world.tandem.sync_store()
+    quarantined = store.quarantined(world.users[ALICE].guid, ALICE)
+    assert len(quarantined) == 1
+    assert "name" in quarantined[0].reason and "500" in quarantined[0].reason
+    assert report.record.counts.quarantined == 1
+    # once it can succeed (the user shortens the title), the retry takes it in
+    event = next(e for e in world.events(ALICE) if len(e.get("summary", "")) == 600)
+    world.calendar(ALICE).patch(event["id"], {"summary": "Shortened"})
+    world.sync(ALICE)
+    assert "Shortened" in {a.name for a in world.activities()}
+    assert store.quarantined(world.users[ALICE].guid, ALICE) == []
+
+
+def test_bey_2_both_sides_changed_the_newer_wins_and_the_conflict_is_kept(world: World) -> None:
+    guid = world.create(ALICE, "Board meeting", soon(2))
+    world.sync(ALICE)
+    event = _event(world, ALICE, "Board meeting")
+    with authorised(world.tandem) as api:
+        api.patch(f"/v1/activities/{guid}", json=[{"op": "replace", "path": "/location", "value": "PSA room"}])
+    world.calendar(ALICE).patch(event["id"], {"location": "Google room", "description": "agenda from Google"})
+    world.sync(ALICE)
+    activity = world.activity("Board meeting")
+    assert activity.location == "Google room"  # the calendar's edit is the newer one
+    assert activity.notes == "agenda from Google"  # fields only one side changed merge in
+    assert _event(world, ALICE, "Board meeting")["location"] == "Google room"
+    conflicts = world.tandem.sync_store().conflicts(world.users[ALICE].guid)
+    assert len(conflicts) == 1
+    assert conflicts[0].psa.location == "PSA room"
+    assert conflicts[0].calendar.location == "Google room"
+    assert conflicts[0].winner.value == "calendar"
+
+
+def test_bey_2_a_deletion_on_one_side_and_an_edit_on_the_other_keeps_the_edit(world: World) -> None:
+    guid = world.create(ALICE, "Planning poker", soon(2))
+    world.sync(ALICE)
+    event = _event(world, ALICE, "Planning poker")
+    world.calendar(ALICE).delete(event["id"])
+    with authorised(world.tandem) as api:
+        api.patch(f"/v1/activities/{guid}", json=[{"op": "replace", "path": "/notes", "value": "still on"}])
+    world.sync(ALICE)
+    assert world.activity("Planning poker").notes == "still on"
+    back = _event(world, ALICE, "Planning poker")
+    assert back["id"] == event["id"]  # brought back under the same id
+    assert back["description"] == "still on"
+
+
+def test_bey_3_a_run_that_would_delete_most_items_stops_and_asks(world: World) -> None:
+    for i in range(12):
+        world.create(ALICE, f"Meeting {i:02d}", soon(2 + i / 10))
+    world.sync(ALICE)
+    for event in world.events(ALICE):
+        world.calendar(ALICE).delete(event["id"])
+    halted = world.sync(ALICE)
+    assert halted.record.halted_reason is not None
+    assert "12" in halted.record.halted_reason
+    assert len(world.activities()) == 12  # nothing deleted
+    dry = world.sync(ALICE, dry_run=True)
+    assert dry.plan is not None
+    confirmed = world.sync(ALICE, confirm_mass_deletion=True)
+    assert confirmed.record.halted_reason is None
+    assert world.activities() == []
+
+
+def test_bey_3_deterministic_ids_make_a_lost_answer_harmless(world: World) -> None:
+    from tandem.emulators.google import FaultRule
+
+    world.create(ALICE, "Quarterly", soon(2))
+    world.server.state.set_faults(FaultRule(apply_then_fail=1.0, writes_only=True, seed=3, limit=1))
+    world.sync(ALICE)  # the insert happened, its answer was lost
+    world.server.state.clear_faults()
+    world.sync(ALICE)
+    assert world.titles(ALICE) == ["Quarterly"]
+    assert len(world.activities()) == 1
+    assert world.sync(ALICE).plan.is_empty

@@ -1,0 +1,100 @@
+"""CAL-8 and the runtime: PSA changes are pushed as they commit (not on the next poll),
+calendar changes are picked up on the poll cycle, a user's activity in Tandem starts a
+sync, and `tandem sync` / `tandem sync status` show what happened."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from tandem.runtime.service import SyncRuntime
+from tests.e2e.calendar.conftest import ALICE, BOB, World, event_body, soon
+from tests.support.hub import authorised
+from tests.support.processes import environment, run, run_json
+
+PATIENCE_S = 30.0  # generous: these tests show *what* triggers a sync, not how fast
+
+
+async def _until(check: Callable[[], bool]) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + PATIENCE_S
+    while loop.time() < deadline:
+        if await asyncio.to_thread(check):
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+def _runtime(world: World, poll_interval_s: float) -> SyncRuntime:
+    world.tandem.settings.sync.poll_interval_s = poll_interval_s
+    runtime = world.tandem.sync_runtime()
+    runtime.roster_every_s = 0.2
+    return runtime
+
+
+def test_cal_8_psa_changes_are_pushed_when_they_commit_not_on_the_next_poll(world: World) -> None:
+    async def scenario() -> None:
+        runtime = _runtime(world, poll_interval_s=3600)  # the timer alone would wait an hour
+        await runtime.start()
+        try:
+            assert await _until(lambda: world.tandem.sync_store().cursor(world.users[ALICE].guid, ALICE) is not None)
+            with authorised(world.tandem) as api:
+                body = {
+                    "name": "Pushed at once",
+                    "activityType": {"guid": world.types["Meeting"].guid},
+                    "ownerUser": {"guid": world.users[ALICE].guid},
+                    "startDateTime": soon(2).isoformat(),
+                    "endDateTime": soon(2, 10).isoformat(),
+                }
+                assert (await asyncio.to_thread(api.post, "/v1/activities", json=body)).status_code == 201
+            assert await _until(lambda: "Pushed at once" in world.titles(ALICE))
+        finally:
+            await runtime.stop()
+
+    asyncio.run(scenario())
+
+
+def test_cal_8_calendar_changes_are_picked_up_on_the_poll_cycle(world: World) -> None:
+    async def scenario() -> None:
+        runtime = _runtime(world, poll_interval_s=1)
+        await runtime.start()
+        try:
+            assert await _until(lambda: world.tandem.sync_store().cursor(world.users[BOB].guid, BOB) is not None)
+            await asyncio.to_thread(world.calendar(BOB).insert, event_body("Made in Google", soon(3)))
+            assert await _until(lambda: any(a.name == "Made in Google" for a in world.activities()))
+        finally:
+            await runtime.stop()
+
+    asyncio.run(scenario())
+
+
+def test_cal_8_activity_of_the_user_in_tandem_starts_their_sync(world: World) -> None:
+    async def scenario() -> None:
+        runtime = _runtime(world, poll_interval_s=3600)
+        await runtime.start()
+        try:
+            assert await _until(lambda: world.tandem.sync_store().cursor(world.users[ALICE].guid, ALICE) is not None)
+            await asyncio.to_thread(world.calendar(ALICE).insert, event_body("Seen after login", soon(3)))
+            await asyncio.sleep(1.0)
+            assert not any(a.name == "Seen after login" for a in world.activities())  # no poll is due
+            runtime.user_active(world.users[ALICE].guid)
+            assert await _until(lambda: any(a.name == "Seen after login" for a in world.activities()))
+        finally:
+            await runtime.stop()
+
+    asyncio.run(scenario())
+
+
+def test_sync_command_dry_run_and_status(world: World, tmp_path: Path) -> None:
+    env = environment(world.tandem.settings.database_url, tmp_path)
+    world.create(ALICE, "Dry run shows me", soon(2))
+    dry = run(["sync", "--user", ALICE, "--dry-run"], env, tmp_path)
+    assert "CreateEvent: 'Dry run shows me' (notify: all)" in dry.stdout
+    assert world.titles(ALICE) == []  # a dry run writes nothing
+    done = run(["sync", "--user", ALICE], env, tmp_path)
+    assert "events created 1" in done.stdout
+    assert world.titles(ALICE) == ["Dry run shows me"]
+    status = {row["email"]: row for row in run_json(["sync", "status", "--json"], env, tmp_path)}
+    assert status[ALICE]["last_counts"]["events_created"] == 1
+    assert status[ALICE]["last_error"] is None
