@@ -118,7 +118,8 @@ def test_cal_17_one_bad_item_is_set_aside_with_a_reason_and_the_rest_syncs(world
     store = world.tandem.sync_store()
     quarantined = store.quarantined(world.users[ALICE].guid, ALICE)
     assert len(quarantined) == 1
-    assert "name" in quarantined[0].reason and "500" in quarantined[0].reason
+    assert "name" in quarantined[0].reason
+    assert "500" in quarantined[0].reason
     assert report.record.counts.quarantined == 1
     # once it can succeed (the user shortens the title), the retry takes it in
     event = next(e for e in world.events(ALICE) if len(e.get("summary", "")) == 600)

@@ -89,8 +89,9 @@ def test_cal_2_secrets_are_encrypted_at_rest_and_never_shown(world: World, tmp_p
     with world.tandem.db.read() as session:
         row = session.get(CalendarConnection, 1)
         assert row is not None
-        assert row.key_sealed != key_bytes and key_bytes not in row.key_sealed
-        assert row.password_sealed is not None and b"notasecret" not in row.password_sealed
+        assert key_bytes not in row.key_sealed
+        assert row.password_sealed is not None
+        assert b"notasecret" not in row.password_sealed
         dumped = " ".join(str(v) for v in session.execute(sa.select(CalendarConnection.__table__)).one())
     assert "notasecret" not in dumped
     status = run(["calendar", "status", "--json"], _env(world, tmp_path), tmp_path)
