@@ -6,11 +6,14 @@ everything is built here, from a `Settings`, when an entry point asks.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Collection
+import tempfile
+from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -21,11 +24,13 @@ from tandem.connectors.google import Endpoints, GoogleCalendar, GoogleSettings
 from tandem.connectors.visma_business import VismaBusinessErp
 from tandem.domain.erp import ErpEntity
 from tandem.domain.errors import ConfigurationError
+from tandem.emulators.google import EmulatorServer
 from tandem.hub import demo
 from tandem.hub.api.app import create_app
 from tandem.hub.api.context import HubContext
 from tandem.hub.demo import DemoSummary
 from tandem.hub.erp_port import HubMasterData, ProjectDefaults
+from tandem.hub.models import User
 from tandem.hub.models.common import utcnow
 from tandem.hub.services import calendar_setup
 from tandem.hub.sync_port import HubPsa
@@ -149,18 +154,52 @@ class Tandem:
         self.hub.on_activity_change.append(runtime.hub_changed)
         return runtime
 
+    @contextlib.contextmanager
+    def demo_calendar(self) -> Iterator[EmulatorServer]:
+        """The demo's Google: the emulator on `demo_calendar_port`, with the hub's users as
+        its users, Tandem configured with its service account, and the users' sync on.
+        Its calendars live in memory, so Tandem forgets its links to them at every start."""
+        with self.db.read() as session:
+            emails = [e for e in session.scalars(sa.select(User.email).where(User.email.is_not(None))) if e]
+        server = EmulatorServer(domain="example.com", users=emails, port=self.settings.demo_calendar_port)
+        with server, tempfile.TemporaryDirectory() as keys:
+            account = server.state.register_service_account(key_dir=Path(keys))
+            with self.db.write() as session:
+                calendar_setup.configure(
+                    session,
+                    self.secrets(),
+                    key=(Path(keys) / "key.json").read_bytes(),
+                    password=None,
+                    service_account_email=account.email,
+                    token_uri=server.token_uri,
+                    api_root=server.api_root,
+                    batch_uri=f"{server.base_url}/batch/calendar/v3",
+                )
+                calendar_setup.set_enabled(session, True)
+                session.execute(sa.update(User).where(User.email.is_not(None)).values(calendar_sync_enabled=True))
+            self.sync_store().forget_calendar()
+            log.info(
+                "demo calendar (Google emulator) on %s: see %s/emulator/calendars/<email>",
+                server.base_url,
+                server.base_url,
+            )
+            yield server
+
     def serving_app(self) -> FastAPI:
         """The API with the workers beside it: the calendar sync runtime (and the ERP runs
         while that integration is enabled), started and stopped with the server."""
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-            runtime = self.sync_runtime()
-            await runtime.start()
-            try:
-                yield
-            finally:
-                await runtime.stop()
+            with contextlib.ExitStack() as stack:
+                if self.settings.demo_calendar:
+                    stack.enter_context(self.demo_calendar())
+                runtime = self.sync_runtime()
+                await runtime.start()
+                try:
+                    yield
+                finally:
+                    await runtime.stop()
 
         return create_app(self.hub, lifespan)
 

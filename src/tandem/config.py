@@ -81,6 +81,10 @@ class Settings(BaseSettings):
         Path("tandem.key"), description="Key that encrypts secrets at rest; created (mode 600) when missing."
     )
     demo_on_first_start: bool = Field(False, description="Load the demo organisation into an empty database.")
+    demo_calendar: bool = Field(
+        False, description="Run the Google Calendar emulator beside Tandem and sync the demo users to it."
+    )
+    demo_calendar_port: int = Field(8765, ge=0, le=65535)
     tombstone_retention_days: int = Field(90, ge=1, description="Deleted activities are kept this long.")
     access_token_lifetime_s: int = Field(3600, ge=60)
     refresh_token_lifetime_s: int = Field(30 * 24 * 3600, ge=60)

@@ -149,7 +149,7 @@ def _week_of_activities(
     room_guid: str,
 ) -> int:
     tz = ZoneInfo(ZONE)
-    monday = today - timedelta(days=today.weekday())
+    monday = today + timedelta(days=7 - today.weekday())  # the coming week: all of it still ahead
 
     def at(day: int, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(monday + timedelta(days=day), time(hour, minute), tz)

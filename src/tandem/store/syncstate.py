@@ -397,6 +397,13 @@ class SqlSyncStateStore:
                 sa.delete(SyncCursor).where(SyncCursor.user_guid == user_guid, SyncCursor.calendar_id == calendar_id)
             )
 
+    def forget_calendar(self) -> None:
+        """Forget every link, cursor, conflict and quarantined item: the calendars are new
+        (the demo's in-memory Google starts empty on every start). The next runs are initial."""
+        with self.db.write() as session:
+            for table in (SyncLink, SyncCursor, SyncConflict, SyncQuarantine):
+                session.execute(sa.delete(table))
+
     def record_run(self, run: RunRecord) -> None:
         counts = {name: getattr(run.counts, name) for name in RunCounts.__dataclass_fields__}
         with self.db.write() as session:

@@ -5,6 +5,8 @@ No authentication, but only loopback clients are served. Each endpoint calls the
 
     POST   /emulator/reset                         forget events, tokens, mail, counters, faults
     GET    /emulator/users     POST {"email", "timeZone"?}
+    GET    /emulator/calendars/{email}             the user's live events, as the API shows them
+                                                   (to look at a demo calendar without a token)
     GET    /emulator/clock     POST {"freeze": true, "at"?} | {"unfreeze": true} | {"advance": s} | {"offset": s}
     POST   /emulator/tokens/expire                 every access token stops working
     POST   /emulator/sync-tokens/invalidate        {"user"?}: 410 fullSyncRequired from now on
@@ -29,6 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tandem.emulators.google.limits import FaultRule
+from tandem.emulators.google.rendering import render
 from tandem.emulators.google.state import GoogleEmulator
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost", "testclient")
@@ -96,8 +99,20 @@ class Controls:
             ("/quota-exceeded", self.quota_exceeded, ["POST"]),
             ("/delegation", self.delegation, ["POST"]),
             ("/api-enabled", self.api_enabled, ["POST"]),
+            ("/calendars/{email}", self.calendar_view, ["GET"]),
         ]
         return [Route(path, _loopback_only(handler), methods=methods) for path, handler, methods in table]
+
+    async def calendar_view(self, request: Request) -> Response:
+        email = request.path_params["email"].lower()
+        emulator = self.emulator
+        with emulator.lock:
+            calendar = emulator.world.calendars.get(email)
+            if calendar is None:
+                return JSONResponse({"error": f"{email} has no calendar here"}, status_code=404)
+            items = [render(r, calendar) for r in calendar.events.values() if not r.cancelled]
+        items.sort(key=lambda e: str(e.get("start", {}).get("dateTime") or e.get("start", {}).get("date") or ""))
+        return JSONResponse({"calendar": email, "items": items})
 
     @staticmethod
     def _ok(**extra: Any) -> JSONResponse:
