@@ -152,6 +152,7 @@ class Tandem:
             settings=self.settings.sync,
         )
         self.hub.on_activity_change.append(runtime.hub_changed)
+        self.hub.on_user_active.append(runtime.user_active_threadsafe)
         return runtime
 
     @contextlib.contextmanager

@@ -95,6 +95,11 @@ class SyncRuntime:
             self._last_active[user_guid] = now
             self.dispatcher.request(user_guid, "user active")
 
+    def user_active_threadsafe(self, user_guid: str) -> None:
+        """`user_active` from any thread (the API's handlers run in worker threads)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self.user_active, user_guid)
+
     def sync_now(self, user_guid: str, reason: str = "asked") -> None:
         self.dispatcher.request(user_guid, reason)
 

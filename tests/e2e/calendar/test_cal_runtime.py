@@ -78,7 +78,9 @@ def test_cal_8_activity_of_the_user_in_tandem_starts_their_sync(world: World) ->
             await asyncio.to_thread(world.calendar(ALICE).insert, event_body("Seen after login", soon(3)))
             await asyncio.sleep(1.0)
             assert not any(a.name == "Seen after login" for a in world.activities())  # no poll is due
-            runtime.user_active(world.users[ALICE].guid)
+            with authorised(world.tandem) as api:  # the PSA front end says: Alice logged in
+                said = await asyncio.to_thread(api.post, f"/tandem/v1/users/{world.users[ALICE].guid}/activity")
+                assert said.status_code == 204
             assert await _until(lambda: any(a.name == "Seen after login" for a in world.activities()))
         finally:
             await runtime.stop()

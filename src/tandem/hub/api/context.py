@@ -26,6 +26,8 @@ class HubContext:
     refresh_token_lifetime_s: int = 30 * 24 * 3600
     on_activity_change: list[Listener] = field(default_factory=list)
     """Called after a transaction that changed activities commits (the runtime wakes up)."""
+    on_user_active: list[Callable[[str], None]] = field(default_factory=list)
+    """Called with a user's guid when the user logs in or works in the PSA (their sync starts)."""
 
     token_cache_s: float = 30.0
     """How long a checked token is trusted without asking the database again."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from tandem.hub.api import crud, query, views
@@ -115,6 +115,18 @@ def change_feed(request: Request) -> dict[str, Any]:
         ]
         last = items[-1]["seq"] if items else after
         return {"changes": items, "lastSeq": last, "latestSeq": changelog.latest_seq(session)}
+
+
+@router.post(EXTENSIONS + "/users/{guid}/activity", status_code=204)
+def user_active(guid: str, request: Request, _: Principal = Depends(require("users:read"))) -> Response:
+    """Tell Tandem the user is active in the PSA (a login, work in progress): the user's
+    calendar sync starts soon, debounced (CAL-8). A PSA front end calls it; it changes nothing."""
+    context = hub(request)
+    with context.db.read() as session:
+        lookup.get(session, User, guid, "user")
+    for listener in context.on_user_active:
+        listener(guid)
+    return Response(status_code=204)
 
 
 RESOURCES = crud.Resource(
