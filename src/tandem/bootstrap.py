@@ -6,6 +6,7 @@ everything is built here, from a `Settings`, when an entry point asks.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import tempfile
@@ -36,6 +37,7 @@ from tandem.hub.services import calendar_setup
 from tandem.hub.sync_port import HubPsa
 from tandem.ports.calendar import CalendarPort
 from tandem.runtime.erp import ErpIntegration, ErpMirror
+from tandem.runtime.erp.schedule import run_forever
 from tandem.runtime.service import SyncRuntime
 from tandem.runtime.user_sync import UserSync
 from tandem.store.db import Database, normalise_url
@@ -197,9 +199,19 @@ class Tandem:
                     stack.enter_context(self.demo_calendar())
                 runtime = self.sync_runtime()
                 await runtime.start()
+                stop_erp = asyncio.Event()
+                erp = self.settings.erp
+                erp_runs = (
+                    asyncio.create_task(run_forever(self.erp_integration, erp.interval_s, stop_erp), name="erp-runs")
+                    if erp.enabled and erp.database_url
+                    else None
+                )
                 try:
                     yield
                 finally:
+                    stop_erp.set()
+                    if erp_runs is not None:
+                        await erp_runs
                     await runtime.stop()
 
         return create_app(self.hub, lifespan)

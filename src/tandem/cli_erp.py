@@ -7,10 +7,9 @@
     tandem erp enable [--force]                   refused (exit 1) when the preflight fails
     tandem erp disable
 
-The lead mounts `erp_app` under the main CLI (`app.add_typer(erp_app, name="erp")`);
-`python -m tandem.cli_erp erp …` runs the same commands with it mounted. The ERP database
-is `[erp] database_url` (`TANDEM_ERP__DATABASE_URL`) or `--erp-url`; URLs are shown with
-their password hidden.
+`tandem.cli.main` mounts `erp_app` as `tandem erp`. The ERP database is `[erp]
+database_url` (`TANDEM_ERP__DATABASE_URL`) or `--erp-url`; URLs are shown with their
+password hidden.
 """
 
 from __future__ import annotations
@@ -135,7 +134,7 @@ def _print_demo(url: str, made: DemoManifest, loaded: SeedLoad, path: Path) -> N
         if loaded.numbered:
             console.print(f"  the hub numbered {len(loaded.numbered)} record(s) the demo left without a number")
     console.print("Settings for it (tandem.toml):")
-    console.print(_demo_toml(url, made), markup=False, highlight=False)
+    typer.echo(_demo_toml(url, made))
 
 
 def _demo_toml(url: str, made: DemoManifest) -> str:
@@ -245,12 +244,14 @@ def status(
         store = t.erp_state()
         enabled = store.is_enabled()
         entries = store.run_log(limit)
-        interval = t.settings.erp.interval_s
+        interval, scheduled = t.settings.erp.interval_s, t.settings.erp.enabled
     if as_json:
         typer.echo(json.dumps({"enabled": enabled, "runs": [_entry_json(e) for e in entries]}, ensure_ascii=False))
         return
     state = "[green]enabled[/green]" if enabled else "[yellow]disabled[/yellow]"
     console.print(f"The ERP integration is {state}; scheduled runs every {interval:g} s while enabled.")
+    if not scheduled:
+        console.print(escape("(`tandem serve` runs the schedule only with [erp] enabled = true in its settings.)"))
     if not entries:
         console.print("No runs yet.")
     for entry in entries:
@@ -270,7 +271,9 @@ def enable(
         try:
             report = _integration(t, erp_url).enable(utcnow(), force=force)
         except PreflightFailed as refused:
-            _print_preflight(refused.report)
+            console.print("Blocking problems:")
+            for finding in refused.report.blocking:
+                console.print(f"  - {finding.message}", markup=False, highlight=False, soft_wrap=True)
             raise _cli.fail(
                 f"Not enabled: the preflight found {len(refused.report.blocking)} blocking problem(s). "
                 "Fix them, or use --force."
@@ -282,7 +285,7 @@ def enable(
             f"[yellow]Enabled despite {len(report.blocking)} blocking problem(s) (--force):[/yellow]", highlight=False
         )
         for finding in report.blocking:
-            console.print(f"  - {finding.message}", markup=False, highlight=False)
+            console.print(f"  - {finding.message}", markup=False, highlight=False, soft_wrap=True)
 
 
 @erp_app.command()
@@ -291,14 +294,3 @@ def disable() -> None:
     with _tandem() as t:
         t.erp_state().set_enabled(False)
     console.print("The ERP integration is disabled.")
-
-
-def main() -> None:
-    """The `tandem` command with `erp` mounted (for `python -m tandem.cli_erp erp …`)."""
-    if not any(group.name == "erp" for group in _cli.app.registered_groups):
-        _cli.app.add_typer(erp_app, name="erp")
-    _cli.app()
-
-
-if __name__ == "__main__":
-    main()

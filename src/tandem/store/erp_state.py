@@ -3,8 +3,8 @@
 
     erp_links   one row per (entity, PSA guid): the ERP key it is linked to and the base
                 snapshot (the values both sides last agreed on, JSON)
-    erp_runs    one row per run: when, whether it was a dry run, the whole report as JSON
-                (or, for a run that could not even start, the error)
+    erp_runs    one row per run: when, and the whole report as JSON (or, for a run that
+                failed as a whole, the error)
     erp_state   one row: the integration's enabled flag (`tandem erp enable`)
 
 Why in the hub's database: a link and the PSA record it describes then live side by side,
@@ -155,7 +155,7 @@ class ItemWrites:
 
     @contextmanager
     def item(self) -> Iterator[None]:
-        """One item of a batch: all its hub writes or none; the batch commits when full."""
+        """One item of a batch: all its hub writes or none."""
         if not self._batching:
             yield
             return
@@ -166,7 +166,11 @@ class ItemWrites:
             finally:
                 self._in_item = False
         self._items += 1
-        if self._items >= self.batch_size:
+
+    def checkpoint(self) -> None:
+        """Between items: commit when the batch is full. A failure here is not one item's
+        (the whole batch is lost) and must stop the run, so it is not part of `item`."""
+        if self._batching and self._items >= self.batch_size:
             self._end(None)
 
     def _batch_session(self) -> Session:

@@ -13,9 +13,11 @@ action the order protects against duplicates after a crash or a failure halfway:
   agreed values, the other still differs from the old base).
 
 `ItemGrouping` lets the PSA's and the state store's writes of many items share one
-transaction (`batch`), each item in its own savepoint (`item`): a failing item is rolled
-back alone, and the orders above still hold, because the ERP's writes (another
-database) commit at once and are exactly what the next run needs to find a lost link.
+transaction (`batch`), each item in its own savepoint (`item`), committed between items
+(`checkpoint`, outside the per-item try: a lost commit stops the run rather than passing
+for one record's failure). A failing item is rolled back alone, and the orders above
+still hold, because the ERP's writes (another database) commit at once and are exactly
+what the next run needs to find a lost link.
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ class ItemGrouping(Protocol):
         """Around one action: all its PSA and state writes, or none of them."""
         ...
 
+    def checkpoint(self) -> None:
+        """Between actions: commit what is done when it is time. A failure here stops the run."""
+        ...
+
 
 class EachWriteAlone:
     """No grouping: every write is its own transaction (the ports' default)."""
@@ -74,6 +80,9 @@ class EachWriteAlone:
     @contextmanager
     def item(self) -> Iterator[None]:
         yield
+
+    def checkpoint(self) -> None:
+        pass
 
 
 @dataclass
@@ -114,6 +123,7 @@ class PlanExecutor:
                 tally = _Tally(failed=list(entity_plan.failures))
                 for action in entity_plan.actions:
                     self._one(action, tally)
+                    self._grouping.checkpoint()
                 reports.append(_report(entity_plan, tally))
                 conflicts.extend(tally.conflicts)
         return Executed(tuple(reports), tuple(conflicts))

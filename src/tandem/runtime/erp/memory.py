@@ -1,7 +1,7 @@
 """In-memory implementations of the PSA master-data port and the ERP state store.
 
-For tests, the benchmark and the CLI demo until the hub and a database-backed
-state store are plugged in. They behave like the real things where it matters:
+For the unit and adapter tests (the real ones are `tandem.hub.erp_port.HubMasterData`
+and `tandem.store.erp_state.SqlErpStateStore`). They behave like those where it matters:
 the PSA refuses a second customer or project with the same number and a user
 without a first or last name; every write stamps `changed_at` from the clock.
 """
