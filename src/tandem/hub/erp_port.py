@@ -12,7 +12,7 @@ What the ERP calls an entity, the hub keeps in these registers (`REGISTERS`):
 The hub has no travel-expense register, so a product of kind "travel_expense" is refused.
 Every write goes through `masters.save`, so validation, uniqueness and the number series
 hold for the ERP as for any other writer; the hub's refusals become Tandem's errors at one
-place (`_translated`), which the runner records as the record's failure with the reason.
+place (`hub.port_errors.translated`), which the runner records as the record's failure with the reason.
 
 A project needs a customer and an owner in the hub, and the ERP's project table has
 neither (a project's customer, business unit and owner do not transfer): projects that
@@ -23,7 +23,6 @@ come from the ERP get `ProjectDefaults` — the customer and owner the admin nam
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -34,8 +33,9 @@ from sqlalchemy.orm import Session
 from tandem.domain import errors
 from tandem.domain.erp import ErpEntity, PsaInvoice, PsaNumberSeries, PsaRecord, SideLimits, Values
 from tandem.hub.models import Customer, Invoice, InvoiceStatus, Project, User
+from tandem.hub.port_errors import translated
 from tandem.hub.services import counters, entities, lookup, masters
-from tandem.hub.services.errors import HubError, ItemNotFound, ValidationFailed
+from tandem.hub.services.errors import ItemNotFound
 from tandem.hub.services.masters import EntityRules
 from tandem.store.db import Database
 from tandem.store.erp_state import ItemWrites
@@ -110,27 +110,6 @@ class ProjectDefaults:
     owner_code: str | None = None
 
 
-@contextmanager
-def _translated(what: str) -> Iterator[None]:
-    """The hub's refusals as Tandem's errors: the one place this adapter translates."""
-    try:
-        yield
-    except ItemNotFound as error:
-        raise errors.NotFound(f"the PSA has no {what}: {error}") from None
-    except ValidationFailed as error:
-        raise errors.InvalidRequest(f"the PSA refuses {what}: {error}") from None
-    except HubError as error:  # InvalidOperation, VersionConflict
-        raise errors.InvalidRequest(f"the PSA refuses {what}: {error}") from None
-    except sa.exc.IntegrityError as error:  # a writer beat us to a unique value
-        raise errors.AlreadyExists(f"the PSA refuses {what}: {_first_line(error.orig)}") from None
-    except sa.exc.SQLAlchemyError as error:
-        raise errors.Unavailable(f"the PSA's database failed on {what}: {_first_line(error)}") from None
-
-
-def _first_line(error: object) -> str:
-    return str(error).strip().split("\n", 1)[0]
-
-
 def _key_text(value: object) -> str | None:
     if value is None:
         return None
@@ -152,11 +131,11 @@ class HubMasterData:
     # reads -------------------------------------------------------------------------------
 
     def list(self, entity: ErpEntity) -> Sequence[PsaRecord]:
-        with _translated(f"{entity} list"), self.db.read() as session:
+        with translated(f"{entity} list"), self.db.read() as session:
             return [record for register in REGISTERS[entity] for record in _records(session, entity, register)]
 
     def number_series(self) -> PsaNumberSeries:
-        with _translated("organisation settings"), self.db.read() as session:
+        with translated("organisation settings"), self.db.read() as session:
             org = counters.settings(session)
             return PsaNumberSeries(
                 next_customer_number=org.next_customer_number,
@@ -184,7 +163,7 @@ class HubMasterData:
             .join(InvoiceStatus, Invoice.status_id == InvoiceStatus.id)
             .order_by(Invoice.id)
         )
-        with _translated("invoice list"), self.db.read() as session:
+        with translated("invoice list"), self.db.read() as session:
             return [
                 PsaInvoice(
                     guid=guid,
@@ -203,7 +182,7 @@ class HubMasterData:
     # writes ------------------------------------------------------------------------------
 
     def create(self, entity: ErpEntity, key: str, fields: Values) -> PsaRecord:
-        with _translated(f"new {entity} {key}"), self.writes.session() as session:
+        with translated(f"new {entity} {key}"), self.writes.session() as session:
             register = _register_for_new(entity, fields)
             values = {**_values(register, fields), register.key: _key_value(register, key)}
             if entity is ErpEntity.PROJECT:
@@ -212,13 +191,13 @@ class HubMasterData:
             return _record(entity, register, row)
 
     def update(self, entity: ErpEntity, guid: str, fields: Values) -> PsaRecord:
-        with _translated(f"{entity} {guid}"), self.writes.session() as session:
+        with translated(f"{entity} {guid}"), self.writes.session() as session:
             register, row = _find(session, entity, guid)
             row = masters.save(session, register.rules, row, _values(register, fields))
             return _record(entity, register, row)
 
     def mark_invoice_paid(self, guid: str, paid_on: date) -> None:
-        with _translated(f"invoice {guid}"), self.writes.session() as session:
+        with translated(f"invoice {guid}"), self.writes.session() as session:
             row = lookup.get(session, Invoice, guid, "invoice")
             paid = session.scalar(
                 sa.select(InvoiceStatus).where(InvoiceStatus.is_paid.is_(True)).order_by(InvoiceStatus.id).limit(1)

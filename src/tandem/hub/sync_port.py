@@ -1,14 +1,13 @@
 """The hub as the sync's PSA side (`tandem.ports.psa.PsaPort`), in-process.
 
 Translates between the hub's rows and `tandem.domain.activity.Activity`, and between the
-hub services' refusals and `tandem.domain.errors` (here, at one place: `_translated`).
+hub services' refusals and `tandem.domain.errors` (at one place: `hub.port_errors.translated`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -27,10 +26,10 @@ from tandem.domain.activity import (
 )
 from tandem.hub.models import Activity as ActivityRow
 from tandem.hub.models import ActivityParticipant, ActivityType, ChangeLogUser, User
+from tandem.hub.port_errors import translated
 from tandem.hub.services import activities, changelog, counters, lookup, retention
 from tandem.hub.services.activities import ActivityDraft, Actor, ParticipantDraft
 from tandem.hub.services.drafts import exdates
-from tandem.hub.services.errors import HubError, InvalidOperation, ItemNotFound, ValidationFailed, VersionConflict
 from tandem.ports.psa import HubChange, PsaUser, SyncSetup
 from tandem.store.db import Database
 
@@ -106,21 +105,6 @@ def to_draft(activity: Activity) -> ActivityDraft:
         guid=activity.guid,
         extra=dict(activity.extra),
     )
-
-
-@contextmanager
-def _translated(guid: str) -> Iterator[None]:
-    """The hub's refusals as the domain's errors (the one place this adapter translates)."""
-    try:
-        yield
-    except VersionConflict as error:
-        raise errors.PreconditionFailed(str(error)) from None
-    except ItemNotFound as error:
-        raise errors.NotFound(str(error)) from None
-    except (ValidationFailed, InvalidOperation) as error:
-        raise errors.InvalidRequest(f"the PSA cannot take activity {guid}: {error}") from None
-    except HubError as error:
-        raise errors.InvalidRequest(str(error)) from None
 
 
 class HubPsa:
@@ -205,27 +189,27 @@ class HubPsa:
         return row
 
     def create_activity(self, activity: Activity) -> Activity:
-        with _translated(activity.guid), self.db.write() as session:
+        with translated(f"activity {activity.guid}"), self.db.write() as session:
             if lookup.find(session, ActivityRow, activity.guid) is not None:
                 raise errors.AlreadyExists(f"activity {activity.guid} already exists")
             return to_domain(activities.create(session, to_draft(activity), SYNC))
 
     def update_activity(self, activity: Activity, expected_version: int) -> Activity:
-        with _translated(activity.guid), self.db.write() as session:
+        with translated(f"activity {activity.guid}"), self.db.write() as session:
             row = self._row(session, activity.guid)
             if row.is_deleted:
                 raise errors.PreconditionFailed(f"activity {activity.guid} was deleted meanwhile")
             return to_domain(activities.update(session, row, to_draft(activity), SYNC, expected_version))
 
     def restore_activity(self, activity: Activity, expected_version: int | None) -> Activity:
-        with _translated(activity.guid), self.db.write() as session:
+        with translated(f"activity {activity.guid}"), self.db.write() as session:
             row = lookup.find(session, ActivityRow, activity.guid)
             if row is None:
                 return to_domain(activities.create(session, to_draft(activity), SYNC))
             return to_domain(activities.update(session, row, to_draft(activity), SYNC, expected_version))
 
     def delete_activity(self, guid: str, expected_version: int) -> None:
-        with _translated(guid), self.db.write() as session:
+        with translated(f"activity {guid}"), self.db.write() as session:
             row = lookup.find(session, ActivityRow, guid)
             if row is None or row.is_deleted:
                 return

@@ -4,45 +4,21 @@ backoff sleeps are recorded instead of slept."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tandem.connectors.google import Endpoints, GoogleCalendar, RetryPolicy, load_key
-from tandem.emulators.google import CALENDAR_SCOPE, EmulatorServer, ServiceAccount
-from tests.integration.google_adapter.helpers import ALICE, USERS, MakeGoogle, Sleeps
+from tandem.emulators.google import EmulatorServer, ServiceAccount
+from tests.integration.google_adapter.helpers import ALICE, MakeGoogle, Sleeps
+from tests.support.emulator_fixtures import account, fresh, key_dir, server  # noqa: F401 - fixtures
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[EmulatorServer]:
-    with EmulatorServer(domain="example.com", users=list(USERS)) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("keys")
-
-
-@pytest.fixture(scope="module")
-def account(server: EmulatorServer, key_dir: Path) -> ServiceAccount:
-    return server.state.register_service_account(key_dir=key_dir)
-
-
-@pytest.fixture(autouse=True)
-def fresh(server: EmulatorServer, account: ServiceAccount) -> Iterator[None]:
-    server.state.reset()
-    server.state.grant_delegation(account.client_id, [CALENDAR_SCOPE])
-    yield
-    server.state.reset()
-    server.state.grant_delegation(account.client_id, [CALENDAR_SCOPE])
 
 
 @pytest.fixture

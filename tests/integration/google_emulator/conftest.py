@@ -9,33 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tandem.emulators.google import CALENDAR_SCOPE, EmulatorServer, ServiceAccount
-from tests.integration.google_emulator.helpers import USERS, Calendar, access_token, http_client, json_credentials
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[EmulatorServer]:
-    with EmulatorServer(domain="example.com", users=list(USERS)) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("keys")
-
-
-@pytest.fixture(scope="module")
-def account(server: EmulatorServer, key_dir: Path) -> ServiceAccount:
-    return server.state.register_service_account(key_dir=key_dir)
-
-
-@pytest.fixture(autouse=True)
-def fresh(server: EmulatorServer, account: ServiceAccount) -> Iterator[None]:
-    server.state.reset()
-    server.state.grant_delegation(account.client_id, [CALENDAR_SCOPE])
-    yield
-    server.state.reset()
-    server.state.grant_delegation(account.client_id, [CALENDAR_SCOPE])
+from tandem.emulators.google import EmulatorServer, ServiceAccount
+from tests.integration.google_emulator.helpers import Calendar, access_token, http_client, json_credentials
+from tests.support.emulator_fixtures import account, fresh, key_dir, server  # noqa: F401 - fixtures
 
 
 @pytest.fixture
