@@ -147,7 +147,7 @@ class Tandem:
 
     def sync_runtime(self) -> SyncRuntime:
         runtime = SyncRuntime(
-            psa=self.psa(),
+            psa=HubPsa(self.db, setup_ttl_s=5.0),
             make_calendar=self.calendar,
             store=self.sync_store(),
             schedule=SqlSchedule(self.db),

@@ -7,6 +7,8 @@ hub services' refusals and `tandem.domain.errors` (at one place: `hub.port_error
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 
@@ -108,12 +110,29 @@ def to_draft(activity: Activity) -> ActivityDraft:
 
 
 class HubPsa:
-    """`PsaPort` over the hub's database and services."""
+    """`PsaPort` over the hub's database and services.
 
-    def __init__(self, db: Database) -> None:
+    `setup()` is read for every user's run; with thousands of users, reading every user and
+    type each time would make one sweep quadratic, so it is kept for `setup_ttl_s` (a change
+    of the organisation's settings reaches the sync within that time)."""
+
+    def __init__(self, db: Database, setup_ttl_s: float = 0.0) -> None:
         self.db = db
+        self.setup_ttl_s = setup_ttl_s
+        self._setup: tuple[float, SyncSetup] | None = None
+        self._setup_lock = threading.Lock()
 
     def setup(self) -> SyncSetup:
+        now = time.monotonic()
+        with self._setup_lock:
+            if self._setup is not None and now - self._setup[0] < self.setup_ttl_s:
+                return self._setup[1]
+        fresh = self._read_setup()
+        with self._setup_lock:
+            self._setup = (now, fresh)
+        return fresh
+
+    def _read_setup(self) -> SyncSetup:
         with self.db.read() as session:
             types = session.scalars(sa.select(ActivityType).where(ActivityType.is_active.is_(True))).all()
             users = session.scalars(sa.select(User)).all()

@@ -131,13 +131,15 @@ class Executor:
         result = ItemResult(plan, Outcome.UNFINISHED)
         for attempt in range(REPLANS + 1):
             try:
+                if attempt:
+                    # The reads of a replan meet the same failures as writes do, and are
+                    # answered the same way (a 503 here leaves the item for the next run).
+                    plan = result.plan = await self.replan(plan)
                 await self._actions(plan, result)
                 return result
             except (errors.AlreadyExists, errors.PreconditionFailed, errors.NotFound) as guard:
                 if attempt == REPLANS:
                     return await self._quarantine(plan, result, f"it kept changing while being written: {guard}")
-                plan = await self.replan(plan)
-                result.plan = plan
             except (errors.InvalidRequest, errors.Forbidden, errors.RemoteDataInvalid) as refused:
                 return await self._quarantine(plan, result, str(refused))
             except (errors.RateLimited, errors.Unavailable) as later:

@@ -404,6 +404,9 @@ class SqlSyncStateStore:
             for table in (SyncLink, SyncCursor, SyncConflict, SyncQuarantine):
                 session.execute(sa.delete(table))
 
+    keep_runs: int = 200
+    """Run records kept per user (older ones are dropped as new ones come)."""
+
     def record_run(self, run: RunRecord) -> None:
         counts = {name: getattr(run.counts, name) for name in RunCounts.__dataclass_fields__}
         with self.db.write() as session:
@@ -419,6 +422,16 @@ class SqlSyncStateStore:
                     dry_run=run.dry_run,
                 )
             )
+            session.flush()
+            oldest_kept = session.scalar(
+                sa.select(SyncRun.id)
+                .where(SyncRun.user_guid == run.user_guid)
+                .order_by(SyncRun.id.desc())
+                .offset(self.keep_runs - 1)
+                .limit(1)
+            )
+            if oldest_kept is not None:
+                session.execute(sa.delete(SyncRun).where(SyncRun.user_guid == run.user_guid, SyncRun.id < oldest_kept))
 
     def last_runs(self, user_guid: str, limit: int = 20) -> Sequence[RunRecord]:
         with self.db.read() as session:

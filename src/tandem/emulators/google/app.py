@@ -13,7 +13,7 @@ import json
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
@@ -67,13 +67,20 @@ class _Endpoints:
         return JSONResponse(answer, headers={"Cache-Control": "no-cache, no-store, max-age=0, must-revalidate"})
 
     async def api(self, request: Request) -> Response:
-        response = self.handler.handle(await _api_request(request))
+        try:
+            incoming = await _api_request(request)
+        except ClientDisconnect:  # the client went away (a killed sync): nothing to answer
+            return Response(status_code=499)
+        response = self.handler.handle(incoming)
         if response.delay:
             await asyncio.sleep(response.delay)
         return _http(response)
 
     async def batch(self, request: Request) -> Response:
-        outer = await _api_request(request)
+        try:
+            outer = await _api_request(request)
+        except ClientDisconnect:
+            return Response(status_code=499)
         try:
             user = self.emulator.authenticate(outer.headers.get("authorization")).subject
         except ApiError:

@@ -1,0 +1,330 @@
+"""The calendar sync end to end against the Google emulator (prints figures; asserts nothing).
+
+    .venv/bin/python bench/google_sync.py [--single 10000] [--users 200] [--per-user 100]
+        [--changes 150] [--rate 5] [--database-url URL] [--profile FILE]
+
+The emulator runs in a child process, so `time.process_time()` here is Tandem's CPU alone
+(the hub, the state store, the planner and the adapter, all threads of this process). Its
+rate limits are raised out of the way: Google allows 600 requests per user per minute,
+which would cap one user's initial sync of 10,000 events at ~10 minutes whatever the
+client does; the figures here are Tandem's and the emulator's speed, and "API calls per
+event" shows what a run would cost against Google's quota. The hub is a fresh SQLite file
+by default; `--database-url` names an empty PostgreSQL database to use instead.
+
+1. initial sync: 1 user x N activities; then U users x M activities, all users at once
+   (as many at a time as the runtime's `sync.workers`), one shared `GoogleCalendar`
+2. idle cycle: one run per user with nothing changed: requests and CPU per user
+3. hub change -> calendar latency: `SyncRuntime` running for all users (calendar polled
+   every 30 s per user, the change follower woken by every commit), while activities of
+   random users are created or renamed at a steady rate; the latency is from the commit
+   until `events.get` as that user shows the change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import multiprocessing
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import httpx
+
+from tandem import bootstrap
+from tandem.config import Settings, SyncSettings
+from tandem.connectors.google import GoogleCalendar
+from tandem.domain.activity import Origin
+from tandem.hub.models import Activity as ActivityRow
+from tandem.hub.services import activities, calendar_setup, counters, entities, lookup, masters
+from tandem.hub.services.activities import ActivityDraft, Actor
+from tandem.hub.services.drafts import draft_of
+from tandem.runtime.user_sync import RunReport
+from tandem.sync.ids import event_id_for
+
+ACTOR = Actor(Origin.API, "bench")
+PLAIN = ("token", "batch", "events.list", "events.get", "events.instances")
+"""Endpoints that are HTTP requests of their own; every other count is a part of a batch."""
+
+
+def serve(users: list[str], key_dir: str, pipe: Connection) -> None:
+    """The child: the emulator with the users and a service account, until told to stop."""
+    from tandem.emulators.google import CALENDAR_SCOPE, EmulatorServer
+
+    with EmulatorServer(domain="example.com", users=users) as server:
+        account = server.state.register_service_account(key_dir=Path(key_dir))
+        server.state.grant_delegation(account.client_id, [CALENDAR_SCOPE])
+        server.state.configure_quota(user_per_minute=10**9, project_per_minute=10**9)
+        server.state.configure_abuse_limits(events_created_per_day=10**9)
+        pipe.send(server.base_url)
+        pipe.recv()
+
+
+@dataclass
+class Requests:
+    """What the emulator received, summed over users."""
+
+    counts: dict[str, int]
+
+    @property
+    def http(self) -> int:
+        return sum(v for k, v in self.counts.items() if k in PLAIN)
+
+    @property
+    def calls(self) -> int:
+        """Calls as Google's quota counts them: each batch part is one; the token is none."""
+        return sum(v for k, v in self.counts.items() if k not in ("token", "batch"))
+
+    def __str__(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
+
+
+class Organisation:
+    """The hub, configured for the emulator, with its users and activities."""
+
+    def __init__(self, database_url: str, directory: Path, base_url: str, key_dir: Path) -> None:
+        settings = Settings(database_url=database_url, secret_key_file=directory / "tandem.key", sync=SyncSettings())
+        self.t = bootstrap.build(settings)
+        self.t.upgrade()
+        self.base_url = base_url
+        key = (key_dir / "key.json").read_bytes()
+        with self.t.db.write() as session:
+            calendar_setup.configure(
+                session,
+                self.t.secrets(),
+                key=key,
+                password=None,
+                service_account_email=json.loads(key)["client_email"],
+                token_uri=f"{base_url}/token",
+                api_root=f"{base_url}/calendar/v3",
+                batch_uri=f"{base_url}/batch/calendar/v3",
+            )
+            calendar_setup.set_enabled(session, True)
+            counters.settings(session)
+            values = {"name": "Meeting", "category": "CalendarEntry", "is_default": True, "calendar_sync": True}
+            self.type_guid = masters.save(session, entities.ACTIVITY_TYPES, None, values).guid
+        self.users: dict[str, str] = {}
+        self.guids: dict[str, list[str]] = {}
+
+    def add_users(self, emails: list[str]) -> None:
+        with self.t.db.write() as session:
+            for email in emails:
+                first, _, _ = email.partition("@")
+                values = {"first_name": first, "last_name": "Bench", "email": email, "time_zone": "Europe/Helsinki"}
+                self.users[email] = masters.save(
+                    session, entities.USERS, None, values | {"calendar_sync_enabled": True}
+                ).guid
+
+    def add_activities(self, email: str, count: int, chunk: int = 500) -> None:
+        """`count` activities over the next weeks, through the hub services (the change log
+        included), `chunk` per transaction."""
+        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+        owner = self.users[email]
+        made = self.guids.setdefault(email, [])
+        for first in range(0, count, chunk):
+            with self.t.db.write() as session:
+                for n in range(first, min(count, first + chunk)):
+                    at = start + timedelta(hours=n % 2000)
+                    draft = ActivityDraft(
+                        f"{email} meeting {n}", self.type_guid, owner, at, at + timedelta(hours=1), location="Room 4"
+                    )
+                    made.append(activities.create(session, draft, ACTOR).guid)
+
+    def rename(self, guid: str, name: str) -> None:
+        with self.t.db.write() as session:
+            row = lookup.get(session, ActivityRow, guid)
+            activities.update(session, row, draft_of(row, name=name), ACTOR)
+
+    def create(self, email: str, name: str, at: datetime) -> str:
+        draft = ActivityDraft(name, self.type_guid, self.users[email], at, at + timedelta(hours=1))
+        with self.t.db.write() as session:
+            guid = activities.create(session, draft, ACTOR).guid
+        self.guids[email].append(guid)
+        return guid
+
+    def calendar(self) -> GoogleCalendar:
+        calendar = self.t.calendar()
+        assert isinstance(calendar, GoogleCalendar)
+        return calendar
+
+
+class Bench:
+    def __init__(self, org: Organisation, control: httpx.AsyncClient) -> None:
+        self.org = org
+        self.control = control
+
+    async def requests(self, reset: bool = False) -> Requests:
+        answer = await (self.control.delete if reset else self.control.get)("/emulator/counters")
+        totals: dict[str, int] = {}
+        for per_user in answer.json()["counts"].values():
+            for endpoint, number in per_user.items():
+                totals[endpoint] = totals.get(endpoint, 0) + number
+        return Requests(totals)
+
+    async def runs(self, emails: list[str], calendar: GoogleCalendar) -> list[RunReport]:
+        """One sync run per user, `sync.workers` at a time (as the runtime's dispatcher)."""
+        slots = asyncio.Semaphore(self.org.t.settings.sync.workers)
+
+        async def one(email: str) -> RunReport:
+            async with slots:
+                return await self.org.t.user_sync(calendar).run(self.org.users[email])
+
+        return list(await asyncio.gather(*(one(e) for e in emails)))
+
+    async def timed(
+        self, work: Callable[[], Awaitable[list[RunReport]]]
+    ) -> tuple[list[RunReport], float, float, Requests]:
+        await self.requests(reset=True)
+        wall, cpu = time.perf_counter(), time.process_time()
+        reports = await work()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        failed = [r.record.error for r in reports if r.record.error]
+        if failed:
+            print(f"  !! {len(failed)} runs reported errors, e.g. {failed[0]}")
+        return reports, wall, cpu, await self.requests()
+
+    async def initial(self, label: str, emails: list[str], calendar: GoogleCalendar) -> None:
+        reports, wall, cpu, requests = await self.timed(lambda: self.runs(emails, calendar))
+        events = sum(r.record.counts.events_created for r in reports)
+        print(
+            f"initial sync, {label}: {events} events in {wall:.1f} s = {events / wall:,.0f} events/s; "
+            f"{requests.http} HTTP requests = {requests.http / events:.4f} per event, "
+            f"{requests.calls} API calls (batch parts counted one each) = {requests.calls / events:.3f} per event; "
+            f"Tandem CPU {cpu:.1f} s = {cpu * 1000 / events:.2f} ms per event  [{requests}]"
+        )
+
+    async def idle(self, label: str, emails: list[str], calendar: GoogleCalendar) -> None:
+        reports, wall, cpu, requests = await self.timed(lambda: self.runs(emails, calendar))
+        busy = [r for r in reports if not r.plan or not r.plan.is_empty]
+        n = len(emails)
+        print(
+            f"idle cycle, {label}: {requests.http / n:.2f} HTTP requests and {requests.calls / n:.2f} API calls "
+            f"per user [{requests}]; Tandem CPU {cpu * 1000 / n:.1f} ms per user; wall {wall:.2f} s for all "
+            f"({self.org.t.settings.sync.workers} at a time); runs that planned something: {len(busy)}"
+        )
+
+
+async def latency(org: Organisation, emails: list[str], changes: int, rate: float, seed: int) -> None:
+    """Hub change -> calendar, with the runtime running for every user."""
+    rng = random.Random(seed)
+    runtime = org.t.sync_runtime()
+    await runtime.start()
+    watcher = org.calendar()
+    try:
+        began = time.monotonic()
+        while time.monotonic() - began < 5 or runtime.dispatcher.busy:  # the first round of due users
+            await asyncio.sleep(0.1)
+        print(f"runtime started; its first sweep over {len(emails)} users took {time.monotonic() - began:.1f} s")
+        waits: list[asyncio.Task[float]] = []
+        at = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+        cpu = time.process_time()
+        for n in range(changes):
+            tick = time.monotonic()
+            email = rng.choice(emails)
+            name = f"change {n}"
+            if rng.random() < 0.5:
+                guid = await asyncio.to_thread(org.create, email, name, at + timedelta(hours=n))
+            else:
+                guid = rng.choice(org.guids[email])
+                await asyncio.to_thread(org.rename, guid, name)
+            committed = time.monotonic()
+            org.t.hub.activity_changed()  # what the REST API does after a commit
+            waits.append(asyncio.create_task(_visible(watcher, email, event_id_for(guid), name, committed)))
+            await asyncio.sleep(max(0.0, 1 / rate - (time.monotonic() - tick)))
+        seconds = sorted(await asyncio.gather(*waits))
+        cpu = time.process_time() - cpu
+    finally:
+        await runtime.stop()
+        await watcher.aclose()
+    cuts = statistics.quantiles(seconds, n=100)
+    p50, p99 = cuts[49], cuts[98]
+    unseen = sum(1 for s in seconds if s == float("inf"))
+    print(
+        f"hub change -> calendar with {len(emails)} users syncing: {len(seconds)} changes at {rate}/s "
+        f"({unseen} not seen within 60 s); "
+        f"latency p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {seconds[-1] * 1000:.0f} ms "
+        f"(push debounce {org.t.settings.sync.push_debounce_s * 1000:.0f} ms included; the watcher's own polls "
+        f"every 20 ms); Tandem CPU over the period {cpu:.1f} s"
+    )
+
+
+async def _visible(calendar: GoogleCalendar, email: str, event_id: str, name: str, committed: float) -> float:
+    """Seconds from the commit until the user's calendar shows the change (inf: not in 60 s)."""
+    while time.monotonic() - committed < 60:
+        event = await calendar.get(email, event_id)
+        if event is not None and not event.cancelled and event.summary == name:
+            return time.monotonic() - committed
+        await asyncio.sleep(0.02)
+    return float("inf")
+
+
+async def run(options: argparse.Namespace, base_url: str, key_dir: Path, workdir: Path) -> None:
+    url = options.database_url or f"sqlite:///{workdir / 'hub.db'}"
+    org = Organisation(url, workdir, base_url, key_dir)
+    single = "single@example.com"
+    many = [f"user{n:04d}@example.com" for n in range(options.users)]
+    org.add_users([single, *many])
+    made = time.perf_counter()
+    org.add_activities(single, options.single)
+    for email in many:
+        org.add_activities(email, options.per_user)
+    print(
+        f"hub ({org.t.db.engine.dialect.name}): {options.single + options.users * options.per_user} activities "
+        f"made through the services in {time.perf_counter() - made:.1f} s"
+    )
+    async with httpx.AsyncClient(base_url=base_url, timeout=120) as control:
+        bench = Bench(org, control)
+        async with org.calendar() as calendar:
+            await bench.initial(f"1 user x {options.single}", [single], calendar)
+            await bench.initial(f"{options.users} users x {options.per_user}", many, calendar)
+            # The first cycle after an initial sync reads the sync's own writes back (its token
+            # was taken before them) and finds them agreed; the next ones are the steady state.
+            await bench.idle(f"{options.users} users, first cycle after the initial sync", many, calendar)
+            await bench.idle(f"1 user x {options.single}, first cycle after the initial sync", [single], calendar)
+            await bench.idle(f"{options.users} users, steady state", many, calendar)
+            await bench.idle(f"1 user x {options.single}, steady state", [single], calendar)
+    await latency(org, many, options.changes, options.rate, options.seed)
+    org.t.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--single", type=int, default=10_000, help="activities of the one big user")
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--per-user", type=int, default=100)
+    parser.add_argument("--changes", type=int, default=150, help="hub changes in the latency run")
+    parser.add_argument("--rate", type=float, default=5.0, help="hub changes per second in the latency run")
+    parser.add_argument("--database-url", help="an empty database for the hub (default: a new SQLite file)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", help="write a cProfile of this process here")
+    options = parser.parse_args()
+    users = ["single@example.com"] + [f"user{n:04d}@example.com" for n in range(options.users)]
+    context = multiprocessing.get_context("spawn")
+    with tempfile.TemporaryDirectory() as key_dir, tempfile.TemporaryDirectory() as workdir:
+        ours, theirs = context.Pipe()
+        child = context.Process(target=serve, args=(users, key_dir, theirs), daemon=True)
+        child.start()
+        profile = cProfile.Profile() if options.profile else None
+        try:
+            base_url = ours.recv()
+            work = run(options, base_url, Path(key_dir), Path(workdir))
+            if profile is not None:
+                profile.runcall(asyncio.run, work)
+                profile.dump_stats(options.profile)
+            else:
+                asyncio.run(work)
+        finally:
+            ours.send("stop")
+            child.join(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
