@@ -19,7 +19,7 @@ run: $(STAMP)
 
 ## make test: the whole suite, on SQLite and PostgreSQL
 test: $(STAMP) services
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 ## make services: what the tests need outside Python (PostgreSQL up)
 services:
