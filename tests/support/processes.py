@@ -72,9 +72,10 @@ def serving(env: dict[str, str], cwd: Path, *extra: str) -> Iterator[str]:
             time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
+        process.terminate()  # a graceful shutdown: runs in progress finish
         try:
-            process.wait(15)
+            process.wait(30)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
         log.close()
