@@ -212,7 +212,10 @@ class Tandem:
                     stop_erp.set()
                     if erp_runs is not None:
                         await erp_runs
-                    await runtime.stop()
+                    try:
+                        await asyncio.wait_for(runtime.stop(), timeout=40)
+                    except TimeoutError:
+                        log.error("the calendar sync did not stop within 40 s; leaving it")
 
         return create_app(self.hub, lifespan)
 

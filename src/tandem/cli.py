@@ -70,8 +70,12 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
     """Run Tandem: migrate the database, then serve the API (and the workers)."""
+    import faulthandler
+    import signal
+
     import uvicorn
 
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>` prints every thread's stack
     overrides: dict[str, Any] = {}
     if host is not None:
         overrides["host"] = host

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -73,9 +74,16 @@ def serving(env: dict[str, str], cwd: Path, *extra: str) -> Iterator[str]:
         yield base
     finally:
         process.terminate()  # a graceful shutdown: runs in progress finish
+        stuck = False
         try:
             process.wait(30)
         except subprocess.TimeoutExpired:
+            stuck = True
+            process.send_signal(signal.SIGUSR1)  # every thread's stack into the log, to see what hung
+            time.sleep(1)
             process.kill()
             process.wait()
         log.close()
+        if stuck:
+            tail = (cwd / f"serve-{port}.log").read_text()[-8000:]
+            raise AssertionError(f"tandem serve did not stop within 30 s of SIGTERM:\n{tail}")
