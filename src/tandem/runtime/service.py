@@ -56,6 +56,7 @@ class SyncRuntime:
         self._last_seen_seq = 0
         self._last_active: dict[str, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -71,6 +72,7 @@ class SyncRuntime:
         log.info("calendar sync started (%s)", "calendar configured" if self.calendar else "no calendar configured")
 
     async def stop(self) -> None:
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -107,7 +109,7 @@ class SyncRuntime:
 
     async def _timer(self) -> None:
         last_roster = -1e9
-        while True:
+        while not self._stopping:
             try:
                 if time.monotonic() - last_roster >= self.roster_every_s:
                     await self._roster()
@@ -130,9 +132,12 @@ class SyncRuntime:
             self.calendar = self.make_calendar()
 
     async def _follower(self) -> None:
-        while True:
+        while not self._stopping:
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation
+            # that lands as its timeout fires, and this loop would then never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.push_poll_s)
+                async with asyncio.timeout(self.push_poll_s):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self._push_changes()

@@ -50,7 +50,8 @@ async def run_forever(
         remaining = interval_s - (loop.time() - started)
         if remaining > 0:
             with contextlib.suppress(TimeoutError):  # the interval is over
-                await asyncio.wait_for(stop.wait(), timeout=remaining)
+                async with asyncio.timeout(remaining):  # not wait_for: see runtime/service.py
+                    await stop.wait()
 
 
 async def _one_run(
