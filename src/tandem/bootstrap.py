@@ -33,11 +33,12 @@ from tandem.hub.demo import DemoSummary
 from tandem.hub.erp_port import HubMasterData, ProjectDefaults
 from tandem.hub.models import User
 from tandem.hub.models.common import utcnow
-from tandem.hub.services import calendar_setup
+from tandem.hub.services import calendar_setup, retention
 from tandem.hub.sync_port import HubPsa
 from tandem.ports.calendar import CalendarPort
 from tandem.runtime.erp import ErpIntegration, ErpMirror
 from tandem.runtime.erp.schedule import run_forever
+from tandem.runtime.housekeeping import every
 from tandem.runtime.service import SyncRuntime
 from tandem.runtime.user_sync import UserSync
 from tandem.store.db import Database, normalise_url
@@ -188,6 +189,11 @@ class Tandem:
             )
             yield server
 
+    def purge(self) -> retention.Purged:
+        """Forget tombstones and change-log rows older than `tombstone_retention_days`."""
+        with self.db.write() as session:
+            return retention.purge(session, utcnow(), self.settings.tombstone_retention_days)
+
     def serving_app(self) -> FastAPI:
         """The API with the workers beside it: the calendar sync runtime (and the ERP runs
         while that integration is enabled), started and stopped with the server."""
@@ -200,6 +206,7 @@ class Tandem:
                 runtime = self.sync_runtime()
                 await runtime.start()
                 stop_erp = asyncio.Event()
+                purging = asyncio.create_task(every(3600, self.purge, stop_erp, "retention"), name="retention")
                 erp = self.settings.erp
                 erp_runs = (
                     asyncio.create_task(run_forever(self.erp_integration, erp.interval_s, stop_erp), name="erp-runs")
@@ -210,6 +217,7 @@ class Tandem:
                     yield
                 finally:
                     stop_erp.set()
+                    await purging
                     if erp_runs is not None:
                         await erp_runs
                     try:

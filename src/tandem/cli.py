@@ -100,6 +100,16 @@ def db_upgrade() -> None:
         console.print("Database is up to date.")
 
 
+@db_app.command("purge")
+def db_purge() -> None:
+    """Forget deleted activities and change-log rows older than `tombstone_retention_days`
+    (`tandem serve` does this every hour)."""
+    with tandem() as t:
+        t.upgrade()
+        purged = t.purge()
+    console.print(f"Forgot {purged.activities} deleted activities and {purged.changes} change-log rows.")
+
+
 @app.command("demo-data")
 def demo_data() -> None:
     """Load a small realistic organisation (into an empty database)."""

@@ -63,3 +63,46 @@ def test_settings_come_from_a_toml_file_and_the_environment_wins(tmp_path: Path)
     finally:
         del os.environ["TANDEM_PORT"], os.environ["TANDEM_SYNC__POLL_INTERVAL_S"]
     assert (settings.port, settings.sync.poll_interval_s) == (9002, 5)
+
+
+def test_db_purge_forgets_tombstones_past_the_retention(hub_database_url: str, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from tandem import bootstrap
+    from tandem.domain.activity import Origin
+    from tandem.hub.models import Activity
+    from tandem.hub.services import activities
+    from tandem.hub.services.activities import Actor
+    from tests.support import factories
+    from tests.support.hub import settings_for
+
+    t = bootstrap.build(settings_for(hub_database_url, tmp_path))
+    try:
+        owner, kind = factories.user(t), factories.activity_type(t)
+        start = datetime(2026, 12, 1, 9, tzinfo=UTC)
+        old = factories.activity(t, owner, kind, start, start + timedelta(hours=1), name="old")
+        recent = factories.activity(t, owner, kind, start, start + timedelta(hours=1), name="recent")
+        with t.db.write() as session:
+            for guid in (old, recent):
+                row = session.scalars(sa.select(Activity).where(Activity.guid == guid)).one()
+                activities.delete(session, row, Actor(Origin.API))
+        with t.db.write() as session:
+            session.execute(
+                sa.update(Activity)
+                .where(Activity.guid == old)
+                .values(deleted_at=datetime.now(UTC) - timedelta(days=100))
+            )
+    finally:
+        t.close()
+    env = environment(hub_database_url, tmp_path, TANDEM_TOMBSTONE_RETENTION_DAYS="90")
+    done = run(["db", "purge"], env, tmp_path)
+    assert "Forgot 1 deleted activities" in done.stdout
+    t = bootstrap.build(settings_for(hub_database_url, tmp_path))
+    try:
+        with t.db.read() as session:
+            left = set(session.scalars(sa.select(Activity.guid)))
+    finally:
+        t.close()
+    assert left == {recent}  # the recent tombstone stays until its retention passes
