@@ -100,3 +100,31 @@ def test_sync_command_dry_run_and_status(world: World, tmp_path: Path) -> None:
     status = {row["email"]: row for row in run_json(["sync", "status", "--json"], env, tmp_path)}
     assert status[ALICE]["last_counts"]["events_created"] == 1
     assert status[ALICE]["last_error"] is None
+
+
+def test_quota_exceeded_pauses_only_that_user_with_a_visible_reason(world: World) -> None:
+    from tandem.store.schedule import SqlSchedule
+
+    world.server.state.set_quota_exceeded(ALICE)
+    world.create(ALICE, "Held back", soon(2))
+    world.create(BOB, "Goes through", soon(2))
+    schedule = SqlSchedule(world.tandem.db)
+
+    def alice_paused() -> bool:
+        row = schedule.get(world.users[ALICE].guid)
+        return row is not None and row.paused_reason is not None
+
+    async def scenario() -> None:
+        runtime = _runtime(world, poll_interval_s=1)
+        await runtime.start()
+        try:
+            assert await _until(alice_paused)
+            assert await _until(lambda: "Goes through" in world.titles(BOB))
+        finally:
+            await runtime.stop()
+
+    asyncio.run(scenario())
+    row = schedule.get(world.users[ALICE].guid)
+    assert row is not None
+    assert "usage limit" in (row.paused_reason or "")
+    assert world.titles(ALICE) == []
