@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from tandem.cli import console, err, fail, tandem
 from tandem.hub.models import User
 from tandem.hub.services import calendar_setup, lookup
 from tandem.hub.services.errors import ValidationFailed
+from tandem.store.schedule import SqlSchedule
 
 calendar_app = typer.Typer(no_args_is_help=True, help="The organisation's calendar connection (Google Workspace).")
 sync_app = typer.Typer(help="Run or inspect the calendar sync.", invoke_without_command=True)
@@ -207,10 +209,6 @@ async def _run_once(t: Any, user_guid: str, dry_run: bool, confirm: bool) -> Any
     async with calendar:
         report = await t.user_sync(calendar).run(user_guid, dry_run=dry_run, confirm_mass_deletion=confirm)
     if confirm and not dry_run and report.record.halted_reason is None:
-        from dataclasses import replace
-
-        from tandem.store.schedule import SqlSchedule
-
         schedule = SqlSchedule(t.db)
         row = schedule.get(user_guid)
         if row is not None and row.paused_reason:
@@ -255,8 +253,6 @@ def _describe(action: Any) -> str:
 @sync_app.command("status")
 def sync_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Per user: next run, failures, pauses and why, the last run's counts, conflicts, quarantined items (BEY-4)."""
-    from tandem.store.schedule import SqlSchedule
-
     with tandem() as t:
         t.upgrade()
         store = t.sync_store()

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
 
+from tandem.domain.activity import Origin
 from tandem.hub.api import inputs, query, views
 from tandem.hub.api.crud import Resource, simple
 from tandem.hub.models import (
@@ -24,7 +25,8 @@ from tandem.hub.models import (
     User,
     WorkType,
 )
-from tandem.hub.services import entities, lookup
+from tandem.hub.services import activities, entities, lookup
+from tandem.hub.services.drafts import Actor, draft_of
 from tandem.hub.services.errors import FieldProblem, ValidationFailed
 
 
@@ -62,13 +64,9 @@ def _move_usages(session: Session, row: ActivityType, params: QueryParams) -> No
         raise ValidationFailed(FieldProblem("moveUsagesToGuid", "no other activity type has that guid", "UriParameter"))
     # Moving the type of activities is a change of each: through the activity service,
     # so the change log sees it.
-    from tandem.domain.activity import Origin
-    from tandem.hub.services import activities as activity_service
-    from tandem.hub.services.drafts import draft_of
-
     for activity in session.scalars(sa.select(Activity).where(Activity.activity_type_id == row.id)):
         draft = draft_of(activity, type_guid=target.guid)
-        activity_service.update(session, activity, draft, activity_service.Actor(Origin.API, "api"))
+        activities.update(session, activity, draft, Actor(Origin.API, "api"))
 
 
 def _user_filters(params: QueryParams) -> list[sa.ColumnElement[bool]]:

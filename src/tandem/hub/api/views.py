@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -25,6 +24,7 @@ from tandem.hub.models import (
     User,
     WorkType,
 )
+from tandem.hub.services.drafts import exdates
 
 WORK_WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 
@@ -274,16 +274,9 @@ def _all_day_edge(activity: Activity, value: date | None) -> str | None:
     return datetime.combine(value, time(), ZoneInfo(activity.time_zone)).isoformat()
 
 
-def exdates_of(activity: Activity) -> list[datetime | date]:
-    out: list[datetime | date] = []
-    for text in json.loads(activity.exdates or "[]"):
-        out.append(datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text))
-    return out
-
-
 def _exception_stamps(activity: Activity, exception_starts: list[datetime | date]) -> list[str]:
     stamps = []
-    for value in [*exdates_of(activity), *exception_starts]:
+    for value in [*exdates(activity), *exception_starts]:
         if isinstance(value, datetime):
             stamps.append(_local(activity, value))
         else:
