@@ -125,6 +125,11 @@ class Tandem:
             endpoints=endpoints,
         )
 
+    def calendar_stamp(self) -> str | None:
+        """Changes whenever the calendar connection is configured again."""
+        with self.db.read() as session:
+            return calendar_setup.stamp(session)
+
     def calendar(self) -> CalendarPort | None:
         """The calendar port from the stored connection (None when there is none or its key
         cannot be loaded; `tandem calendar test` says why)."""
@@ -153,6 +158,7 @@ class Tandem:
             store=self.sync_store(),
             schedule=SqlSchedule(self.db),
             settings=self.settings.sync,
+            calendar_stamp=self.calendar_stamp,
         )
         self.hub.on_activity_change.append(runtime.hub_changed)
         self.hub.on_user_active.append(runtime.user_active_threadsafe)

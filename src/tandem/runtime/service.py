@@ -45,6 +45,8 @@ class SyncRuntime:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     push_poll_s: float = 0.25
     roster_every_s: float = 10.0
+    calendar_stamp: Callable[[], str | None] = lambda: None
+    """Changes when the admin configures the calendar connection again: the adapter is rebuilt."""
     rng: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
@@ -57,13 +59,17 @@ class SyncRuntime:
         self._last_active: dict[str, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
+        self._roster_users: frozenset[str] = frozenset()
+        self._stamp: str | None = None
+        self._retired: list[asyncio.Task[None]] = []
+        self._retired_calendars: list[CalendarPort] = []
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self.calendar = self.make_calendar()
         self._last_seen_seq = await asyncio.to_thread(self.psa.latest_seq)
+        await self._roster()
         await self.dispatcher.start()
         self._tasks = [
             asyncio.create_task(self._timer(), name="sync-timer"),
@@ -78,9 +84,11 @@ class SyncRuntime:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
         await self.dispatcher.stop()
-        close = getattr(self.calendar, "aclose", None)
-        if close is not None:
-            await close()
+        for pending in self._retired:  # stopping: close retired adapters now, not a minute later
+            pending.cancel()
+        await asyncio.gather(*self._retired, return_exceptions=True)
+        for calendar in (self.calendar, *self._retired_calendars):
+            await _close(calendar)
         log.info("calendar sync stopped")
 
     # ------------------------------------------------------------------ triggers
@@ -102,9 +110,6 @@ class SyncRuntime:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self.user_active, user_guid)
 
-    def sync_now(self, user_guid: str, reason: str = "asked") -> None:
-        self.dispatcher.request(user_guid, reason)
-
     # ------------------------------------------------------------------ loops
 
     async def _timer(self) -> None:
@@ -122,14 +127,29 @@ class SyncRuntime:
             await asyncio.sleep(1.0)
 
     async def _roster(self) -> None:
-        """Schedule rows for exactly the users that can sync (add-on on, user switch on)."""
+        """Schedule rows for exactly the users that can sync (add-on on, user switch on), and
+        a fresh adapter when the calendar connection was configured again."""
         setup = await asyncio.to_thread(self.psa.setup)
         users = (
             [u.guid for u in setup.users if u.is_active and u.calendar_sync and u.email] if setup.addon_enabled else []
         )
         await asyncio.to_thread(self.schedule.ensure, users, self.clock())
-        if self.calendar is None and users:
-            self.calendar = self.make_calendar()
+        self._roster_users = frozenset(users)
+        stamp = await asyncio.to_thread(self.calendar_stamp)
+        if self.calendar is None or stamp != self._stamp:
+            retired, self.calendar = self.calendar, self.make_calendar()
+            if stamp != self._stamp and self._stamp is not None:
+                # configured again: whoever was backing off from the old connection tries now
+                await asyncio.to_thread(self.schedule.retry_all_now, self.clock())
+            self._stamp = stamp
+            if retired is not None:  # runs in progress may still use it: close it a little later
+                self._retired_calendars.append(retired)
+                self._retired.append(asyncio.create_task(self._retire(retired)))
+
+    async def _retire(self, calendar: CalendarPort) -> None:
+        await asyncio.sleep(60)
+        self._retired_calendars.remove(calendar)
+        await _close(calendar)
 
     async def _follower(self) -> None:
         while not self._stopping:
@@ -151,9 +171,8 @@ class SyncRuntime:
         self._last_seen_seq = touched[-1][0]
         if self.settings.push_debounce_s:
             await asyncio.sleep(self.settings.push_debounce_s)
-        scheduled = {row.user_guid for row in await asyncio.to_thread(self.schedule.all)}
         for _, user in touched:
-            if user in scheduled:
+            if user in self._roster_users:
                 self.dispatcher.request(user, "hub change")
 
     # ------------------------------------------------------------------ the job
@@ -194,3 +213,9 @@ class SyncRuntime:
 
 def _started(row: UserSchedule, now: datetime) -> UserSchedule:
     return replace(row, last_started_at=now)
+
+
+async def _close(calendar: CalendarPort | None) -> None:
+    close = getattr(calendar, "aclose", None)
+    if close is not None:
+        await close()

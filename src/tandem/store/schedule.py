@@ -97,6 +97,12 @@ class SqlSchedule:
                 )
             )
 
+    def retry_all_now(self, now: datetime) -> None:
+        """Every user due now, back-off forgotten (the admin fixed the connection);
+        pauses that wait for someone (the breaker) stay."""
+        with self.db.write() as session:
+            session.execute(sa.update(SyncSchedule).values(next_due_at=now, backoff_until=None, failures=0))
+
     def get(self, user_guid: str) -> UserSchedule | None:
         with self.db.read() as session:
             row = session.get(SyncSchedule, user_guid)

@@ -390,13 +390,6 @@ class SqlSyncStateStore:
             row.hub_seq = cursor.hub_seq
             row.initial_done_at = cursor.initial_done_at
 
-    def forget_cursor(self, user_guid: str, calendar_id: str) -> None:
-        """The next run is a full one (after 410, or when an admin asks for a resync)."""
-        with self.db.write() as session:
-            session.execute(
-                sa.delete(SyncCursor).where(SyncCursor.user_guid == user_guid, SyncCursor.calendar_id == calendar_id)
-            )
-
     def forget_calendar(self) -> None:
         """Forget every link, cursor, conflict and quarantined item: the calendars are new
         (the demo's in-memory Google starts empty on every start). The next runs are initial."""

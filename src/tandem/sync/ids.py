@@ -34,11 +34,6 @@ _BASE32HEX = frozenset("0123456789abcdefghijklmnopqrstuv")
 _ID_LENGTH = 26
 
 
-def normalise_guid(guid: str) -> str:
-    """The canonical text of a guid (lower case, hyphenated); ValueError if it is none."""
-    return str(uuid.UUID(guid))
-
-
 def event_id_for(activity_guid: str) -> str:
     """The calendar event id an activity is written under."""
     raw = uuid.UUID(activity_guid).bytes
@@ -56,10 +51,6 @@ def guid_from_event_id(event_id: str) -> str | None:
     guid = str(uuid.UUID(bytes=raw))
     # 26 characters carry 130 bits; only the canonical spelling (last two bits zero) is ours.
     return guid if event_id_for(guid) == event_id else None
-
-
-def is_ours(event_id: str) -> bool:
-    return guid_from_event_id(event_id) is not None
 
 
 def activity_guid_for_event(event_id: str, organiser_account: str) -> str:

@@ -128,3 +128,51 @@ def test_quota_exceeded_pauses_only_that_user_with_a_visible_reason(world: World
     assert row is not None
     assert "usage limit" in (row.paused_reason or "")
     assert world.titles(ALICE) == []
+
+
+def test_cal_2_a_new_key_takes_effect_without_restarting(world: World, tmp_path: Path) -> None:
+    from tandem.emulators.google import CALENDAR_SCOPE
+    from tandem.hub.services import calendar_setup
+
+    state = world.server.state
+    state.revoke_delegation(world.google.account.client_id)  # the old key no longer works
+    world.create(ALICE, "After the new key", soon(2))
+
+    def reconfigure() -> None:
+        account = state.register_service_account("rotated-key", key_dir=tmp_path)
+        state.grant_delegation(account.client_id, [CALENDAR_SCOPE])
+        with world.tandem.db.write() as session:
+            calendar_setup.configure(
+                session,
+                world.tandem.secrets(),
+                key=(tmp_path / "key.json").read_bytes(),
+                password=None,
+                service_account_email=account.email,
+                token_uri=world.server.token_uri,
+                api_root=world.server.api_root,
+                batch_uri=f"{world.server.base_url}/batch/calendar/v3",
+            )
+
+    async def scenario() -> None:
+        runtime = _runtime(world, poll_interval_s=1)
+        await runtime.start()
+        try:
+            failing = world.tandem.sync_store()
+            assert await _until(lambda: bool(failing.last_runs(world.users[ALICE].guid, 1)))
+            assert "delegation" in (failing.last_runs(world.users[ALICE].guid, 1)[0].error or "")
+            await asyncio.to_thread(reconfigure)  # and nothing else: no restart, no "sync now"
+            assert await _until(lambda: "After the new key" in _seen_by_google(world, ALICE))
+        finally:
+            await runtime.stop()
+            state.grant_delegation(world.google.account.client_id, [CALENDAR_SCOPE])
+
+    asyncio.run(scenario())
+
+
+def _seen_by_google(world: World, email: str) -> list[str]:
+    """Titles in the user's calendar, looked at through the emulator's own control (no token:
+    the test's key may be the one that stopped working)."""
+    import httpx
+
+    items = httpx.get(f"{world.server.base_url}/emulator/calendars/{email}", timeout=5).json()["items"]
+    return [e.get("summary", "") for e in items]
