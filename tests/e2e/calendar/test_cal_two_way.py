@@ -54,13 +54,17 @@ def test_cal_3_users_match_by_email_in_any_case_and_one_without_an_account_gets_
     assert world.titles(ALICE) == ["Alice's review"]
 
 
-def test_cal_4_only_the_primary_calendar_is_used(world: World) -> None:
+def test_cal_4_a_users_sync_reads_and_writes_only_their_own_primary_calendar(world: World) -> None:
+    world.calendar(BOB).insert(event_body("Bob's own plans", soon(3)))
     world.create(ALICE, "Planning", soon(2))
+    world.server.state.reset_counters()
     world.sync(ALICE)
-    paths = set(world.server.state.request_counts().get(ALICE, {}))
-    assert paths  # it did talk to Google
-    assert all("calendarList" not in p and "secondary" not in p for p in paths)
+    counted = world.server.state.request_counts()
+    assert BOB not in counted  # nothing was read or written as anyone else
+    assert counted[ALICE]  # it did talk to Google, as Alice
+    assert all(e.startswith("events.") or e in ("batch", "token") for e in counted[ALICE]), counted
     assert world.titles(ALICE) == ["Planning"]
+    assert [a.name for a in world.activities()] == ["Planning"]  # Bob's entry did not come in as Alice's
 
 
 def test_cal_7_a_user_with_sync_off_is_neither_read_nor_written_and_resumes_when_on(world: World) -> None:
