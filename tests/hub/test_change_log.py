@@ -36,6 +36,7 @@ def people(tandem: bootstrap.Tandem) -> dict[str, Any]:
 def log(tandem: bootstrap.Tandem) -> list[dict[str, Any]]:
     with tandem.db.read() as session:
         rows = changelog.changes_after(session, 0)
+        touched = changelog.users_of_changes(session, [r.seq for r in rows])
         return [
             {
                 "seq": r.seq,
@@ -43,7 +44,7 @@ def log(tandem: bootstrap.Tandem) -> list[dict[str, Any]]:
                 "op": r.operation,
                 "origin": r.origin,
                 "fields": set(r.changed_fields),
-                "users": set(changelog.users_of_change(session, r.seq)),
+                "users": set(touched[r.seq]),
             }
             for r in rows
         ]

@@ -82,15 +82,17 @@ class UserSync:
         try:
             reading = await self.read(user_guid, confirm_mass_deletion=confirm_mass_deletion)
         except NotSyncable as reason:
-            report = self._record(user_guid, "", started, RunCounts(), error=str(reason), dry_run=dry_run)
+            report = await self._record(user_guid, "", started, RunCounts(), error=str(reason), dry_run=dry_run)
             report.not_syncable = True
             return report
         except (errors.QuotaExceeded, errors.AuthFailed, errors.ConfigurationError) as fatal:
-            report = self._record(user_guid, "", started, RunCounts(), error=str(fatal), dry_run=dry_run)
+            report = await self._record(user_guid, "", started, RunCounts(), error=str(fatal), dry_run=dry_run)
             report.stopped, report.quota = str(fatal), isinstance(fatal, errors.QuotaExceeded)
             return report
         except (errors.RateLimited, errors.Unavailable) as later:
-            return self._record(user_guid, "", started, RunCounts(), error=f"will retry: {later}", dry_run=dry_run)
+            return await self._record(
+                user_guid, "", started, RunCounts(), error=f"will retry: {later}", dry_run=dry_run
+            )
         plan = plan_user(
             activities=reading.activities.values(),
             events=reading.events,
@@ -102,11 +104,11 @@ class UserSync:
         )
         calendar_id = reading.ctx.calendar_id
         if dry_run:
-            report = self._record(user_guid, calendar_id, started, plan.counts(), dry_run=True, save=False)
+            report = await self._record(user_guid, calendar_id, started, plan.counts(), dry_run=True, save=False)
             report.plan = plan
             return report
         if plan.halt is not None:
-            report = self._record(user_guid, calendar_id, started, RunCounts(), halted=plan.halt.reason)
+            report = await self._record(user_guid, calendar_id, started, RunCounts(), halted=plan.halt.reason)
             report.plan = plan
             return report
         return await self._execute(reading, plan, started)
@@ -135,7 +137,9 @@ class UserSync:
         counts = count_actions(a for r in results for a in r.executed)
         failed = len(unfinished) + (1 if stopped else 0)
         error = stopped or (f"{len(unfinished)} items will be retried: {unfinished[0].error}" if unfinished else None)
-        report = self._record(reading.user.guid, ctx.calendar_id, started, replace(counts, failed=failed), error=error)
+        report = await self._record(
+            reading.user.guid, ctx.calendar_id, started, replace(counts, failed=failed), error=error
+        )
         report.plan, report.results = plan, results
         report.warnings = [w.message for w in executor.warnings]
         report.stopped, report.quota = stopped, quota
@@ -153,7 +157,7 @@ class UserSync:
             )
         )
 
-    def _record(
+    async def _record(
         self,
         user_guid: str,
         calendar_id: str,
@@ -176,7 +180,7 @@ class UserSync:
             dry_run=dry_run,
         )
         if save:
-            self.store.record_run(record)
+            await asyncio.to_thread(self.store.record_run, record)
         return RunReport(user_guid, record)
 
     # ------------------------------------------------------------------ reading

@@ -101,6 +101,7 @@ def change_feed(request: Request) -> dict[str, Any]:
             rows = changelog.changes_for_user(session, user.id, after, limit)
         else:
             rows = changelog.changes_after(session, after, limit)
+        touched = changelog.users_of_changes(session, [r.seq for r in rows])
         items = [
             {
                 "seq": r.seq,
@@ -108,7 +109,7 @@ def change_feed(request: Request) -> dict[str, Any]:
                 "operation": r.operation,
                 "origin": r.origin,
                 "changedFields": list(r.changed_fields),
-                "userGuids": changelog.users_of_change(session, r.seq),
+                "userGuids": touched[r.seq],
                 "changedDateTime": r.created_at.isoformat(),
             }
             for r in rows
