@@ -34,10 +34,10 @@ import sqlalchemy as sa
 
 from tandem import bootstrap
 from tandem.config import Settings
-from tandem.connectors.visma_business.demo import DemoScale, create_demo_database
+from tandem.demo.psa_seed import load_psa_seed
+from tandem.demo.visma_business.database import DemoScale, create_demo_database
 from tandem.domain.erp import RunReport
 from tandem.runtime.erp import EachWriteAlone
-from tandem.runtime.erp.hub_demo import load_psa_seed
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 

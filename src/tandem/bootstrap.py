@@ -23,13 +23,13 @@ from tandem import migrations
 from tandem.config import Settings
 from tandem.connectors.google import Endpoints, GoogleCalendar, GoogleSettings
 from tandem.connectors.visma_business import VismaBusinessErp
+from tandem.demo import organisation
+from tandem.demo.organisation import DemoSummary
 from tandem.domain.erp import ErpEntity
 from tandem.domain.errors import ConfigurationError
 from tandem.emulators.google import EmulatorServer
-from tandem.hub import demo
 from tandem.hub.api.app import create_app
 from tandem.hub.api.context import HubContext
-from tandem.hub.demo import DemoSummary
 from tandem.hub.erp_port import HubMasterData, ProjectDefaults
 from tandem.hub.models import User
 from tandem.hub.models.common import utcnow
@@ -68,7 +68,7 @@ class Tandem:
 
     def load_demo(self) -> DemoSummary:
         with self.db.write() as session:
-            return demo.load(session, utcnow().date())
+            return organisation.load(session, utcnow().date())
 
     def erp_state(self) -> SqlErpStateStore:
         """The ERP integration's state (links, runs, enabled flag) in the hub's database."""

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 
 from tandem import bootstrap
 from tandem.connectors.visma_business.stamps import datetime_to_stamp
+from tandem.demo.psa_seed import INTERNAL_CUSTOMER
 from tandem.domain.erp import MASTER_ENTITIES, ErpEntity, ErpLink, FindingKind, ProblemRef, Side
 from tandem.erp.names import split_full_name
 from tandem.hub.models import InvoiceStatus
-from tandem.runtime.erp.hub_demo import INTERNAL_CUSTOMER
 from tests.integration.visma_business.conftest import StatementLog
 from tests.integration.visma_business.hub_world import HubWorld, hub_world
 from tests.support.hub import SpecClient

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from tandem.connectors.visma_business import VismaBusinessErp
-from tandem.connectors.visma_business.demo import DemoManifest, DemoScale, create_demo_database
 from tandem.connectors.visma_business.stamps import datetime_to_stamp
+from tandem.demo.visma_business.database import DemoManifest, DemoScale, create_demo_database
 from tandem.runtime.erp import ErpIntegration, ErpSyncSettings, InMemoryErpStateStore, InMemoryPsaMasterData
 
 T0 = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)

@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from tandem import bootstrap
 from tandem.config import ErpSettings
 from tandem.connectors.visma_business import VismaBusinessErp
-from tandem.connectors.visma_business.demo import DemoManifest, DemoScale, create_demo_database
 from tandem.connectors.visma_business.stamps import datetime_to_stamp
+from tandem.demo.psa_seed import SeedLoad, load_psa_seed
+from tandem.demo.visma_business.database import DemoManifest, DemoScale, create_demo_database
 from tandem.domain.erp import FindingKind, ProblemRef, RunReport, Side
 from tandem.runtime.erp import ErpIntegration
-from tandem.runtime.erp.hub_demo import SeedLoad, load_psa_seed
 from tandem.store.erp_state import SqlErpStateStore
 from tests.integration.visma_business.conftest import Clock, StatementLog
 from tests.support.databases import fresh_database

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from tandem.connectors.visma_business import VismaBusinessErp
-from tandem.connectors.visma_business import demo_names as pools
-from tandem.connectors.visma_business.demo import DemoScale, create_demo_database, demo_psa_seed
+from tandem.demo.visma_business import names as pools
+from tandem.demo.visma_business.database import DemoScale, create_demo_database, demo_psa_seed
 from tandem.domain.erp import MASTER_ENTITIES, ErpEntity, FindingKind, Side
 from tandem.domain.errors import ConfigurationError
 from tandem.runtime.erp import (

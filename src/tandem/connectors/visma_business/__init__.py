@@ -4,7 +4,6 @@ settings   VismaBusinessSettings: `[erp.visma]`, every table/column name overrid
 tables     build_tables(settings) → VismaTables (SQLAlchemy Core)
 reader     VismaBusinessErp(engine, settings): the `ErpPort`
 writer     SqlErpWriter: the SQL `ErpWriter` (replaceable by Visma Business Services)
-demo       create_demo_database(url, seed=…) → DemoManifest (planted problems, PSA seed)
 errors     the one place database failures become Tandem errors
 """
 

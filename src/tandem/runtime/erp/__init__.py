@@ -8,7 +8,6 @@ mirror     ErpMirror: the ERP's records between runs, incremental reads
 schedule   run_forever: every `[erp] interval_s` inside `tandem serve` (ERP-7)
 settings   ErpSyncSettings: `[erp]` transfer/master rules → ErpRules
 memory     InMemoryPsaMasterData, InMemoryErpStateStore (unit tests)
-hub_demo   the demo's PSA half loaded into the hub (`tandem erp demo-db`)
 """
 
 from tandem.runtime.erp.executor import EachWriteAlone, ItemGrouping, PlanExecutor

@@ -7,7 +7,7 @@ gives every new record a fresh name (so no unplanned "equal name" appears).
 
 from __future__ import annotations
 
-from tandem.connectors.visma_business.demo_data import DemoBuilder, ErpItem
+from tandem.demo.visma_business.data import DemoBuilder, ErpItem
 from tandem.domain.erp import ErpEntity, FindingKind, Side
 
 

@@ -26,15 +26,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tandem import cli as _cli
 from tandem.bootstrap import Tandem
-from tandem.connectors.visma_business.demo import DemoManifest, DemoScale, create_demo_database
+from tandem.cli.common import fail, tandem
+from tandem.demo.psa_seed import SeedLoad, load_psa_seed
+from tandem.demo.visma_business.database import DemoManifest, DemoScale, create_demo_database
 from tandem.domain.erp import ErpEntity, RunReport
 from tandem.domain.errors import TandemError
 from tandem.erp import PreflightReport
 from tandem.hub.models.common import utcnow
 from tandem.runtime.erp import ErpIntegration, PreflightFailed
-from tandem.runtime.erp.hub_demo import SeedLoad, load_psa_seed
 from tandem.runtime.erp.text import finding_to_json, preflight_to_json
 from tandem.store.erp_state import RunEntry, report_to_json
 
@@ -59,13 +59,13 @@ def shown_url(url: str) -> str:
 
 @contextmanager
 def _tandem() -> Iterator[Tandem]:
-    """The main CLI's `tandem()` (settings, `--config`), migrated; Tandem's errors end the command."""
+    """The CLI's `tandem()` (settings, `--config`), migrated; Tandem's errors end the command."""
     try:
-        with _cli.tandem() as built:
+        with tandem() as built:
             built.upgrade()
             yield built
     except TandemError as error:
-        raise _cli.fail(escape(str(error))) from None
+        raise fail(escape(str(error))) from None
 
 
 def _integration(t: Tandem, erp_url: str | None, entities: list[ErpEntity] | None = None) -> ErpIntegration:
@@ -85,7 +85,7 @@ def _scale(text: str | None) -> DemoScale | None:
         name, _, value = part.partition("=")
         if name.strip() not in DemoScale.__dataclass_fields__ or not value.strip().isdigit():
             fields = ", ".join(DemoScale.__dataclass_fields__)
-            raise _cli.fail(escape(f"--scale takes {', '.join(SCALES)} or name=count pairs ({fields}); not {part!r}"))
+            raise fail(escape(f"--scale takes {', '.join(SCALES)} or name=count pairs ({fields}); not {part!r}"))
         sizes[name.strip()] = int(value)
     return DemoScale(**sizes)
 
@@ -274,7 +274,7 @@ def enable(
             console.print("Blocking problems:")
             for finding in refused.report.blocking:
                 console.print(f"  - {finding.message}", markup=False, highlight=False, soft_wrap=True)
-            raise _cli.fail(
+            raise fail(
                 f"Not enabled: the preflight found {len(refused.report.blocking)} blocking problem(s). "
                 "Fix them, or use --force."
             ) from None

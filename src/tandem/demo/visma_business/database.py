@@ -17,7 +17,11 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from tandem.connectors.visma_business.demo_data import (
+from tandem.connectors.visma_business.errors import translate_errors
+from tandem.connectors.visma_business.settings import GroupExclusionSetting, VismaBusinessSettings
+from tandem.connectors.visma_business.stamps import date_to_int, datetime_to_stamp
+from tandem.connectors.visma_business.tables import VismaTables, build_tables
+from tandem.demo.visma_business.data import (
     DEMO_EXCLUSIONS,
     PSA_ONLY,
     DemoBuilder,
@@ -26,11 +30,7 @@ from tandem.connectors.visma_business.demo_data import (
     ErpItem,
     LedgerItem,
 )
-from tandem.connectors.visma_business.demo_plants import plant_all, plant_harmless_exclusions
-from tandem.connectors.visma_business.errors import translate_errors
-from tandem.connectors.visma_business.settings import GroupExclusionSetting, VismaBusinessSettings
-from tandem.connectors.visma_business.stamps import date_to_int, datetime_to_stamp
-from tandem.connectors.visma_business.tables import VismaTables, build_tables
+from tandem.demo.visma_business.plants import plant_all, plant_harmless_exclusions
 from tandem.domain.erp import (
     GROUP_FIELDS,
     MASTER_ENTITIES,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from tandem.connectors.visma_business import demo_names as pools
+from tandem.demo.visma_business import names as pools
 from tandem.domain.erp import (
     MASTER_ENTITIES,
     ErpEntity,

@@ -1,0 +1,150 @@
+"""`tandem calendar …`: the organisation's calendar connection (Google Workspace): save the
+service account (CAL-2), switch the add-on on or off, choose the synced types (CAL-5), show
+the setup and test it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
+
+import sqlalchemy as sa
+import typer
+
+from tandem.bootstrap import Tandem
+from tandem.cli.common import console, fail, tandem
+from tandem.hub.models import User
+from tandem.hub.services import calendar_setup
+from tandem.hub.services.errors import ValidationFailed
+
+calendar_app = typer.Typer(no_args_is_help=True, help="The organisation's calendar connection (Google Workspace).")
+
+
+@calendar_app.command("configure")
+def configure(
+    service_account: Annotated[str, typer.Option("--service-account", help="The service account's email.")],
+    key_file: Annotated[Path, typer.Option("--key-file", exists=True, dir_okay=False, help="P12 or JSON key.")],
+    password: Annotated[
+        str | None, typer.Option(help="The P12 file's password (asked for when a P12 is given without it).")
+    ] = None,
+    api_root: Annotated[str | None, typer.Option(help="Calendar API root (the emulator's, in tests).")] = None,
+    token_uri: Annotated[str | None, typer.Option(help="OAuth token endpoint (the emulator's, in tests).")] = None,
+    batch_uri: Annotated[str | None, typer.Option(help="Batch endpoint, when not beside the API root.")] = None,
+) -> None:
+    """Save the service account and its key, encrypted at rest (CAL-2)."""
+    data = key_file.read_bytes()
+    if calendar_setup.key_kind_of(data) == "p12" and password is None:
+        password = typer.prompt("P12 password", hide_input=True)
+    with tandem() as t:
+        t.upgrade()
+        try:
+            with t.db.write() as session:
+                calendar_setup.configure(
+                    session,
+                    t.secrets(),
+                    key=data,
+                    password=password,
+                    service_account_email=service_account,
+                    token_uri=token_uri,
+                    api_root=api_root,
+                    batch_uri=batch_uri,
+                )
+        except ValidationFailed as error:
+            raise fail(str(error)) from None
+    console.print("Saved (the key and its password are encrypted at rest). Check it with `tandem calendar test`.")
+
+
+@calendar_app.command("enable")
+def enable() -> None:
+    """Turn the organisation's calendar add-on on (owners of saved activities become fixed, CAL-15)."""
+    _switch(True)
+
+
+@calendar_app.command("disable")
+def disable() -> None:
+    """Turn the organisation's calendar add-on off: nobody's calendar is read or written."""
+    _switch(False)
+
+
+def _switch(on: bool) -> None:
+    with tandem() as t:
+        t.upgrade()
+        with t.db.write() as session:
+            calendar_setup.set_enabled(session, on)
+    console.print(f"Calendar synchronization is {'on' if on else 'off'} for the organisation.")
+
+
+@calendar_app.command("types")
+def types(
+    sync: Annotated[
+        str | None, typer.Option("--sync", help="Comma-separated type names that go to the calendar.")
+    ] = None,
+) -> None:
+    """Show, or choose (--sync), the activity types that go PSA -> calendar (CAL-5)."""
+    with tandem() as t:
+        t.upgrade()
+        if sync is not None:
+            try:
+                with t.db.write() as session:
+                    chosen = calendar_setup.set_synced_types(session, [n for n in sync.split(",") if n.strip()])
+            except ValidationFailed as error:
+                raise fail(str(error)) from None
+            console.print(f"Going to the calendar: {', '.join(chosen) or 'no types'}.")
+            return
+        with t.db.read() as session:
+            described = calendar_setup.describe(session)
+    console.print(f"Going to the calendar: {', '.join(described['synced_types']) or 'no types'}.")
+
+
+@calendar_app.command("status")
+def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """What is set up (never a secret), with the warnings an admin should act on (CAL-6)."""
+    with tandem() as t:
+        t.upgrade()
+        with t.db.read() as session:
+            described = calendar_setup.describe(session)
+    if as_json:
+        typer.echo(json.dumps(described))
+        return
+    for key in ("enabled", "configured", "service_account_email", "key_kind", "api_root", "default_type"):
+        console.print(f"{key:22} {described[key]}")
+    console.print(f"{'synced_types':22} {', '.join(described['synced_types']) or '-'}")
+    for warning in described["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+
+
+@calendar_app.command("test")
+def check_connection(
+    user: Annotated[str | None, typer.Option("--user", help="Act as this user (default: the first one).")] = None,
+) -> None:
+    """Prove the credentials work: key, token with delegation for a real user, calendar readable (CAL-2)."""
+    from tandem.connectors.google import diagnose
+
+    with tandem() as t:
+        t.upgrade()
+        settings = t.calendar_settings()
+        if settings is None:
+            raise fail("No calendar connection is configured: run `tandem calendar configure` first.")
+        email = user or _first_user_email(t)
+        if email is None:
+            raise fail("There is no user with an email to act as; give --user EMAIL.")
+        checks = asyncio.run(diagnose.test_connection(settings, email))
+        with t.db.read() as session:
+            warnings = calendar_setup.describe(session)["warnings"]
+    for check in checks:
+        mark = {"passed": "[green]ok[/green]  ", "failed": "[red]FAIL[/red]", "skipped": "[dim]skip[/dim]"}[
+            check.status
+        ]
+        console.print(f"{mark} {check.name:9} {check.message}")
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+def _first_user_email(t: Tandem) -> str | None:
+    with t.db.read() as session:
+        users = session.scalars(sa.select(User).where(User.email.is_not(None)).order_by(User.id)).all()
+    chosen = next((u for u in users if u.calendar_sync_enabled), users[0] if users else None)
+    return chosen.email if chosen else None

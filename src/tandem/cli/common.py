@@ -1,0 +1,58 @@
+"""What every command group shares: the consoles, the `--config` the app callback saw,
+`tandem()` (Tandem built from the settings) and `fail()`.
+
+The command groups import this module and nothing else of the CLI; `tandem.cli.main`
+imports the groups. So the imports point one way and no group needs the app module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import typer
+from rich.console import Console
+
+from tandem import bootstrap
+from tandem.config import load_settings
+from tandem.hub.models import User
+
+console = Console()
+err = Console(stderr=True)
+
+
+class State:
+    """The options of `tandem` itself, set by the app's callback before any command runs."""
+
+    config: Path | None = None
+
+
+@contextmanager
+def tandem(**overrides: Any) -> Iterator[bootstrap.Tandem]:
+    """Tandem built from the settings (`--config`, `TANDEM_*`), closed when the command ends."""
+    built = bootstrap.build(load_settings(State.config, **overrides))
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+def fail(message: str) -> typer.Exit:
+    """Print `message` in red on stderr; the caller raises the returned exit (code 1)."""
+    err.print(f"[red]{message}[/red]")
+    return typer.Exit(1)
+
+
+def user_by_email(t: bootstrap.Tandem, email: str) -> User:
+    """The hub user with this email (case and spaces ignored), or the command fails."""
+    with t.db.read() as session:
+        user: User | None = session.scalars(
+            sa.select(User).where(User.email_key == email.strip().lower())
+        ).one_or_none()
+    if user is None:
+        raise fail(f"No user has the email {email}.")
+    found: User = user
+    return found

@@ -1,0 +1,50 @@
+"""The `tandem` app: its `--config` option, its own commands and every command group.
+
+This module imports the groups and mounts them; the groups import only
+`tandem.cli.common`, never this module, so there is no import cycle and a group that
+fails to import fails `tandem` loudly instead of quietly going missing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tandem.cli import serve
+from tandem.cli.calendar import calendar_app
+from tandem.cli.clients import clients_app
+from tandem.cli.common import State
+from tandem.cli.db import db_app
+from tandem.cli.erp import erp_app
+from tandem.cli.sync import sync_app
+from tandem.cli.users import users_app
+from tandem.emulators.google.cli import emulate_app
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, help="Tandem integration server."
+)
+app.command("serve")(serve.serve)
+app.command("demo-data")(serve.demo_data)
+app.add_typer(db_app, name="db")
+app.add_typer(clients_app, name="clients")
+app.add_typer(users_app, name="users")
+app.add_typer(emulate_app, name="emulate", help="Emulators of outside systems (Google Calendar), for tests and demos.")
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(sync_app, name="sync")
+app.add_typer(erp_app, name="erp")
+
+
+@app.callback()
+def main_options(
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="TOML settings file (else TANDEM_CONFIG or ./tandem.toml).")
+    ] = None,
+) -> None:
+    State.config = config
+
+
+def main() -> None:
+    """The console script `tandem`."""
+    app()

@@ -1,0 +1,48 @@
+"""`tandem serve` and `tandem demo-data`: the app's own commands (no group), registered on
+the app by `tandem.cli.main`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+import typer
+
+from tandem.cli.common import console, fail, tandem
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run Tandem: migrate the database, then serve the API (and the workers)."""
+    import faulthandler
+    import signal
+
+    import uvicorn
+
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>` prints every thread's stack
+    overrides: dict[str, Any] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    with tandem(**overrides) as t:
+        logging.basicConfig(level=t.settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        t.upgrade()
+        if t.settings.demo_on_first_start:
+            summary = t.load_demo()
+            if not summary.skipped:
+                console.print(f"Loaded the demo organisation: {summary.users} users, {summary.activities} activities.")
+        console.print(f"Tandem on http://{t.settings.host}:{t.settings.port}  (database: {t.db.engine.url!r})")
+        uvicorn.run(t.serving_app(), host=t.settings.host, port=t.settings.port, log_level=t.settings.log_level.lower())
+
+
+def demo_data() -> None:
+    """Load a small realistic organisation (into an empty database)."""
+    with tandem() as t:
+        t.upgrade()
+        summary = t.load_demo()
+    if summary.skipped:
+        raise fail("The database already has users; the demo organisation goes only into an empty one.")
+    console.print(f"Demo organisation loaded: {summary.users} users, {summary.activities} activities.")
