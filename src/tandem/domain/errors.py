@@ -1,5 +1,6 @@
 """Tandem's own errors. Adapters translate library and HTTP failures into these at
-exactly one place each; cores and the runtime only ever see these.
+exactly one place each (the SQL stores and the hub's ports: `tandem.store.errors`); cores
+and the runtime only ever see these, and `tandem.runtime.reactions` says what each means.
 
     TandemError
     ├── ConfigurationError          the admin's settings cannot work (bad key file, …)
@@ -14,7 +15,8 @@ exactly one place each; cores and the runtime only ever see these.
     │   ├── PreconditionFailed      412: the item changed since we read it (etag)
     │   └── Forbidden               403 that is not a rate limit
     └── TheyFailed                  the other side failed or asked us to slow down
-        ├── Unavailable             5xx, timeouts, connection failures: retry later
+        ├── Unavailable             5xx, timeouts, connection failures, a database lost
+        │                           or locked past its busy timeout: retry later
         ├── RateLimited             403 rateLimitExceeded / 429: back off, retry
         ├── QuotaExceeded           403 quotaExceeded: pause this user for a while
         └── RemoteDataInvalid       they sent something we cannot read

@@ -4,8 +4,9 @@
     VersionConflict                  PreconditionFailed   read it again, plan again
     ItemNotFound                     NotFound
     ValidationFailed, other refusals InvalidRequest       set the item aside with the reason
-    a unique value taken meanwhile   AlreadyExists
-    the database failing             Unavailable          try again later
+    the database failing             as `tandem.store.errors` says: Unavailable for a lost
+                                     connection or a lock timeout, AlreadyExists for a
+                                     unique value taken meanwhile, …
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 
 from tandem.domain import errors
 from tandem.hub.services.errors import HubError, ItemNotFound, VersionConflict
+from tandem.store.errors import as_tandem_error
 
 
 @contextmanager
@@ -31,11 +33,5 @@ def translated(what: str) -> Iterator[None]:
         raise errors.NotFound(f"the PSA has no {what}: {error}") from None
     except HubError as error:  # ValidationFailed, InvalidOperation
         raise errors.InvalidRequest(f"the PSA refuses {what}: {error}") from None
-    except sa.exc.IntegrityError as error:  # a writer beat us to a unique value
-        raise errors.AlreadyExists(f"the PSA refuses {what}: {first_line(error.orig)}") from None
     except sa.exc.SQLAlchemyError as error:
-        raise errors.Unavailable(f"the PSA's database failed on {what}: {first_line(error)}") from None
-
-
-def first_line(error: object) -> str:
-    return str(error).strip().split("\n", 1)[0]
+        raise as_tandem_error(error, f"the PSA on {what}") from error

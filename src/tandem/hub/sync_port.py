@@ -1,7 +1,8 @@
 """The hub as the sync's PSA side (`tandem.ports.psa.PsaPort`), in-process.
 
 Translates between the hub's rows and `tandem.domain.activity.Activity`, and between the
-hub services' refusals and `tandem.domain.errors` (at one place: `hub.port_errors.translated`).
+hub services' refusals and `tandem.domain.errors` (at one place: `hub.port_errors.translated`),
+for reads (`_read`) and writes alike: a lost database connection is `Unavailable`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -132,8 +134,13 @@ class HubPsa:
             self._setup = (now, fresh)
         return fresh
 
+    @contextmanager
+    def _read(self, what: str) -> Iterator[Session]:
+        with translated(what), self.db.read() as session:
+            yield session
+
     def _read_setup(self) -> SyncSetup:
-        with self.db.read() as session:
+        with self._read("the organisation's settings") as session:
             types = session.scalars(sa.select(ActivityType).where(ActivityType.is_active.is_(True))).all()
             users = session.scalars(sa.select(User)).all()
             default = next((t for t in types if t.is_default), None)
@@ -148,7 +155,7 @@ class HubPsa:
             )
 
     def changes_for_user(self, user_guid: str, after_seq: int, limit: int = 1000) -> Sequence[HubChange]:
-        with self.db.read() as session:
+        with self._read(f"changes of user {user_guid}") as session:
             user = lookup.find(session, User, user_guid)
             if user is None:
                 return []
@@ -158,11 +165,11 @@ class HubPsa:
             ]
 
     def latest_seq(self) -> int:
-        with self.db.read() as session:
+        with self._read("the change log") as session:
             return changelog.latest_seq(session)
 
     def touched_after(self, after_seq: int, limit: int = 1000) -> Sequence[tuple[int, str]]:
-        with self.db.read() as session:
+        with self._read("the change log") as session:
             rows = session.execute(
                 sa.select(ChangeLogUser.seq, User.guid)
                 .join(User, User.id == ChangeLogUser.user_id)
@@ -173,20 +180,20 @@ class HubPsa:
             return [(int(seq), str(guid)) for seq, guid in rows]
 
     def oldest_seq(self) -> int:
-        with self.db.read() as session:
+        with self._read("the change log") as session:
             return retention.oldest_change(session)
 
     def get_activities(self, guids: Collection[str]) -> Mapping[str, Activity]:
         wanted = list(guids)
         out: dict[str, Activity] = {}
-        with self.db.read() as session:
+        with self._read(f"{len(wanted)} activities") as session:
             for i in range(0, len(wanted), 500):
                 rows = session.scalars(sa.select(ActivityRow).where(ActivityRow.guid.in_(wanted[i : i + 500])))
                 out.update({row.guid: to_domain(row) for row in rows.unique()})
         return out
 
     def activities_of_user(self, user_guid: str) -> Sequence[Activity]:
-        with self.db.read() as session:
+        with self._read(f"activities of user {user_guid}") as session:
             user = lookup.find(session, User, user_guid)
             if user is None:
                 return []

@@ -11,6 +11,8 @@ intent's fields with `SyncedFields.to_json()` / `from_json()`.
 Keys: a link is unique per (user_guid, calendar_id, activity_guid) and per (user_guid,
 calendar_id, event_id). A conflict by its `id`. A quarantined item by (user_guid,
 calendar_id, activity_guid, event_id). A cursor by (user_guid, calendar_id).
+
+`ScheduleStore` keeps the schedule the runtime dispatches from: one `UserSchedule` per user.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from tandem.domain.schedule import UserSchedule
 from tandem.domain.syncstate import (
     BaseSnapshot,
     Conflict,
@@ -102,3 +105,27 @@ class SyncStateStore(Protocol):
     def record_run(self, run: RunRecord) -> None: ...
 
     def last_runs(self, user_guid: str, limit: int = 20) -> Sequence[RunRecord]: ...
+
+
+class ScheduleStore(Protocol):
+    """The calendar sync's schedule: one row per user that can sync (`UserSchedule`).
+
+    Kept outside the process (the database), so a restarted process carries on."""
+
+    def ensure(self, user_guids: Collection[str], now: datetime) -> None:
+        """A row for every user given (due now); rows of users not given are removed."""
+        ...
+
+    def due(self, now: datetime, limit: int = 1000) -> list[str]:
+        """Users whose run is due: next due, no back-off, not paused (or the pause ended)."""
+        ...
+
+    def retry_all_now(self, now: datetime) -> None:
+        """Every user due now, back-off forgotten; pauses that wait for someone stay."""
+        ...
+
+    def get(self, user_guid: str) -> UserSchedule | None: ...
+
+    def all(self) -> Sequence[UserSchedule]: ...
+
+    def save(self, schedule: UserSchedule) -> None: ...

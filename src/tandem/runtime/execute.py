@@ -1,13 +1,11 @@
 """Executing a user's plan: each item's actions in order, calendar writes batched across
 items, guards answered by reading the item again and planning it again.
 
-What an action meets, and what follows (see `tandem.sync.actions` for each guard):
-
-    AlreadyExists, PreconditionFailed, NotFound   read the item again, plan it again
-                                                  (a few times; then quarantine it)
-    InvalidRequest, Forbidden, RemoteDataInvalid  quarantine the item with the reason (CAL-17)
-    RateLimited, Unavailable                      leave the item for the next run
-    QuotaExceeded, AuthFailed, ConfigurationError stop the whole run (`RunStopped`)
+What follows an error an action meets is the reaction table's (`tandem.runtime.reactions`;
+see `tandem.sync.actions` for each guard): replan the item (a few times; then quarantine
+it), quarantine it with the reason (CAL-17), leave it for the next run, or stop the whole
+run (`RunStopped`). An exception that is not Tandem's is that item's failure alone: logged
+with its stack, the item left for the next run, the user's other items carry on.
 
 An item that is neither settled (its commit ran) nor quarantined is "unfinished": its old
 base and intent stay, and the run does not advance the cursors past it.
@@ -30,6 +28,7 @@ from tandem.domain.syncstate import LinkedItem, QuarantinedItem, QuarantineSide
 from tandem.ports.calendar import CalendarPort, EventDelete, EventInsert, EventUpdate, EventWrite, WriteOutcome
 from tandem.ports.psa import PsaPort
 from tandem.ports.state import SyncStateStore
+from tandem.runtime.reactions import Reaction, reaction
 from tandem.sync import actions as act
 from tandem.sync.context import SyncContext
 from tandem.sync.plan import Item, ItemPlan, plan_item
@@ -137,19 +136,39 @@ class Executor:
                     plan = result.plan = await self.replan(plan)
                 await self._actions(plan, result)
                 return result
-            except (errors.AlreadyExists, errors.PreconditionFailed, errors.NotFound) as guard:
-                if attempt == REPLANS:
-                    return await self._quarantine(plan, result, f"it kept changing while being written: {guard}")
-            except (errors.InvalidRequest, errors.Forbidden, errors.RemoteDataInvalid) as refused:
-                return await self._quarantine(plan, result, str(refused))
-            except (errors.RateLimited, errors.Unavailable) as later:
-                result.error = str(later)
+            except errors.TandemError as error:
+                if not await self._react(error, attempt == REPLANS, plan, result):
+                    return result
+            except Exception as error:  # a bug or an untranslated failure: this item's alone
+                log.exception("item %s / %s failed unexpectedly", plan.activity_guid, plan.event_id)
+                result.error = f"unexpected {type(error).__name__}: {error}"
                 return result
-            except (errors.QuotaExceeded, errors.AuthFailed, errors.ConfigurationError) as fatal:
-                raise RunStopped(str(fatal)) from fatal
         return result
 
+    async def _react(self, error: errors.TandemError, last: bool, plan: ItemPlan, result: ItemResult) -> bool:
+        """Answer `error` as the reaction table says; True: replan the item and try again."""
+        match reaction(error):
+            case Reaction.REPLAN if not last:
+                return True
+            case Reaction.REPLAN:
+                await self._quarantine(plan, result, f"it kept changing while being written: {error}")
+            case Reaction.QUARANTINE:
+                await self._quarantine(plan, result, str(error))
+            case Reaction.RETRY_LATER:
+                result.error = str(error)
+            case Reaction.STOP_RUN | Reaction.PAUSE:
+                raise RunStopped(str(error)) from error
+        return False
+
     async def _quarantine(self, plan: ItemPlan, result: ItemResult, reason: str) -> ItemResult:
+        """Set the item aside; when even that fails, it stays unfinished for the next run."""
+        try:
+            return await self._set_aside(plan, result, reason)
+        except Exception as error:  # the store failing (translated or not) leaves it for later
+            result.error = f"{reason}; setting it aside failed too: {error}"
+            return result
+
+    async def _set_aside(self, plan: ItemPlan, result: ItemResult, reason: str) -> ItemResult:
         psa_side = isinstance(
             result.current, act.CreateActivity | act.UpdateActivity | act.RestoreActivity | act.DeleteActivity
         )

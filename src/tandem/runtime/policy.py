@@ -16,7 +16,7 @@ import random
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from tandem.store.schedule import UserSchedule
+from tandem.domain.schedule import UserSchedule
 
 FIRST_BACKOFF_S = 30.0
 MAX_BACKOFF_S = 3600.0

@@ -9,6 +9,9 @@
     triggers   `user_active(user)` (login, work in the PSA) asks for a run, debounced
 
 Each job is a `UserSync.run`; its report moves the user's schedule (`policy.after_run`).
+Whatever escapes a run (a bug, a failure nothing translated) still ends as a recorded run
+with the reason and a backed-off user: the admin sees it, and the user is not retried in a
+tight loop.
 """
 
 from __future__ import annotations
@@ -23,13 +26,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from tandem.config import SyncSettings
+from tandem.domain.schedule import UserSchedule
+from tandem.domain.syncstate import RunCounts, RunRecord
 from tandem.ports.calendar import CalendarPort
 from tandem.ports.psa import PsaPort
+from tandem.ports.state import ScheduleStore, SyncStateStore
 from tandem.runtime import policy
 from tandem.runtime.dispatch import AsyncioDispatcher
 from tandem.runtime.user_sync import RunReport, UserSync
-from tandem.store.schedule import SqlSchedule, UserSchedule
-from tandem.store.syncstate import SqlSyncStateStore
 
 log = logging.getLogger("tandem.runtime")
 CalendarFactory = Callable[[], CalendarPort | None]
@@ -39,8 +43,8 @@ CalendarFactory = Callable[[], CalendarPort | None]
 class SyncRuntime:
     psa: PsaPort
     make_calendar: CalendarFactory
-    store: SqlSyncStateStore
-    schedule: SqlSchedule
+    store: SyncStateStore
+    schedule: ScheduleStore
     settings: SyncSettings
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     push_poll_s: float = 0.25
@@ -191,7 +195,7 @@ class SyncRuntime:
             return
         self.calendar = calendar
         await asyncio.to_thread(self.schedule.save, _started(row, now))
-        report = await UserSync(self.psa, calendar, self.store, self.settings, self.clock).run(user_guid)
+        report = await self._run(user_guid, calendar, now)
         self.reports[user_guid] = report
         record = report.record
         latest = await asyncio.to_thread(self.schedule.get, user_guid)
@@ -209,6 +213,26 @@ class SyncRuntime:
         await asyncio.to_thread(self.schedule.save, after)
         if record.error or record.halted_reason:
             log.warning("sync of %s: %s", user_guid, record.error or record.halted_reason)
+
+    async def _run(self, user_guid: str, calendar: CalendarPort, started: datetime) -> RunReport:
+        """The user's run; what escapes it becomes a failed run, recorded when the store can."""
+        try:
+            return await UserSync(self.psa, calendar, self.store, self.settings, self.clock).run(user_guid)
+        except Exception as error:
+            log.exception("the sync of %s failed unexpectedly", user_guid)
+            record = RunRecord(
+                user_guid=user_guid,
+                calendar_id="",
+                started_at=started,
+                finished_at=self.clock(),
+                counts=RunCounts(failed=1),
+                error=f"the run failed: {type(error).__name__}: {error}",
+            )
+            try:
+                await asyncio.to_thread(self.store.record_run, record)
+            except Exception:
+                log.exception("the failed sync of %s could not be recorded either", user_guid)
+            return RunReport(user_guid, record)
 
 
 def _started(row: UserSchedule, now: datetime) -> UserSchedule:

@@ -26,8 +26,9 @@ from tandem.domain.calendar import CalendarEvent
 from tandem.domain.syncstate import Cursor, LinkedItem, QuarantinedItem, RunCounts, RunRecord
 from tandem.ports.calendar import CalendarChanges, CalendarPort
 from tandem.ports.psa import PsaPort, PsaUser, SyncSetup
+from tandem.ports.state import SyncStateStore
 from tandem.runtime.execute import Executor, ItemResult, Outcome, RunStopped, WriteBatcher, execute_all
-from tandem.store.syncstate import SqlSyncStateStore
+from tandem.runtime.reactions import Reaction, during_reading, reaction
 from tandem.sync.context import DeletionBreaker, People, SyncContext
 from tandem.sync.plan import UserPlan, count_actions, plan_user, wanted_activity_guids, wanted_links
 
@@ -72,7 +73,7 @@ class Reading:
 class UserSync:
     psa: PsaPort
     calendar: CalendarPort
-    store: SqlSyncStateStore
+    store: SyncStateStore
     settings: SyncSettings
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     hub_concurrency: int = 4
@@ -85,14 +86,15 @@ class UserSync:
             report = await self._record(user_guid, "", started, RunCounts(), error=str(reason), dry_run=dry_run)
             report.not_syncable = True
             return report
-        except (errors.QuotaExceeded, errors.AuthFailed, errors.ConfigurationError) as fatal:
-            report = await self._record(user_guid, "", started, RunCounts(), error=str(fatal), dry_run=dry_run)
-            report.stopped, report.quota = str(fatal), isinstance(fatal, errors.QuotaExceeded)
+        except errors.TandemError as failed:
+            what = during_reading(failed)
+            if not what.stops_run:
+                return await self._record(
+                    user_guid, "", started, RunCounts(), error=f"will retry: {failed}", dry_run=dry_run
+                )
+            report = await self._record(user_guid, "", started, RunCounts(), error=str(failed), dry_run=dry_run)
+            report.stopped, report.quota = str(failed), what is Reaction.PAUSE
             return report
-        except (errors.RateLimited, errors.Unavailable) as later:
-            return await self._record(
-                user_guid, "", started, RunCounts(), error=f"will retry: {later}", dry_run=dry_run
-            )
         plan = plan_user(
             activities=reading.activities.values(),
             events=reading.events,
@@ -129,14 +131,18 @@ class UserSync:
         try:
             results = await execute_all(executor, plan.items)
         except RunStopped as stop:
-            stopped, quota = str(stop), isinstance(stop.__cause__, errors.QuotaExceeded)
+            stopped = str(stop)
+            quota = stop.__cause__ is not None and reaction(stop.__cause__) is Reaction.PAUSE
             results = []
         unfinished = [r for r in results if r.outcome is Outcome.UNFINISHED]
-        if stopped is None and not unfinished:
-            await asyncio.to_thread(self._advance, reading, started)
+        error = stopped or (f"{len(unfinished)} items will be retried: {unfinished[0].error}" if unfinished else None)
+        if error is None:
+            try:
+                await asyncio.to_thread(self._advance, reading, started)
+            except errors.TandemError as unsaved:  # every item is done; the next run reads them again
+                error = f"will retry: the cursors could not advance: {unsaved}"
         counts = count_actions(a for r in results for a in r.executed)
         failed = len(unfinished) + (1 if stopped else 0)
-        error = stopped or (f"{len(unfinished)} items will be retried: {unfinished[0].error}" if unfinished else None)
         report = await self._record(
             reading.user.guid, ctx.calendar_id, started, replace(counts, failed=failed), error=error
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,15 +19,19 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> sa.Engine:
+def make_engine(url: str, *, busy_timeout_s: float = 30.0, **kwargs: Any) -> sa.Engine:
+    """`busy_timeout_s` (SQLite): how long a unit of work waits for another's write lock
+    before it fails ("database is locked", which the stores raise as `Unavailable`)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = sa.create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_s},
             **kwargs,
         )
-        sa.event.listen(engine, "connect", _sqlite_on_connect)
+        sa.event.listen(
+            engine, "connect", functools.partial(_sqlite_on_connect, busy_timeout_ms=int(busy_timeout_s * 1000))
+        )
         sa.event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     kwargs.setdefault("pool_size", 10)
@@ -35,7 +40,7 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     return sa.create_engine(url, **kwargs)
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any, *, busy_timeout_ms: int) -> None:
     # Let SQLAlchemy own transactions (pysqlite's implicit BEGIN is off), and make the
     # file safe for one writer with many readers.
     dbapi_connection.isolation_level = None
@@ -43,7 +48,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
     cursor.close()
 
 

@@ -11,7 +11,8 @@ Why in the hub's database: a link and the PSA record it describes then live side
 so `ItemWrites.batch` can commit a PSA write and its link in one transaction (the ERP is
 another database; what it holds is designed to survive a lost link, see
 `tandem.runtime.erp.executor`). Each method is one transaction of its own unless a batch is
-open; values cross as the records of `tandem.domain.erp`.
+open; values cross as the records of `tandem.domain.erp`. Database failures leave as Tandem's
+errors (`tandem.store.errors`), translated where units of work open and commit.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from tandem.domain.erp import (
 )
 from tandem.store.base import Base, UTCDateTime
 from tandem.store.db import Database
+from tandem.store.errors import TranslatedDatabase, translated
 
 
 def _utcnow() -> datetime:
@@ -109,6 +111,7 @@ class ItemWrites:
 
     def __init__(self, db: Database, batch_size: int = 200) -> None:
         self.db = db
+        self._units = TranslatedDatabase(db, "the ERP state")
         self.batch_size = batch_size
         self._batching = False
         self._open: ExitStack | None = None
@@ -126,14 +129,14 @@ class ItemWrites:
         """A session to write in: its own transaction, or the open batch's (inside an item,
         whose savepoint already makes the item's writes all-or-nothing)."""
         if not self._batching:
-            with self.db.write() as session:
+            with self._units.write() as session:
                 yield session
             return
         session = self._batch_session()
         if self._in_item:
             yield session
             return
-        with session.begin_nested():
+        with translated(self._units.what), session.begin_nested():
             yield session
 
     @contextmanager
@@ -159,7 +162,7 @@ class ItemWrites:
         if not self._batching:
             yield
             return
-        with self._batch_session().begin_nested():
+        with translated(self._units.what), self._batch_session().begin_nested():
             self._in_item = True
             try:
                 yield
@@ -177,7 +180,7 @@ class ItemWrites:
         # Opened lazily: a run that writes nothing never starts a write transaction.
         if self._session is None:
             self._open = ExitStack()
-            self._session = self._open.enter_context(self.db.write())
+            self._session = self._open.enter_context(self._units.write())
         return self._session
 
     def _end(self, error: BaseException | None) -> None:
@@ -206,12 +209,13 @@ class SqlErpStateStore:
 
     def __init__(self, db: Database, writes: ItemWrites | None = None) -> None:
         self.db = db
+        self._units = TranslatedDatabase(db, "the ERP state")
         self.writes = writes or ItemWrites(db)
 
     # links -------------------------------------------------------------------------------
 
     def links(self, entity: ErpEntity) -> Mapping[str, ErpLink]:
-        with self.db.read() as session:
+        with self._units.read() as session:
             rows = session.execute(
                 sa.select(ErpLinkRow.psa_guid, ErpLinkRow.erp_key, ErpLinkRow.base, ErpLinkRow.linked_at).where(
                     ErpLinkRow.entity == entity.value
@@ -252,7 +256,7 @@ class SqlErpStateStore:
         self._record(ErpRunRow(started_at=started_at, finished_at=finished_at, error=error))
 
     def _record(self, row: ErpRunRow) -> None:
-        with self.db.write() as session:
+        with self._units.write() as session:
             session.add(row)
             session.flush()
             if row.id % PRUNE_EVERY == 0:
@@ -263,7 +267,7 @@ class SqlErpStateStore:
 
     def run_log(self, limit: int = 20) -> Sequence[RunEntry]:
         """The latest runs, newest first, failed ones included."""
-        with self.db.read() as session:
+        with self._units.read() as session:
             rows = session.scalars(sa.select(ErpRunRow).order_by(ErpRunRow.id.desc()).limit(limit))
             return tuple(
                 RunEntry(
@@ -278,11 +282,11 @@ class SqlErpStateStore:
     # the enabled flag --------------------------------------------------------------------
 
     def is_enabled(self) -> bool:
-        with self.db.read() as session:
+        with self._units.read() as session:
             return bool(session.scalar(sa.select(ErpStateRow.enabled).where(ErpStateRow.id == 1)))
 
     def set_enabled(self, enabled: bool) -> None:
-        with self.db.write() as session:
+        with self._units.write() as session:
             row = session.get(ErpStateRow, 1)
             if row is None:
                 session.add(ErpStateRow(id=1, enabled=enabled))

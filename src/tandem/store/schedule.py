@@ -8,20 +8,22 @@
     paused_until     when a pause ends by itself (None: until someone resumes it)
 
 Keeping the schedule here, not in a process's memory, lets a restarted process (or, later,
-several processes) carry on where the last one was.
+several processes) carry on where the last one was. Database failures leave as Tandem's
+errors (`tandem.store.errors`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tandem.domain.schedule import UserSchedule as UserSchedule  # the value, kept where callers found it
 from tandem.store.base import Base
 from tandem.store.db import Database
+from tandem.store.errors import TranslatedDatabase
 
 
 class SyncSchedule(Base):
@@ -39,23 +41,6 @@ class SyncSchedule(Base):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
 
 
-@dataclass(frozen=True, slots=True)
-class UserSchedule:
-    user_guid: str
-    next_due_at: datetime
-    failures: int = 0
-    backoff_until: datetime | None = None
-    paused_reason: str | None = None
-    paused_until: datetime | None = None
-    last_started_at: datetime | None = None
-    last_finished_at: datetime | None = None
-    last_success_at: datetime | None = None
-    last_error: str | None = None
-
-    def paused_at(self, now: datetime) -> bool:
-        return self.paused_reason is not None and (self.paused_until is None or self.paused_until > now)
-
-
 _COLUMNS = tuple(UserSchedule.__dataclass_fields__)
 
 
@@ -64,13 +49,16 @@ def _value(row: SyncSchedule) -> UserSchedule:
 
 
 class SqlSchedule:
+    """`tandem.ports.state.ScheduleStore` on the hub's database."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._units = TranslatedDatabase(db, "the sync schedule")
 
     def ensure(self, user_guids: Collection[str], now: datetime) -> None:
         """A row for every user given (due now); rows of users not given are removed."""
         wanted = set(user_guids)
-        with self.db.write() as session:
+        with self._units.write() as session:
             have = set(session.scalars(sa.select(SyncSchedule.user_guid)))
             for user in wanted - have:
                 session.add(SyncSchedule(user_guid=user, next_due_at=now))
@@ -80,7 +68,7 @@ class SqlSchedule:
 
     def due(self, now: datetime, limit: int = 1000) -> list[str]:
         """Users whose run is due: next due, no back-off, not paused (or the pause ended)."""
-        with self.db.read() as session:
+        with self._units.read() as session:
             return list(
                 session.scalars(
                     sa.select(SyncSchedule.user_guid)
@@ -100,20 +88,20 @@ class SqlSchedule:
     def retry_all_now(self, now: datetime) -> None:
         """Every user due now, back-off forgotten (the admin fixed the connection);
         pauses that wait for someone (the breaker) stay."""
-        with self.db.write() as session:
+        with self._units.write() as session:
             session.execute(sa.update(SyncSchedule).values(next_due_at=now, backoff_until=None, failures=0))
 
     def get(self, user_guid: str) -> UserSchedule | None:
-        with self.db.read() as session:
+        with self._units.read() as session:
             row = session.get(SyncSchedule, user_guid)
             return None if row is None else _value(row)
 
     def all(self) -> Sequence[UserSchedule]:
-        with self.db.read() as session:
+        with self._units.read() as session:
             return [_value(r) for r in session.scalars(sa.select(SyncSchedule).order_by(SyncSchedule.user_guid))]
 
     def save(self, schedule: UserSchedule) -> None:
-        with self.db.write() as session:
+        with self._units.write() as session:
             row = session.get(SyncSchedule, schedule.user_guid)
             if row is None:
                 row = SyncSchedule(user_guid=schedule.user_guid)

@@ -2,7 +2,9 @@
 `tandem.ports.state.SyncStateStore` on SQLite and PostgreSQL.
 
 Each method is one transaction; values cross as the plain records of
-`tandem.domain.syncstate`, snapshots and intents as JSON.
+`tandem.domain.syncstate`, snapshots and intents as JSON. Database failures leave as
+Tandem's errors (`tandem.store.errors`: a lost connection or a lock timeout is
+`Unavailable`), translated where the store opens its units of work.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from tandem.domain.syncstate import (
 )
 from tandem.store.base import Base
 from tandem.store.db import Database
+from tandem.store.errors import TranslatedDatabase
 
 BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -170,6 +173,7 @@ class SqlSyncStateStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._units = TranslatedDatabase(db, "the sync state")
 
     # ------------------------------------------------------------------ links + base
 
@@ -181,7 +185,7 @@ class SqlSyncStateStore:
         self, user_guid: str, calendar_id: str, activity_guids: Collection[str]
     ) -> Mapping[str, LinkedItem]:
         out: dict[str, LinkedItem] = {}
-        with self.db.read() as session:
+        with self._units.read() as session:
             for chunk in _chunks(list(activity_guids)):
                 for row in self._links(session, user_guid, calendar_id, SyncLink.activity_guid.in_(chunk)):
                     out[row.activity_guid] = _item(row)
@@ -189,18 +193,18 @@ class SqlSyncStateStore:
 
     def links_by_event(self, user_guid: str, calendar_id: str, event_ids: Collection[str]) -> Mapping[str, LinkedItem]:
         out: dict[str, LinkedItem] = {}
-        with self.db.read() as session:
+        with self._units.read() as session:
             for chunk in _chunks(list(event_ids)):
                 for row in self._links(session, user_guid, calendar_id, SyncLink.event_id.in_(chunk)):
                     out[row.event_id] = _item(row)
         return out
 
     def all_links(self, user_guid: str, calendar_id: str) -> Sequence[LinkedItem]:
-        with self.db.read() as session:
+        with self._units.read() as session:
             return [_item(row) for row in self._links(session, user_guid, calendar_id)]
 
     def count_links(self, user_guid: str, calendar_id: str) -> int:
-        with self.db.read() as session:
+        with self._units.read() as session:
             return int(
                 session.scalar(
                     sa.select(sa.func.count())
@@ -234,12 +238,12 @@ class SqlSyncStateStore:
         return mine
 
     def save_intent(self, link: Link, intent: Intent) -> None:
-        with self.db.write() as session:
+        with self._units.write() as session:
             row = self._claim(session, link)
             row.intent = _intent_json(intent)
 
     def save_item(self, link: Link, base: BaseSnapshot) -> None:
-        with self.db.write() as session:
+        with self._units.write() as session:
             row = self._claim(session, link)
             row.base_fields = _dump(base.fields)
             row.base_type_guid = base.type_guid
@@ -250,7 +254,7 @@ class SqlSyncStateStore:
             self._unquarantine(session, link)
 
     def remove_item(self, link: Link) -> None:
-        with self.db.write() as session:
+        with self._units.write() as session:
             session.execute(
                 sa.delete(SyncLink).where(
                     SyncLink.user_guid == link.user_guid,
@@ -277,7 +281,7 @@ class SqlSyncStateStore:
     # ------------------------------------------------------------------ for the admin
 
     def record_conflict(self, conflict: Conflict) -> None:
-        with self.db.write() as session:
+        with self._units.write() as session:
             row = session.get(SyncConflict, conflict.id) or SyncConflict(id=conflict.id)
             row.user_guid = conflict.user_guid
             row.activity_guid = conflict.activity_guid
@@ -291,7 +295,7 @@ class SqlSyncStateStore:
             session.add(row)
 
     def conflicts(self, user_guid: str, limit: int = 100) -> Sequence[Conflict]:
-        with self.db.read() as session:
+        with self._units.read() as session:
             rows = session.scalars(
                 sa.select(SyncConflict)
                 .where(SyncConflict.user_guid == user_guid)
@@ -316,7 +320,7 @@ class SqlSyncStateStore:
 
     def quarantine(self, item: QuarantinedItem) -> None:
         key = _item_key(item.activity_guid, item.event_id)
-        with self.db.write() as session:
+        with self._units.write() as session:
             row = session.scalars(
                 sa.select(SyncQuarantine).where(
                     SyncQuarantine.user_guid == item.user_guid,
@@ -345,7 +349,7 @@ class SqlSyncStateStore:
                 row.side = item.side.value
 
     def _quarantined(self, user_guid: str, calendar_id: str, *where: sa.ColumnElement[bool]) -> list[QuarantinedItem]:
-        with self.db.read() as session:
+        with self._units.read() as session:
             rows = session.scalars(
                 sa.select(SyncQuarantine)
                 .where(SyncQuarantine.user_guid == user_guid, SyncQuarantine.calendar_id == calendar_id, *where)
@@ -374,14 +378,14 @@ class SqlSyncStateStore:
     # ------------------------------------------------------------------ progress
 
     def cursor(self, user_guid: str, calendar_id: str) -> Cursor | None:
-        with self.db.read() as session:
+        with self._units.read() as session:
             row = session.get(SyncCursor, (user_guid, calendar_id))
             if row is None:
                 return None
             return Cursor(row.user_guid, row.calendar_id, row.calendar_token, row.hub_seq, row.initial_done_at)
 
     def save_cursor(self, cursor: Cursor) -> None:
-        with self.db.write() as session:
+        with self._units.write() as session:
             row = session.get(SyncCursor, (cursor.user_guid, cursor.calendar_id))
             if row is None:
                 row = SyncCursor(user_guid=cursor.user_guid, calendar_id=cursor.calendar_id)
@@ -393,7 +397,7 @@ class SqlSyncStateStore:
     def forget_calendar(self) -> None:
         """Forget every link, cursor, conflict and quarantined item: the calendars are new
         (the demo's in-memory Google starts empty on every start). The next runs are initial."""
-        with self.db.write() as session:
+        with self._units.write() as session:
             for table in (SyncLink, SyncCursor, SyncConflict, SyncQuarantine):
                 session.execute(sa.delete(table))
 
@@ -402,7 +406,7 @@ class SqlSyncStateStore:
 
     def record_run(self, run: RunRecord) -> None:
         counts = {name: getattr(run.counts, name) for name in RunCounts.__dataclass_fields__}
-        with self.db.write() as session:
+        with self._units.write() as session:
             session.add(
                 SyncRun(
                     user_guid=run.user_guid,
@@ -427,7 +431,7 @@ class SqlSyncStateStore:
                 session.execute(sa.delete(SyncRun).where(SyncRun.user_guid == run.user_guid, SyncRun.id < oldest_kept))
 
     def last_runs(self, user_guid: str, limit: int = 20) -> Sequence[RunRecord]:
-        with self.db.read() as session:
+        with self._units.read() as session:
             rows = session.scalars(
                 sa.select(SyncRun).where(SyncRun.user_guid == user_guid).order_by(SyncRun.id.desc()).limit(limit)
             )
