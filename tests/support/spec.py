@@ -2,8 +2,11 @@
 
 `tests/contract/severa-openapi-subset.yaml` is the public spec subset Tandem's hub
 follows (kept unchanged beside the tests as the contract). OpenAPI 3.0 schemas become
-JSON Schema here: `nullable: true` allows null, also beside a `$ref` (Severa returns
-null for such fields; strictly, 3.0 ignores siblings of `$ref`).
+JSON Schema here, read as the 3.0 text says: `nullable: true` allows null beside a
+`type`, and every keyword beside a `$ref` is ignored ("This object cannot be extended
+with additional properties and any properties added SHALL be ignored"), so a null
+where the schema is a `$ref` breaks the contract. Clients generated from the spec
+(openapi-python-client) read such fields exactly that way (BEY-8).
 """
 
 from __future__ import annotations
@@ -30,11 +33,9 @@ def _convert(node: Any) -> Any:
         return [_convert(n) for n in node]
     if not isinstance(node, dict):
         return node
+    if "$ref" in node:
+        return {"$ref": node["$ref"].replace("#/components/schemas/", "#/$defs/")}  # siblings ignored
     out = {k: _convert(v) for k, v in node.items() if not k.startswith("x-") and k not in ("nullable", "readOnly")}
-    if "$ref" in out:
-        out["$ref"] = out["$ref"].replace("#/components/schemas/", "#/$defs/")
-        ref = {"$ref": out["$ref"]}
-        return {"anyOf": [ref, {"type": "null"}]} if node.get("nullable") else ref
     if node.get("nullable") and "type" in out:
         out["type"] = [out["type"], "null"]
         if "enum" in out:
@@ -47,6 +48,12 @@ def _convert(node: Any) -> Any:
 @cache
 def definitions() -> dict[str, Any]:
     return {name: _convert(schema) for name, schema in spec()["components"]["schemas"].items()}
+
+
+def reference_fields(schema_name: str) -> frozenset[str]:
+    """The properties of a component schema declared as a `$ref`: null is never allowed there."""
+    properties = spec()["components"]["schemas"][schema_name].get("properties", {})
+    return frozenset(name for name, prop in properties.items() if "$ref" in prop)
 
 
 def validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:

@@ -3,7 +3,9 @@
 Severa's PATCH takes a JSON Patch document; clients send `op` as `replace` or
 `Replace`. Paths are JSON Pointers into the representation (`/name`,
 `/activityType/guid`). The patched document is then validated like a POST body, so a
-PATCH can never store what a POST would refuse.
+PATCH can never store what a POST would refuse. A representation leaves out a reference
+that is not set (`views.references`), so a field missing from an object reads as null
+here: `test` finds null there and `remove` has nothing to clear.
 """
 
 from __future__ import annotations
@@ -89,8 +91,8 @@ def _get(doc: Any, parts: list[str], where: str) -> Any:
         return doc
     parent = _container(doc, parts[:-1], where)
     key = _key_for(parts[-1], parent)
-    if isinstance(parent, dict) and key in parent:
-        return parent[key]
+    if isinstance(parent, dict):
+        return parent.get(key)  # an unset reference is left out of the representation
     if isinstance(parent, list) and key.isdigit() and int(key) < len(parent):
         return parent[int(key)]
     raise ValidationFailed(FieldProblem(where, f"the path does not exist at {parts[-1]!r}"))
@@ -141,7 +143,7 @@ def _remove(doc: Any, parts: list[str], where: str) -> Any:
         raise ValidationFailed(FieldProblem(where, "the whole document cannot be removed"))
     parent = _container(doc, parts[:-1], where)
     key = _key_for(parts[-1], parent)
-    if isinstance(parent, dict) and key in parent:
+    if isinstance(parent, dict):
         parent[key] = None  # removing a field of a resource means clearing it
     elif isinstance(parent, list) and key.isdigit() and int(key) < len(parent):
         del parent[int(key)]

@@ -1,4 +1,14 @@
-"""Rows as the Severa API shows them (the spec's *Model / *OutputModel schemas)."""
+"""Rows as the Severa API shows them (the spec's *Model / *OutputModel schemas).
+
+A field that may be unset and whose schema in the spec is a `$ref` (a nested model such
+as `customer`, or a named enum such as a product's `type`) is passed through
+`references()`, which leaves the key out when there is nothing to show instead of
+sending null. OpenAPI 3.0 ignores every keyword beside a `$ref`, `nullable: true`
+included, so a client generated from the spec (openapi-python-client) refuses a null
+there (BEY-8); hand-written clients read a missing key as they read null (`.get`), and
+JSON Patch over the representation treats it the same way (`patch.py`). Plain fields (`location`, `notes`, dates, …) are
+declared `type: …, nullable: true` and keep their nulls.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +37,15 @@ from tandem.hub.models import (
 from tandem.hub.services.drafts import exdates
 
 WORK_WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+
+
+def references(**fields: Any) -> dict[str, Any]:
+    """The `$ref` fields of a representation that are set; an unset one is left out.
+
+    Spread into a view (`**references(customer=..., createdBy=None)`): naming a field
+    here, even one Tandem never fills, is what says its schema is a `$ref`.
+    """
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 def stamp(value: datetime | None) -> str | None:
@@ -89,11 +108,13 @@ def user(row: User) -> dict[str, Any]:
         "phone": row.phone,
         "title": row.title,
         "notes": row.notes,
-        "timezone": {"guid": None, "ianaName": row.time_zone, "name": row.time_zone, "systemName": None},
-        "businessUnit": business_unit_ref(row.business_unit),
-        "defaultActivityType": None,
         "lastLogin": stamp(row.last_login),
         "keywords": [],
+        **references(
+            timezone={"guid": None, "ianaName": row.time_zone, "name": row.time_zone, "systemName": None},
+            businessUnit=business_unit_ref(row.business_unit),
+            defaultActivityType=None,
+        ),
         **_stamps(row),
     }
 
@@ -120,7 +141,7 @@ def customer(row: Customer) -> dict[str, Any]:
         "notes": row.notes,
         "isActive": row.is_active,
         "isInternal": row.is_internal,
-        "owner": user_ref(row.owner),
+        **references(owner=user_ref(row.owner)),
         **_stamps(row),
     }
 
@@ -151,11 +172,10 @@ def product(row: Product) -> dict[str, Any]:
         "guid": row.guid,
         "name": row.name,
         "code": row.code,
-        "type": row.type,
         "isActive": row.is_active,
         "measurementUnit": row.measurement_unit,
-        "unitPrice": money(row.unit_price, row.currency_code),
         "vatRate": row.vat_rate,
+        **references(type=row.type, unitPrice=money(row.unit_price, row.currency_code)),
         **_stamps(row),
     }
 
@@ -178,15 +198,17 @@ def project(row: Project, root_phase: Phase | None = None) -> dict[str, Any]:
         "name": row.name,
         "number": row.number,
         "customer": {"guid": row.customer.guid, "name": row.customer.name, "number": row.customer.number},
-        "businessUnit": business_unit_ref(row.business_unit),
-        "projectOwner": user_ref(row.owner),
         "isClosed": row.is_closed,
         "isInternal": row.is_internal,
         "description": row.description,
         "startDate": day(row.start_date),
         "deadline": day(row.deadline),
-        "rootPhase": {"guid": root_phase.guid, "name": root_phase.name} if root_phase else None,
         "keywords": [],
+        **references(
+            businessUnit=business_unit_ref(row.business_unit),
+            projectOwner=user_ref(row.owner),
+            rootPhase={"guid": root_phase.guid, "name": root_phase.name} if root_phase else None,
+        ),
         **_stamps(row),
     }
 
@@ -203,7 +225,7 @@ def phase(row: Phase) -> dict[str, Any]:
             "isClosed": row.project.is_closed,
             "isInternal": row.project.is_internal,
         },
-        "parentPhase": {"guid": row.parent.guid, "name": row.parent.name} if row.parent else None,
+        **references(parentPhase={"guid": row.parent.guid, "name": row.parent.name} if row.parent else None),
         "isCompleted": row.is_completed,
         "isLocked": row.is_locked,
         "startDate": day(row.start_date),
@@ -321,17 +343,19 @@ def activity(row: Activity, exception_starts: list[datetime | date] | None = Non
         "isUnassigned": False,
         "location": row.location,
         "notes": row.notes,
-        "customer": {"guid": row.customer.guid, "name": row.customer.name, "number": row.customer.number}
-        if row.customer
-        else None,
-        "phase": _phase_ref(row.phase),
-        "projectTaskStatus": None,
-        "recurrence": recurrence,
         "recurrenceRule": row.rrule,
         "recurrenceType": recurrence_type,
         "recurrenceParentActivityGuid": row.recurrence_parent.guid if row.recurrence_parent else None,
-        "createdBy": None,
-        "lastUpdatedBy": None,
+        **references(
+            customer={"guid": row.customer.guid, "name": row.customer.name, "number": row.customer.number}
+            if row.customer
+            else None,
+            phase=_phase_ref(row.phase),
+            projectTaskStatus=None,
+            recurrence=recurrence,
+            createdBy=None,
+            lastUpdatedBy=None,
+        ),
         **_stamps(row),
     }
 
