@@ -28,13 +28,13 @@ from tandem.demo.organisation import DemoSummary
 from tandem.domain.erp import ErpEntity
 from tandem.domain.errors import ConfigurationError
 from tandem.emulators.google import EmulatorServer
+from tandem.hub.adapters.activities import HubPsa
+from tandem.hub.adapters.master_data import HubMasterData, ProjectDefaults
 from tandem.hub.api.app import create_app
 from tandem.hub.api.context import HubContext
-from tandem.hub.erp_port import HubMasterData, ProjectDefaults
 from tandem.hub.models import User
 from tandem.hub.models.common import utcnow
 from tandem.hub.services import calendar_setup, retention
-from tandem.hub.sync_port import HubPsa
 from tandem.ports.calendar import CalendarPort
 from tandem.runtime.erp import ErpIntegration, ErpMirror
 from tandem.runtime.erp.schedule import run_forever

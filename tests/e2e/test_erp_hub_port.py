@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from tandem import bootstrap
 from tandem.domain.erp import ErpEntity
 from tandem.domain.errors import InvalidRequest, NotFound
-from tandem.hub.erp_port import HubMasterData, ProjectDefaults, hub_limits
+from tandem.hub.adapters.master_data import HubMasterData, ProjectDefaults, hub_limits
 from tandem.hub.models import Project
 from tests.support import factories
 

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tandem.domain.erp import MASTER_ENTITIES, ErpEntity, PsaInvoice, PsaNumberSeries, PsaRecord, PsaSeed
-from tandem.hub.erp_port import REGISTERS, Register
+from tandem.hub.adapters.master_data import REGISTERS, Register
 from tandem.hub.models import Customer, InvoiceStatus
 from tandem.hub.services import counters, entities, masters
 from tandem.hub.services.errors import HubError

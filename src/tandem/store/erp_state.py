@@ -101,7 +101,7 @@ class ItemWrites:
     call, or — inside `batch()` — one savepoint per item in a transaction that commits
     every `batch_size` items.
 
-    The hub port (`tandem.hub.erp_port.HubMasterData`) and `SqlErpStateStore` share one
+    The hub port (`tandem.hub.adapters.master_data.HubMasterData`) and `SqlErpStateStore` share one
     instance, so inside a batch a PSA record and its link commit together. A failing item
     rolls back to its savepoint only: one bad record never stops the run, and nothing of it
     is half-written. A crash loses at most the batch's uncommitted items, which the next

@@ -1,6 +1,6 @@
 """Database failures as Tandem's errors (`tandem.domain.errors`): the one place SQLAlchemy's
 exceptions are translated for the SQL stores, and for the database part of the hub's ports
-(`tandem.hub.port_errors` reuses `as_tandem_error`).
+(`tandem.hub.adapters.errors` reuses `as_tandem_error`).
 
     a lost connection, an operational error, a lock or busy     Unavailable         try again later
     timeout, a pool timeout, a session the failure left dead

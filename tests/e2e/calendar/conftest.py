@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from tandem import bootstrap
 from tandem.domain.activity import Activity
 from tandem.emulators.google import CALENDAR_SCOPE, EmulatorServer, ServiceAccount
+from tandem.hub.adapters.activities import HubPsa
 from tandem.hub.models import ActivityType, User
 from tandem.hub.services import calendar_setup, counters
-from tandem.hub.sync_port import HubPsa
 from tandem.runtime.user_sync import RunReport
 from tests.integration.google_emulator.helpers import Calendar
 from tests.support import factories

@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from tandem.domain.activity import Activity
-from tandem.hub.sync_port import HubPsa
+from tandem.hub.adapters.activities import HubPsa
 from tandem.ports.psa import SyncSetup
 from tandem.runtime.service import SyncRuntime
 from tandem.store.db import Database

@@ -1,7 +1,7 @@
 """The hub as the sync's PSA side (`tandem.ports.psa.PsaPort`), in-process.
 
 Translates between the hub's rows and `tandem.domain.activity.Activity`, and between the
-hub services' refusals and `tandem.domain.errors` (at one place: `hub.port_errors.translated`),
+hub services' refusals and `tandem.domain.errors` (at one place: `hub.adapters.errors.translated`),
 for reads (`_read`) and writes alike: a lost database connection is `Unavailable`.
 """
 
@@ -28,9 +28,9 @@ from tandem.domain.activity import (
     ParticipantStatus,
     Recurrence,
 )
+from tandem.hub.adapters.errors import translated
 from tandem.hub.models import Activity as ActivityRow
 from tandem.hub.models import ActivityParticipant, ActivityType, ChangeLogUser, User
-from tandem.hub.port_errors import translated
 from tandem.hub.services import activities, changelog, counters, lookup, retention
 from tandem.hub.services.activities import ActivityDraft, Actor, ParticipantDraft
 from tandem.hub.services.drafts import exdates

@@ -12,7 +12,7 @@ What the ERP calls an entity, the hub keeps in these registers (`REGISTERS`):
 The hub has no travel-expense register, so a product of kind "travel_expense" is refused.
 Every write goes through `masters.save`, so validation, uniqueness and the number series
 hold for the ERP as for any other writer; the hub's refusals become Tandem's errors at one
-place (`hub.port_errors.translated`), which the runner records as the record's failure with the reason.
+place (`hub.adapters.errors.translated`), which the runner records as the record's failure with the reason.
 
 A project needs a customer and an owner in the hub, and the ERP's project table has
 neither (a project's customer, business unit and owner do not transfer): projects that
@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session
 
 from tandem.domain import errors
 from tandem.domain.erp import ErpEntity, PsaInvoice, PsaNumberSeries, PsaRecord, SideLimits, Values
+from tandem.hub.adapters.errors import translated
 from tandem.hub.models import Customer, Invoice, InvoiceStatus, Project, User
-from tandem.hub.port_errors import translated
 from tandem.hub.services import counters, entities, lookup, masters
 from tandem.hub.services.errors import ItemNotFound
 from tandem.hub.services.masters import EntityRules
