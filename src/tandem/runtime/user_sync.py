@@ -30,7 +30,8 @@ from tandem.ports.state import SyncStateStore
 from tandem.runtime.execute import Executor, ItemResult, Outcome, RunStopped, WriteBatcher, execute_all
 from tandem.runtime.reactions import Reaction, during_reading, reaction
 from tandem.sync.context import DeletionBreaker, People, SyncContext
-from tandem.sync.plan import UserPlan, count_actions, plan_user, wanted_activity_guids, wanted_links
+from tandem.sync.pairing import wanted_activity_guids, wanted_links
+from tandem.sync.plan import UserPlan, count_actions, plan_user
 
 log = logging.getLogger("tandem.runtime.sync")
 HUB_PAGE = 1000

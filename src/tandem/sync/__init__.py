@@ -7,10 +7,11 @@
     series        recurrence: canonical rules, "still happening after?" (CAL-9/10/11)
     rules         type filter, past items, tasks, windows, notifications (CAL-5/10/11/12/16)
     merge         field-level three-way merge (BEY-2)
-    table         the decision table, as data
+    table         the decision table, as data (and drawn for the docs)
     observe       one item as the planner sees it: ids, role, side states
     outcomes      what each decision becomes, as actions
     initial       initial matching (CAL-10)
+    pairing       what was read, paired into items: by link, by id, by matching
     actions       the frozen actions a plan is made of
     plan          plan_item / plan_user: the entry points (and the breaker, BEY-3)
 

@@ -16,6 +16,10 @@ create in the hub is idempotent.
 
 Occurrences of a series that were moved or cancelled have their own event ids in Google,
 `<series id>_<original start as YYYYMMDDTHHMMSSZ>` (or `_YYYYMMDD` for all-day series).
+This module is the one place the sync derives or takes apart such an id (`event_id_of`,
+`series_event_id_of`). The adapters never derive one: they read Google's ids as they come.
+The Google emulator keeps its own copy of the rule (`emulators/google/recurrence.py`,
+`instance_id`) on purpose: it stands for Google, and must not import Tandem.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import binascii
 import uuid
 from datetime import UTC, datetime
 
-from tandem.domain.activity import Moment
+from tandem.domain.activity import Activity, Moment
 
 EVENT_NAMESPACE = uuid.UUID("6f1c8a52-3e0b-5d7a-9c41-2b8e7f0d4a16")
 """Fixed forever: changing it would re-derive every calendar-born activity guid."""
@@ -77,3 +81,22 @@ def occurrence_stamp(original_start: Moment) -> str:
 def occurrence_event_id(series_event_id: str, original_start: Moment) -> str:
     """The event id of one occurrence of a series (Google's `<series>_<stamp>` form)."""
     return f"{series_event_id}_{occurrence_stamp(original_start)}"
+
+
+def series_event_id_of(occurrence_id: str) -> str:
+    """The series' event id inside an occurrence's id (the inverse of `occurrence_event_id`)."""
+    return occurrence_id.rsplit("_", 1)[0]
+
+
+def event_id_of(activity: Activity, series_event_id: str | None = None) -> str:
+    """The calendar event id an activity stands for.
+
+    An occurrence of a series (an activity with a parent and an original start) has its
+    series' event id and its original start, as Google names it; the series' id is the
+    one its link holds (`series_event_id`), or else the one derived from its guid. Any
+    other activity has its own guid's id (`event_id_for`).
+    """
+    parent, original = activity.recurrence_parent_guid, activity.original_start
+    if parent is not None and original is not None:
+        return occurrence_event_id(series_event_id or event_id_for(parent), original)
+    return event_id_for(activity.guid)

@@ -173,9 +173,15 @@ def _merge_attendees(psa: SyncedFields, cal: SyncedFields, refs: Refs) -> tuple[
     return tuple(merged)
 
 
-def _status_updates(ref: SyncedFields | None, cal: SyncedFields, merged: SyncedFields) -> frozenset[str]:
-    before, now = _responses(ref), _responses(cal)
-    return frozenset(e for e in _emails(merged) if e in now and before.get(e) != now[e])
+def _status_updates(refs: Refs, cal: SyncedFields, merged: SyncedFields) -> frozenset[str]:
+    """Responses the calendar changed since its reference, and those an interrupted write
+    was carrying to the PSA and that never reached it (the target holds them, the PSA's
+    reference does not): the calendar's reference already holds those, so they would
+    otherwise be lost. Without an intent the target and the PSA's reference are the base."""
+    before, now = _responses(refs.calendar), _responses(cal)
+    intended, psa_had = _responses(refs.target), _responses(refs.psa)
+    owed = {e for e, r in intended.items() if psa_had.get(e) != r and now.get(e) == r}
+    return frozenset(e for e in _emails(merged) if e in now and (before.get(e) != now[e] or e in owed))
 
 
 def _psa_needs_attendees(psa: SyncedFields, merged: SyncedFields, updates: frozenset[str]) -> bool:
@@ -194,7 +200,7 @@ def merge(psa: SyncedFields, cal: SyncedFields, refs: Refs, winner: ConflictWinn
     if _emails(merged) != _emails(cal):
         to_calendar.add("attendees")
     to_psa = {n for n, get in SCALARS.items() if get(merged) != get(psa)}
-    updates = _status_updates(refs.calendar, cal, merged)
+    updates = _status_updates(refs, cal, merged)
     if _psa_needs_attendees(psa, merged, updates):
         to_psa.add("attendees")
     return Merge(merged, frozenset(to_calendar), frozenset(to_psa), updates, tuple(conflicts), winner)

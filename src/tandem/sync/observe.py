@@ -22,7 +22,7 @@ from tandem.domain.activity import Activity
 from tandem.domain.calendar import CalendarEvent
 from tandem.domain.syncstate import WRITE_MARK, BaseSnapshot, Intent, Link, LinkedItem, QuarantineSide, SyncedFields
 from tandem.sync.context import SyncContext
-from tandem.sync.ids import activity_guid_for_event, event_id_for, occurrence_event_id
+from tandem.sync.ids import activity_guid_for_event, event_id_of
 from tandem.sync.mapping import event_organiser, fields_from_activity, fields_from_event, owner_email
 from tandem.sync.merge import Refs, calendar_changes, psa_changes
 from tandem.sync.series import Unrepresentable
@@ -164,12 +164,8 @@ def _ids(item: Item, organiser: str) -> tuple[str, str]:
         return item.linked.link.activity_guid, item.linked.link.event_id
     activity, event = item.activity, item.event
     if activity is not None:
-        if activity.recurrence_parent_guid is not None and activity.original_start is not None:
-            series = item.series_event_id or event_id_for(activity.recurrence_parent_guid)
-            event_id = occurrence_event_id(series, activity.original_start)
-        else:
-            event_id = event_id_for(activity.guid)
-        return activity.guid, event.id if isinstance(event, CalendarEvent) else event_id
+        derived = event_id_of(activity, item.series_event_id)  # raises for a guid that is no uuid
+        return activity.guid, event.id if isinstance(event, CalendarEvent) else derived
     if isinstance(event, CalendarEvent):
         return activity_guid_for_event(event.id, organiser), event.id
     raise ValueError("an item needs a link, an activity or an event")

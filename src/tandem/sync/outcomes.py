@@ -1,5 +1,10 @@
 """What each decision of the table becomes, as actions (one small function per decision).
 
+MERGE covers every row where both sides are live and one changed, linked or not:
+`_merge` finds out field by field which side is behind (see `table` for why this is one
+decision). One handler serves two decisions on purpose: RECREATE_ACTIVITY is
+RESTORE_ACTIVITY without a tombstone to revive, and `_restore_activity` handles both.
+
 Order inside an item is fixed: a conflict record first (keyed by the base, so a crash
 does not double it), the intent (what the writes aim at), the calendar write, the PSA
 write, and last the commit (SaveBase or Unlink). Every write carries the intent's mark.
@@ -39,7 +44,7 @@ from tandem.sync.actions import (
     Warn,
 )
 from tandem.sync.context import SyncContext
-from tandem.sync.ids import activity_guid_for_event
+from tandem.sync.ids import activity_guid_for_event, series_event_id_of
 from tandem.sync.mapping import WARN_PRIVATE_AS_DEFAULT, Adopted, apply_fields, event_from_fields, new_activity
 from tandem.sync.merge import FIELDS, Merge, keep_calendar, merge, winner_of
 from tandem.sync.observe import Role, Seen
@@ -115,7 +120,7 @@ def _event(seen: Seen, ctx: SyncContext, fields: SyncedFields) -> CalendarEvent:
     activity = seen.item.activity
     series = original = None
     if activity is not None and activity.recurrence_parent_guid is not None:
-        series = seen.event_id.rsplit("_", 1)[0]
+        series = series_event_id_of(seen.event_id)
         original = activity.original_start
     return event_from_fields(
         fields, event_id=seen.event_id, ctx=ctx, current=seen.event, series_event_id=series, original_start=original
@@ -298,9 +303,6 @@ HANDLERS: Mapping[Decision, Handler] = MappingProxyType(
         Decision.NOTHING: _nothing,
         Decision.CREATE_EVENT: _create_event,
         Decision.CREATE_ACTIVITY: _create_activity,
-        Decision.PAIR: _merge,
-        Decision.UPDATE_EVENT: _merge,
-        Decision.UPDATE_ACTIVITY: _merge,
         Decision.MERGE: _merge,
         Decision.DELETE_EVENT: _delete_event,
         Decision.DELETE_ACTIVITY: _delete_activity,

@@ -2,7 +2,8 @@
 
     plan_item(item, ctx, now) -> ItemPlan          one activity/event pair
     plan_user(activities=, events=, linked=, ctx=, now=) -> UserPlan
-                                                   a user's batch: pairs, plans, breaker
+                                                   a user's batch: pairs it (`pairing.pair`),
+                                                   plans each item, applies the breaker
 
 What the runtime passes to `plan_user` (so that "missing" means what the planner assumes):
 
@@ -11,9 +12,9 @@ What the runtime passes to `plan_user` (so that "missing" means what the planner
   taken as unchanged (`NOT_READ`) unless its id is in `absent_event_ids` (the calendar
   has no trace of it).
 - `linked`: the link and base of every activity guid and event id in the batch (see
-  `wanted_links`), and of the series of any occurrence in it.
+  `pairing.wanted_links`), and of the series of any occurrence in it.
 - `activities`: the hub's changed activities, plus the activity of every link passed and
-  of every guid `wanted_activity_guids` names, tombstones included. An activity that is
+  of every guid `pairing.wanted_activity_guids` names, tombstones included. An activity that is
   not passed is taken as gone from the hub without trace.
 
 - `linked` includes links that have only an intent (a create whose commit never came).
@@ -34,7 +35,7 @@ Executing, per item and in order (see `actions` for each action's guard):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -44,11 +45,9 @@ from tandem.domain.syncstate import BaseSnapshot, LinkedItem, QuarantinedItem, Q
 from tandem.sync import actions as act
 from tandem.sync.actions import Action
 from tandem.sync.context import SyncContext
-from tandem.sync.ids import activity_guid_for_event, event_id_for, occurrence_event_id
-from tandem.sync.initial import initial_match
-from tandem.sync.mapping import event_organiser
-from tandem.sync.observe import NOT_READ, EventInput, Item, Role, Seen, Unreadable, observe
+from tandem.sync.observe import NOT_READ, Item, Role, Seen, Unreadable, observe
 from tandem.sync.outcomes import HANDLERS
+from tandem.sync.pairing import pair
 from tandem.sync.participants import STATUS_FROM_RESPONSE
 from tandem.sync.rules import leaves_calendar, not_sent_reason, within_window
 from tandem.sync.series import Unrepresentable
@@ -61,11 +60,8 @@ __all__ = [
     "ItemPlan",
     "UserPlan",
     "count_actions",
-    "pair",
     "plan_item",
     "plan_user",
-    "wanted_activity_guids",
-    "wanted_links",
 ]
 
 
@@ -173,7 +169,7 @@ def _rules_first(seen: Seen, ctx: SyncContext, now: datetime) -> tuple[Action, .
 def plan_item(item: Item, ctx: SyncContext, now: datetime) -> ItemPlan:
     """The actions for one pair. Pure: the same values always give the same plan."""
     if item.linked is None and item.activity is None and not isinstance(item.event, CalendarEvent):
-        return ItemPlan(None, None, decide(False, Side.ABSENT, Side.ABSENT), ())
+        return ItemPlan(None, None, decide(linked=False, psa=Side.ABSENT, calendar=Side.ABSENT), ())
     try:
         seen = observe(item, ctx)
     except Unreadable as exc:
@@ -192,7 +188,7 @@ def plan_item(item: Item, ctx: SyncContext, now: datetime) -> ItemPlan:
         return _quarantine(item, ctx, now, QuarantineSide.CALENDAR, f"its recurrence cannot be expanded: {exc}")
     if ruled is not None:
         return ItemPlan(*ids, None, ruled)
-    decision = decide(seen.agreed, seen.psa_side, seen.cal_side)
+    decision = decide(linked=seen.agreed, psa=seen.psa_side, calendar=seen.cal_side)
     return ItemPlan(*ids, decision, HANDLERS[decision](seen, ctx, now))
 
 
@@ -252,112 +248,6 @@ def count_actions(actions: Iterable[Action]) -> RunCounts:
             if isinstance(action, kind):
                 totals[name] += 1
     return RunCounts(**totals)
-
-
-def wanted_activity_guids(events: Iterable[CalendarEvent], ctx: SyncContext) -> frozenset[str]:
-    """The activities the runtime must look up (tombstones too) for unlinked events."""
-    return frozenset(activity_guid_for_event(e.id, event_organiser(e, ctx)) for e in events)
-
-
-def wanted_links(
-    activities: Iterable[Activity], events: Iterable[CalendarEvent]
-) -> tuple[frozenset[str], frozenset[str]]:
-    """Activity guids and event ids whose links the runtime must load, series included."""
-    guids: set[str] = set()
-    ids: set[str] = set()
-    for a in activities:
-        guids.add(a.guid)
-        if a.recurrence_parent_guid is not None:
-            guids.add(a.recurrence_parent_guid)
-    for e in events:
-        ids.add(e.id)
-        if e.recurring_event_id is not None:
-            ids.add(e.recurring_event_id)
-    return frozenset(guids), frozenset(ids)
-
-
-class _Pairing:
-    """Items of a batch: first through links, then by deterministic ids, then (first sync) matching."""
-
-    def __init__(self, activities: Iterable[Activity], events: Iterable[CalendarEvent], linked: Iterable[LinkedItem]):
-        self.acts = {a.guid: a for a in activities}
-        self.evs = {e.id: e for e in events}
-        self.linked = list({(li.link.activity_guid, li.link.event_id): li for li in linked}.values())
-        self.by_guid = {li.link.activity_guid: li for li in self.linked}
-        self.by_event = {li.link.event_id: li for li in self.linked}
-
-    def series_event_id(self, activity: Activity) -> str | None:
-        parent = activity.recurrence_parent_guid
-        return None if parent is None or parent not in self.by_guid else self.by_guid[parent].link.event_id
-
-    def series_guid(self, event: CalendarEvent) -> str | None:
-        parent = event.recurring_event_id
-        return None if parent is None or parent not in self.by_event else self.by_event[parent].link.activity_guid
-
-    def event_id_of(self, activity: Activity) -> str:
-        if activity.recurrence_parent_guid is not None and activity.original_start is not None:
-            series = self.series_event_id(activity) or event_id_for(activity.recurrence_parent_guid)
-            return occurrence_event_id(series, activity.original_start)
-        return event_id_for(activity.guid)
-
-    def item(self, activity: Activity | None, event: EventInput, linked: LinkedItem | None = None) -> Item:
-        series_event = None if activity is None else self.series_event_id(activity)
-        series_guid = self.series_guid(event) if isinstance(event, CalendarEvent) else None
-        return Item(activity, event, linked, series_event, series_guid)
-
-
-def _linked_items(p: _Pairing, absent: Collection[str]) -> Iterator[Item]:
-    for li in p.linked:
-        event_id = li.link.event_id
-        event: EventInput = p.evs.get(event_id) or (None if event_id in absent else NOT_READ)
-        yield p.item(p.acts.get(li.link.activity_guid), event, li)
-
-
-def _unlinked(
-    p: _Pairing, ctx: SyncContext
-) -> tuple[list[tuple[Activity | None, CalendarEvent | None]], list[Activity], list[CalendarEvent]]:
-    pairs: list[tuple[Activity | None, CalendarEvent | None]] = []
-    events = {i: e for i, e in p.evs.items() if i not in p.by_event}
-    activities = {g: a for g, a in p.acts.items() if g not in p.by_guid}
-    for guid, activity in list(activities.items()):
-        event = events.pop(p.event_id_of(activity), None) if _derivable(activity) else None
-        if event is not None:
-            pairs.append((activities.pop(guid), event))
-    for event_id, event in list(events.items()):
-        guid = activity_guid_for_event(event_id, event_organiser(event, ctx))
-        if guid in activities:
-            pairs.append((activities.pop(guid), events.pop(event_id)))
-    return pairs, list(activities.values()), list(events.values())
-
-
-def _derivable(activity: Activity) -> bool:
-    try:
-        event_id_for(activity.guid)
-    except ValueError:
-        return False
-    return True
-
-
-def pair(
-    activities: Iterable[Activity],
-    events: Iterable[CalendarEvent],
-    linked: Iterable[LinkedItem],
-    ctx: SyncContext,
-    now: datetime,
-    absent_event_ids: Collection[str] = frozenset(),
-) -> tuple[Item, ...]:
-    """The batch as items: linked pairs, pairs by id, matched pairs (CAL-10), then the rest."""
-    p = _Pairing(activities, events, linked)
-    items = list(_linked_items(p, absent_event_ids))
-    by_id, lone_activities, lone_events = _unlinked(p, ctx)
-    items.extend(p.item(a, e) for a, e in by_id)
-    if ctx.initial:
-        matched = initial_match(lone_activities, lone_events, ctx, now)
-        items.extend(p.item(a, e) for a, e in matched.pairs)
-        lone_activities, lone_events = list(matched.activities), list(matched.events)
-    items.extend(p.item(a, None if p.event_id_of(a) in absent_event_ids else NOT_READ) for a in lone_activities)
-    items.extend(p.item(None, e) for e in lone_events)
-    return tuple(items)
 
 
 def plan_user(

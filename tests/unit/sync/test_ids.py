@@ -12,9 +12,13 @@ from hypothesis import strategies as st
 from tandem.sync.ids import (
     activity_guid_for_event,
     event_id_for,
+    event_id_of,
     guid_from_event_id,
     occurrence_event_id,
+    series_event_id_of,
 )
+
+from .builders import GUID_1, GUID_2, activity, at
 
 GOOGLE_ID = re.compile(r"^[0-9a-v]{5,1024}$")
 
@@ -71,3 +75,21 @@ def test_cal_9_occurrence_ids_follow_googles_form() -> None:
     moved = occurrence_event_id(series, datetime(2030, 3, 5, 10, 0, tzinfo=UTC))
     assert moved == f"{series}_20300305T100000Z"
     assert occurrence_event_id(series, date(2030, 3, 5)) == f"{series}_20300305"
+
+
+def test_bey_3_an_activity_outside_a_series_is_written_under_its_own_guid() -> None:
+    assert event_id_of(activity(GUID_2)) == event_id_for(GUID_2)
+    assert event_id_of(activity(GUID_2), "series-from-a-link") == event_id_for(GUID_2)
+
+
+def test_cal_9_an_occurrence_is_written_under_its_series_id_and_original_start() -> None:
+    moved = activity(GUID_2, recurrence_parent_guid=GUID_1, original_start=at(7, 8))
+    assert event_id_of(moved) == "1tl3o7irfl72l74b3kn3uiirdg_20300307T080000Z"  # event_id_for(GUID_1)
+    # A series first seen in Google keeps Google's id: the occurrence follows its link.
+    assert event_id_of(moved, "m0sfp3kq9h") == "m0sfp3kq9h_20300307T080000Z"
+
+
+def test_cal_9_an_occurrence_id_names_its_series() -> None:
+    series = event_id_for(GUID_1)
+    assert series_event_id_of(occurrence_event_id(series, date(2030, 3, 5))) == series
+    assert series_event_id_of("google_made_id_20300305T100000Z") == "google_made_id"

@@ -10,7 +10,8 @@ from tandem.domain.calendar import Attendee, EventStatus, ResponseStatus, SendUp
 from tandem.domain.syncstate import WRITE_MARK, LinkedItem, QuarantineSide
 from tandem.sync import actions as act
 from tandem.sync.ids import activity_guid_for_event, event_id_for, occurrence_event_id
-from tandem.sync.plan import NOT_READ, Item, plan_item, plan_user, wanted_activity_guids
+from tandem.sync.pairing import wanted_activity_guids
+from tandem.sync.plan import NOT_READ, Item, plan_item, plan_user
 
 from .builders import (
     ANN,
