@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
+from tandem.connectors.memory.master_data import MemoryErpStateStore, MemoryPsaMasterData
 from tandem.domain.erp import default_rules
 from tandem.domain.errors import Unavailable
-from tandem.runtime.erp import ErpIntegration, ErpMirror, InMemoryErpStateStore, InMemoryPsaMasterData, run_forever
+from tandem.runtime.erp import ErpIntegration, ErpMirror, run_forever
 from tests.unit.erp.fakes import T0, C, FakeErp, erp
 
 
@@ -26,10 +27,10 @@ class FlakyErp(FakeErp):
 
 def test_erp_7_set_up_and_runs_that_fail_are_retried_recorded_and_never_stop_the_schedule() -> None:
     fake = FlakyErp([erp(C, "10001", "Acme Oy")])
-    store = InMemoryErpStateStore()
+    store = MemoryErpStateStore()
     store.set_enabled(True)
     integration = ErpIntegration(
-        fake, InMemoryPsaMasterData(), store, default_rules(), mirror=ErpMirror(full_read_every=1000), clock=lambda: T0
+        fake, MemoryPsaMasterData(), store, default_rules(), mirror=ErpMirror(full_read_every=1000), clock=lambda: T0
     )
     attempts: list[int] = []
 

@@ -1,66 +1,167 @@
-"""Random edits on both sides, random syncs (some of them crashing mid-plan), and after
-every complete sync: both sides agree, a second plan is empty, nothing is duplicated and
-no edit is lost (the last edit of a field survives unless a conflict record explains it).
+"""The real runtime (`tandem.runtime.user_sync.UserSync`, its `Executor` and the planner)
+over the in-memory adapters, driven by random edits on both sides and random syncs that
+meet failures: a crash at any adapter call (the process died: nothing after it runs, the
+next sync is a new `UserSync`), a 412 from a real concurrent edit just before the write,
+a 409 on a retried insert, 429 and 5xx, a write applied and then answered with an error,
+a read that fails.
+
+After every complete sync (a run recorded without an error and with no unfinished item):
+both sides agree on every synced field; a second plan is empty; nothing is duplicated;
+every field holds its last edit unless a conflict record names the field and holds that
+value (BEY-2); an item deleted on one side and not edited after stays deleted on both
+(BEY-3); attendees of all four kinds end where CAL-14 says.
+
+The PSA and state-store calls run inline instead of in worker threads, and the batch
+window is zero, so one seed always gives the same interleaving and the same failures.
+
+Replaying: a failing example prints `@reproduce_failure(...)` (print_blob); put that
+decorator on `TestBey3BothSidesConvergeOnTheRealRuntime`'s machine (or run again: the
+failure is kept in .hypothesis/). `TANDEM_HYPOTHESIS_PROFILE=thorough` runs 5000 longer
+examples instead of the 500 of `make test`.
 """
 
 from __future__ import annotations
 
-import contextlib
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+import asyncio
+import functools
+import os
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from tandem.domain.activity import Activity, ActivityCategory, Participant, ParticipantKind
-from tandem.domain.calendar import Attendee, CalendarEvent
+from tandem.config import SyncSettings
+from tandem.connectors.memory.calendar import MemoryCalendar
+from tandem.connectors.memory.psa import MemoryPsa
+from tandem.connectors.memory.state import MemorySyncStateStore
+from tandem.domain import errors
+from tandem.domain.activity import Activity, ActivityCategory, Participant, ParticipantKind, ParticipantStatus
+from tandem.domain.calendar import Attendee, CalendarEvent, ResponseStatus, SendUpdates
+from tandem.domain.syncstate import (
+    BaseSnapshot,
+    Conflict,
+    ConflictWinner,
+    Cursor,
+    Intent,
+    Link,
+    LinkedItem,
+    QuarantinedItem,
+    RunRecord,
+    SyncedFields,
+)
+from tandem.ports.calendar import CalendarChanges, EventDelete, EventInsert, EventUpdate, EventWrite, WriteOutcome
+from tandem.ports.psa import HubChange, PsaUser, SyncSetup
+from tandem.runtime import user_sync
+from tandem.runtime.execute import Outcome, WriteBatcher
+from tandem.runtime.user_sync import RunReport, UserSync
 from tandem.sync.ids import activity_guid_for_event, event_id_for
-from tandem.sync.plan import UserPlan
+from tandem.sync.participants import RESPONSE_FROM_STATUS, STATUS_FROM_RESPONSE
 
-from .builders import ANN, ANN_EMAIL, MEETING, NOW, PERSONAL, context
-from .fakes import Clock, Crash, FakeCalendar, FakePsa, FakeStore, TinyRuntime
+from .builders import ANN, ANN_EMAIL, BOB, BOB_EMAIL, CATEGORIES, MEETING, PERSONAL, TASK
 
 PSA, CAL = "psa", "calendar"
-TEXT_FIELDS = ("summary", "description", "location")
-FIELDS = (*TEXT_FIELDS, "timing")
+FIELDS = ("summary", "description", "location", "timing")
 PSA_NAMES = {"summary": "name", "description": "notes", "location": "location"}
-DAY = datetime(2030, 6, 1, 8, 0, tzinfo=NOW.tzinfo)
+DAY = datetime(2030, 6, 1, 8, 0, tzinfo=UTC)
+SENT = (ParticipantKind.USER, ParticipantKind.OTHER)
+PSA_ONLY = (ParticipantKind.CONTACT, ParticipantKind.RESOURCE)
+
+WITH_SERIES = False
+"""The strategy switch for recurring series with exceptions (the next issue): when True,
+`create_series` becomes a rule (see its docstring for what it must grow into)."""
+
+SETUP = SyncSetup(
+    addon_enabled=True,
+    synced_type_guids=frozenset({MEETING, PERSONAL, TASK}),
+    default_type_guid=MEETING,
+    personal_type_guid=PERSONAL,
+    type_categories=CATEGORIES,
+    users=(
+        PsaUser(ANN, ANN_EMAIL, "Europe/Helsinki", is_active=True, calendar_sync=True),
+        PsaUser(BOB, BOB_EMAIL, "Europe/Helsinki", is_active=True, calendar_sync=False),
+    ),
+)
+SETTINGS = SyncSettings(max_delete_min_items=10_000)
+"""The mass-deletion breaker (BEY-3) has its own tests; here it must never halt a run."""
+
+
+class Clock:
+    """Logical time: every edit, write and run happens one minute after the previous one."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2030, 1, 1, tzinfo=UTC)
+
+    def tick(self) -> datetime:
+        self.now += timedelta(minutes=1)
+        return self.now
+
+
+# ---------------------------------------------------------------------------- what users did
 
 
 @dataclass
 class Model:
-    """What users did, per item: every field edit and attendee change, and deletions."""
+    """What users did to one item: field edits, attendee changes, answers and deletions."""
 
     guid: str
     event_id: str
     edits: dict[str, list[tuple[datetime, str, Any]]] = field(default_factory=dict)
-    attendees: dict[str, list[tuple[datetime, str, bool]]] = field(default_factory=dict)
+    touched: list[tuple[datetime, str]] = field(default_factory=list)
+    """Every user edit of any kind, with its side: what can bring a deleted item back."""
+    attendees: dict[str, list[tuple[datetime, bool]]] = field(default_factory=dict)
+    """Per email: whether the PSA should list the person, after each change."""
+    responses: dict[str, ResponseStatus] = field(default_factory=dict)
+    psa_only: dict[str, ParticipantKind] = field(default_factory=dict)
+    """Contacts and resources (by ref guid) added in the PSA: never sent (CAL-14b/c)."""
     deleted: dict[str, datetime] = field(default_factory=dict)
 
     def edit(self, t: datetime, side: str, name: str, value: Any) -> None:
         self.edits.setdefault(name, []).append((t, side, value))
+        self.touched.append((t, side))
 
     def expected(self, name: str) -> Any:
-        """The field's last edit, on whichever side it was made."""
         return max(self.edits[name], key=lambda e: e[0])[2]
 
-    def ever(self, name: str) -> set[Any]:
-        return {value for _, _, value in self.edits[name]}
+    def ever(self, name: str) -> list[Any]:
+        return [value for _, _, value in self.edits[name]]
 
-    def expected_presence(self, email: str) -> bool:
-        return max(self.attendees[email], key=lambda e: e[0])[2]
+    def listed(self, email: str) -> bool:
+        return max(self.attendees[email], key=lambda e: e[0])[1]
 
     def must_survive(self) -> bool:
         """Edited on one side after the other side deleted it: the edit wins (BEY-2)."""
         for side, deleted_at in self.deleted.items():
             other = CAL if side == PSA else PSA
-            last_other = max((t for edits in self.edits.values() for t, s, _ in edits if s == other), default=None)
+            last_other = max((t for t, s in self.touched if s == other), default=None)
             own_delete = self.deleted.get(other)
             if last_other is not None and last_other > deleted_at and (own_delete is None or own_delete < last_other):
                 return True
         return False
+
+    def must_stay_deleted(self, complete_syncs: Sequence[datetime]) -> bool:
+        """Deleted, and the other side made no edit the deletion could meet unsynced.
+
+        "An edit beats a deletion" (sync/table.py) compares with the base: an edit made
+        before the deletion still wins when no sync settled it first. An edit made before
+        the last complete sync that preceded the deletion is in the base and loses; one
+        made between that sync and the deletion may have been settled by a failing sync
+        or not, so either outcome is right there (`must_survive` covers edits after)."""
+        if not self.deleted or self.must_survive():
+            return False
+        for side, deleted_at in self.deleted.items():
+            other = CAL if side == PSA else PSA
+            synced = max((t for t in complete_syncs if t < deleted_at), default=None)
+            own_delete = self.deleted.get(other)
+            for t, s in self.touched:
+                unsettled = synced is None or t > synced
+                if s == other and unsettled and t < deleted_at and (own_delete is None or own_delete < t):
+                    return False
+        return True
 
 
 def _timing(n: int) -> tuple[datetime, datetime]:
@@ -80,32 +181,376 @@ def _cal_value(event: CalendarEvent, name: str) -> Any:
     return getattr(event, name)
 
 
-def _psa_attendees(activity: Activity) -> set[str]:
-    return {p.email for p in activity.participants if p.email}
+def _synced_value(fields: SyncedFields, name: str) -> Any:
+    if name == "timing":
+        return (fields.start, fields.end)
+    return getattr(fields, name)
 
 
-def _cal_attendees(event: CalendarEvent) -> set[str]:
-    return {a.email for a in event.attendees}
+def _people(activity: Activity) -> dict[str, Participant]:
+    """The participants that go to the calendar (CAL-14a, d), by email."""
+    return {p.email.lower(): p for p in activity.participants if p.kind in SENT and p.email}
+
+
+def _attendees(event: CalendarEvent) -> dict[str, Attendee]:
+    """The attendees the PSA lists: not the organiser, and not an external who declined."""
+    return {
+        a.email.lower(): a
+        for a in event.attendees
+        if not a.organizer and not (a.response_status is ResponseStatus.DECLINED and a.email.lower() != BOB_EMAIL)
+    }
+
+
+# ---------------------------------------------------------------------------- failures
+
+
+class Crash(SystemExit):
+    """The process died. A `SystemExit` passes every `except Exception` and leaves the
+    event loop from whichever task it is raised in, so nothing after it runs."""
+
+
+FAULT_KINDS = (
+    "crash",
+    "unavailable",
+    "rate_limited",
+    "concurrent_edit",
+    "applied_then_unavailable",
+    "insert_conflict",
+)
+
+
+class Faults:
+    """The failures of one sync: the adapter call number each one meets.
+
+    Calls are counted across the PSA, the calendar (each write of a batch is one call)
+    and the state store. After a crash every call crashes: the process is gone."""
+
+    def __init__(self, plan: Mapping[int, str]) -> None:
+        self.plan = dict(plan)
+        self.calls = 0
+        self.dead = False
+        self.landed: list[tuple[str, str]] = []
+
+    def next(self, what: str) -> str | None:
+        if self.dead:
+            raise Crash(what)
+        kind = self.plan.get(self.calls)
+        self.calls += 1
+        if kind is not None:
+            self.landed.append((kind, what))
+        if kind == "crash":
+            self.dead = True
+            raise Crash(what)
+        return kind
+
+
+def _refusal(kind: str | None, what: str) -> errors.TandemError | None:
+    if kind == "unavailable":
+        return errors.Unavailable(f"503 on {what}")
+    if kind == "rate_limited":
+        return errors.RateLimited(f"429 on {what}")
+    return None
+
+
+class FaultyPsa:
+    """`PsaPort` over `MemoryPsa`, meeting the failures of `Faults`."""
+
+    def __init__(self, psa: MemoryPsa, faults: Faults, concurrent_edit: Callable[[str], bool]) -> None:
+        self.psa, self.faults, self.concurrent_edit = psa, faults, concurrent_edit
+
+    def _read(self, what: str) -> None:
+        refused = _refusal(self.faults.next(what), what)
+        if refused is not None:
+            raise refused
+
+    def _write(self, what: str, guid: str, guarded: bool, write: Callable[[], Any]) -> Any:
+        kind = self.faults.next(what)
+        refused = _refusal(kind, what)
+        if refused is not None:
+            raise refused
+        if kind == "concurrent_edit" and guarded:
+            self.concurrent_edit(guid)
+        written = write()
+        if kind == "applied_then_unavailable":
+            raise errors.Unavailable(f"the answer to {what} was lost")
+        if kind == "insert_conflict" and what == "create_activity":
+            raise errors.AlreadyExists(f"{guid}: a retried create")
+        return written
+
+    def setup(self) -> SyncSetup:
+        self._read("setup")
+        return self.psa.setup()
+
+    def changes_for_user(self, user_guid: str, after_seq: int, limit: int = 1000) -> Sequence[HubChange]:
+        self._read("changes_for_user")
+        return self.psa.changes_for_user(user_guid, after_seq, limit)
+
+    def latest_seq(self) -> int:
+        self._read("latest_seq")
+        return self.psa.latest_seq()
+
+    def touched_after(self, after_seq: int, limit: int = 1000) -> Sequence[tuple[int, str]]:
+        self._read("touched_after")
+        return self.psa.touched_after(after_seq, limit)
+
+    def oldest_seq(self) -> int:
+        self._read("oldest_seq")
+        return self.psa.oldest_seq()
+
+    def get_activities(self, guids: Collection[str]) -> Mapping[str, Activity]:
+        self._read("get_activities")
+        return self.psa.get_activities(guids)
+
+    def activities_of_user(self, user_guid: str) -> Sequence[Activity]:
+        self._read("activities_of_user")
+        return self.psa.activities_of_user(user_guid)
+
+    def create_activity(self, activity: Activity) -> Activity:
+        written: Activity = self._write(
+            "create_activity", activity.guid, False, lambda: self.psa.create_activity(activity)
+        )
+        return written
+
+    def update_activity(self, activity: Activity, expected_version: int) -> Activity:
+        written: Activity = self._write(
+            "update_activity", activity.guid, True, lambda: self.psa.update_activity(activity, expected_version)
+        )
+        return written
+
+    def restore_activity(self, activity: Activity, expected_version: int | None) -> Activity:
+        guarded = expected_version is not None
+        written: Activity = self._write(
+            "restore_activity", activity.guid, guarded, lambda: self.psa.restore_activity(activity, expected_version)
+        )
+        return written
+
+    def delete_activity(self, guid: str, expected_version: int) -> None:
+        self._write("delete_activity", guid, True, lambda: self.psa.delete_activity(guid, expected_version))
+
+
+class FaultyCalendar:
+    """`CalendarPort` over `MemoryCalendar`, meeting the failures of `Faults`."""
+
+    fans_out_invitations = MemoryCalendar.fans_out_invitations
+    has_sync_token = MemoryCalendar.has_sync_token
+
+    def __init__(self, calendar: MemoryCalendar, faults: Faults, concurrent_edit: Callable[[str], bool]) -> None:
+        self.calendar, self.faults, self.concurrent_edit = calendar, faults, concurrent_edit
+
+    def _read(self, what: str) -> None:
+        refused = _refusal(self.faults.next(what), what)
+        if refused is not None:
+            raise refused
+
+    async def changes(self, calendar_id: str, cursor: str | None) -> CalendarChanges:
+        self._read("changes")
+        return await self.calendar.changes(calendar_id, cursor)
+
+    async def get(self, calendar_id: str, event_id: str) -> CalendarEvent | None:
+        self._read("get")
+        return await self.calendar.get(calendar_id, event_id)
+
+    async def insert(self, calendar_id: str, event: CalendarEvent, *, send_updates: SendUpdates) -> CalendarEvent:
+        outcome = (await self.batch(calendar_id, [EventInsert(event, send_updates)]))[0]
+        assert isinstance(outcome, CalendarEvent | errors.TandemError)
+        if isinstance(outcome, errors.TandemError):
+            raise outcome
+        return outcome
+
+    async def update(
+        self,
+        calendar_id: str,
+        event: CalendarEvent,
+        *,
+        if_match: str | None,
+        send_updates: SendUpdates,
+        fields: frozenset[str] | None = None,
+    ) -> CalendarEvent:
+        outcome = (await self.batch(calendar_id, [EventUpdate(event, if_match, send_updates, fields)]))[0]
+        if isinstance(outcome, errors.TandemError):
+            raise outcome
+        assert outcome is not None
+        return outcome
+
+    async def delete(self, calendar_id: str, event_id: str, *, if_match: str | None, send_updates: SendUpdates) -> None:
+        outcome = (await self.batch(calendar_id, [EventDelete(event_id, if_match, send_updates)]))[0]
+        if isinstance(outcome, errors.TandemError):
+            raise outcome
+
+    async def batch(self, calendar_id: str, writes: Sequence[EventWrite]) -> Sequence[WriteOutcome]:
+        outcomes: list[WriteOutcome] = []
+        for write in writes:
+            what = type(write).__name__
+            kind = self.faults.next(what)  # a crash mid-batch: the writes before it went through
+            refused = _refusal(kind, what)
+            if refused is not None:
+                outcomes.append(refused)
+                continue
+            if kind == "concurrent_edit" and not isinstance(write, EventInsert) and write.if_match is not None:
+                self.concurrent_edit(write.event.id if isinstance(write, EventUpdate) else write.event_id)
+            outcome = (await self.calendar.batch(calendar_id, [write]))[0]
+            if kind == "applied_then_unavailable" and not isinstance(outcome, errors.TandemError):
+                outcome = errors.Unavailable(f"the answer to {what} was lost")
+            if kind == "insert_conflict" and isinstance(write, EventInsert) and isinstance(outcome, CalendarEvent):
+                outcome = errors.AlreadyExists(f"{write.event.id}: a retried insert")
+            outcomes.append(outcome)
+        return outcomes
+
+
+class FaultyStore:
+    """`SyncStateStore` over `MemorySyncStateStore`: crashes anywhere, 5xx (a lost database)
+    anywhere but the run record, whose failure the service handles, not the user sync."""
+
+    def __init__(self, store: MemorySyncStateStore, faults: Faults) -> None:
+        self.store, self.faults = store, faults
+
+    def _call(self, what: str, call: Callable[[], Any], *, may_fail: bool = True) -> Any:
+        kind = self.faults.next(what)
+        if may_fail and kind == "unavailable":
+            raise errors.Unavailable(f"the state store lost its connection on {what}")
+        return call()
+
+    def links_by_activity(self, user: str, calendar: str, guids: Collection[str]) -> Mapping[str, LinkedItem]:
+        found: Mapping[str, LinkedItem] = self._call(
+            "links_by_activity", lambda: self.store.links_by_activity(user, calendar, guids)
+        )
+        return found
+
+    def links_by_event(self, user: str, calendar: str, ids: Collection[str]) -> Mapping[str, LinkedItem]:
+        found: Mapping[str, LinkedItem] = self._call(
+            "links_by_event", lambda: self.store.links_by_event(user, calendar, ids)
+        )
+        return found
+
+    def all_links(self, user: str, calendar: str) -> Sequence[LinkedItem]:
+        found: Sequence[LinkedItem] = self._call("all_links", lambda: self.store.all_links(user, calendar))
+        return found
+
+    def count_links(self, user: str, calendar: str) -> int:
+        found: int = self._call("count_links", lambda: self.store.count_links(user, calendar))
+        return found
+
+    def save_intent(self, link: Link, intent: Intent) -> None:
+        self._call("save_intent", lambda: self.store.save_intent(link, intent))
+
+    def save_item(self, link: Link, base: BaseSnapshot) -> None:
+        self._call("save_item", lambda: self.store.save_item(link, base))
+
+    def remove_item(self, link: Link) -> None:
+        self._call("remove_item", lambda: self.store.remove_item(link))
+
+    def record_conflict(self, conflict: Conflict) -> None:
+        self._call("record_conflict", lambda: self.store.record_conflict(conflict))
+
+    def conflicts(self, user: str, limit: int = 100) -> Sequence[Conflict]:
+        found: Sequence[Conflict] = self._call("conflicts", lambda: self.store.conflicts(user, limit))
+        return found
+
+    def quarantine(self, item: QuarantinedItem) -> None:
+        self._call("quarantine", lambda: self.store.quarantine(item))
+
+    def quarantined(self, user: str, calendar: str) -> Sequence[QuarantinedItem]:
+        found: Sequence[QuarantinedItem] = self._call("quarantined", lambda: self.store.quarantined(user, calendar))
+        return found
+
+    def due_for_retry(self, user: str, calendar: str, now: datetime) -> Sequence[QuarantinedItem]:
+        found: Sequence[QuarantinedItem] = self._call(
+            "due_for_retry", lambda: self.store.due_for_retry(user, calendar, now)
+        )
+        return found
+
+    def cursor(self, user: str, calendar: str) -> Cursor | None:
+        found: Cursor | None = self._call("cursor", lambda: self.store.cursor(user, calendar))
+        return found
+
+    def save_cursor(self, cursor: Cursor) -> None:
+        self._call("save_cursor", lambda: self.store.save_cursor(cursor))
+
+    def record_run(self, run: RunRecord) -> None:
+        self._call("record_run", lambda: self.store.record_run(run), may_fail=False)
+
+    def last_runs(self, user: str, limit: int = 20) -> Sequence[RunRecord]:
+        found: Sequence[RunRecord] = self._call("last_runs", lambda: self.store.last_runs(user, limit))
+        return found
+
+
+async def _inline(call: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    return call(*args, **kwargs)
+
+
+@contextmanager
+def _reproducible() -> Iterator[None]:
+    """Synchronous ports called inline, and batches cut at each turn of the event loop:
+    the same seed gives the same order of calls, so a failure replays."""
+    swaps: list[tuple[object, str, object]] = [
+        (asyncio, "to_thread", _inline),
+        (user_sync, "WriteBatcher", functools.partial(WriteBatcher, window_s=0.0)),
+    ]
+    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in swaps]
+    for owner, name, value in swaps:
+        setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        for owner, name, value in saved:
+            setattr(owner, name, value)
+
+
+def _quiet_about_crashes(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Tasks a crash left behind die with the process; anything else is reported."""
+    if not isinstance(context.get("exception"), Crash):
+        loop.default_exception_handler(context)
+
+
+def _complete(report: RunReport) -> bool:
+    record = report.record
+    unfinished = any(r.outcome is Outcome.UNFINISHED for r in report.results)
+    return record.error is None and record.halted_reason is None and report.stopped is None and not unfinished
+
+
+# ---------------------------------------------------------------------------- the machine
 
 
 class SyncMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = Clock()
-        self.psa = FakePsa(self.clock)
-        self.cal = FakeCalendar(self.clock)
-        self.store = FakeStore()
-        self.runtime = TinyRuntime(self.psa, self.cal, self.store, context(), NOW)
+        self.psa = MemoryPsa(SETUP, self.clock.tick)
+        self.cal = MemoryCalendar(self.clock.tick)
+        self.store = MemorySyncStateStore()
         self.models: dict[str, Model] = {}
         self.counter = 0
-        self.clean = False
+        self.kills: list[tuple[str, str]] = []
+        self.calls_of_last_run = 0
+        self.complete_syncs: list[datetime] = []
 
     def fresh(self) -> int:
         self.counter += 1
         return self.counter
 
+    # ---------------------------------------------------------------- running the real runtime
+    def run_sync(self, plan: Mapping[int, str] | None = None, *, dry_run: bool = False) -> RunReport | None:
+        """One run of a new `UserSync` (a new process); None when it crashed."""
+        faults = Faults(plan or {})
+        sync = UserSync(
+            psa=FaultyPsa(self.psa, faults, self.concurrent_psa_edit),
+            calendar=FaultyCalendar(self.cal, faults, self.concurrent_calendar_edit),
+            store=FaultyStore(self.store, faults),
+            settings=SETTINGS,
+            clock=self.clock.tick,
+        )
+        try:
+            with _reproducible(), asyncio.Runner() as runner:
+                runner.get_loop().set_exception_handler(_quiet_about_crashes)
+                return runner.run(sync.run(ANN, dry_run=dry_run))
+        except Crash:
+            self.kills.extend(k for k in faults.landed if k[0] == "crash")
+            return None
+        finally:
+            self.calls_of_last_run = faults.calls
+
     # ---------------------------------------------------------------- creating
-    def _new_activity(self, name: str, notes: str, n: int) -> None:
+    def _new_activity(self, name: str, notes: str, n: int) -> Model:
         start, end = _timing(n)
         guid = f"00000000-0000-4000-8000-{n:012d}"
         made = self.psa.user_create(
@@ -117,78 +562,68 @@ class SyncMachine(RuleBasedStateMachine):
         )  # fmt: skip
         model = self.models[guid] = Model(guid, event_id_for(guid))
         for name_ in FIELDS:
-            model.edit(made.updated_at or NOW, PSA, name_, _psa_value(made, name_))
+            model.edit(made.updated_at or self.clock.now, PSA, name_, _psa_value(made, name_))
+        return model
 
-    def _new_event(self, name: str, notes: str, n: int) -> None:
+    def _new_event(self, event_id: str, name: str, notes: str, n: int) -> CalendarEvent:
         start, end = _timing(n)
-        event_id = f"ev{n:04d}"
-        made = self.cal.user_create(
+        return self.cal.user_create(
+            ANN_EMAIL,
             CalendarEvent(
                 id=event_id, summary=name, description=notes, location=f"L{n}", start=start, end=end,
                 time_zone="Europe/Helsinki", organizer_email=ANN_EMAIL,
-            )
+            ),
         )  # fmt: skip
-        guid = activity_guid_for_event(event_id, ANN_EMAIL)
-        model = self.models[guid] = Model(guid, event_id)
+
+    def _new_calendar_item(self, n: int) -> None:
+        made = self._new_event(f"ev{n:04d}", f"E{n}", f"notes {n}", n)
+        guid = activity_guid_for_event(made.id, ANN_EMAIL)
+        model = self.models[guid] = Model(guid, made.id)
         for name_ in FIELDS:
-            model.edit(made.updated or NOW, CAL, name_, _cal_value(made, name_))
+            model.edit(made.updated or self.clock.now, CAL, name_, _cal_value(made, name_))
 
     @initialize(on_psa=st.integers(0, 2), on_calendar=st.integers(0, 2), twins=st.integers(0, 1))
     def existing(self, on_psa: int, on_calendar: int, twins: int) -> None:
-        """Before the first (initial) sync, both sides already hold entries; twins match."""
+        """Before the first (initial, CAL-10) sync both sides hold entries; twins match."""
         for _ in range(on_psa):
             n = self.fresh()
             self._new_activity(f"A{n}", f"notes {n}", n)
         for _ in range(on_calendar):
-            n = self.fresh()
-            self._new_event(f"E{n}", f"notes {n}", n)
+            self._new_calendar_item(self.fresh())
         for _ in range(twins):
             n = self.fresh()
-            self._new_activity(f"T{n}", "psa notes", n)
-            start, end = _timing(n)
-            self.cal.user_create(
-                CalendarEvent(
-                    id=f"tw{n:04d}", summary=f"T{n}", description="calendar notes", location=f"L{n}",
-                    start=start, end=end, time_zone="Europe/Helsinki", organizer_email=ANN_EMAIL,
-                )
-            )  # fmt: skip
-            model = self.models[f"00000000-0000-4000-8000-{n:012d}"]
-            event_id, t = f"tw{n:04d}", self.clock.now
-            model.event_id = event_id
-            model.edit(t, CAL, "description", "calendar notes")
-            for name_ in ("summary", "location", "timing"):
-                model.edit(t, CAL, name_, model.edits[name_][-1][2])
-        # The initial sync (CAL-10) runs before anyone edits again: twins pair up there.
+            model = self._new_activity(f"T{n}", "psa notes", n)
+            made = self._new_event(f"tw{n:04d}", f"T{n}", "calendar notes", n)
+            model.event_id = made.id
+            model.edit(self.clock.now, CAL, "description", "calendar notes")
+        # The initial sync runs before anyone edits again: twins pair up there.
         self.sync()
 
     @rule()
     def create_in_psa(self) -> None:
-        n = self.fresh()
-        self._new_activity(f"A{n}", f"notes {n}", n)
-        self.clean = False
+        self._new_activity(f"A{self.fresh()}", f"notes {self.counter}", self.counter)
 
     @rule()
     def create_in_calendar(self) -> None:
-        n = self.fresh()
-        self._new_event(f"E{n}", f"notes {n}", n)
-        self.clean = False
+        self._new_calendar_item(self.fresh())
 
     # ---------------------------------------------------------------- editing
-    def _pick(self, side: str, pick: int) -> Model | None:
-        if side == PSA:
-            live = sorted(a.guid for a in self.psa.live())
-            return self.models[live[pick % len(live)]] if live else None
-        ids = sorted(e.id for e in self.cal.live())
-        if not ids:
-            return None
-        event_id = ids[pick % len(ids)]
+    def _model_of_event(self, event_id: str) -> Model:
         return next(m for m in self.models.values() if m.event_id == event_id)
 
-    @rule(side=st.sampled_from([PSA, CAL]), pick=st.integers(0, 50), name=st.sampled_from(FIELDS))
-    def edit(self, side: str, pick: int, name: str) -> None:
-        model = self._pick(side, pick)
-        if model is None:
-            return
+    def _pick(self, side: str, pick: int, *, undeleted: bool = False) -> Model | None:
+        if side == PSA:
+            keys = sorted(a.guid for a in self.psa.live())
+            models = [self.models[k] for k in keys]
+        else:
+            models = [self._model_of_event(i) for i in sorted(e.id for e in self.cal.events(ANN_EMAIL))]
+        if undeleted:
+            # Attendee and privacy edits can undo each other before a sync; on an item one
+            # side deleted, that would make "edited after the deletion" ambiguous.
+            models = [m for m in models if not m.deleted]
+        return models[pick % len(models)] if models else None
+
+    def _edit_field(self, model: Model, side: str, name: str) -> None:
         n = self.fresh()
         value: Any = _timing(n) if name == "timing" else f"{name[:3]}-{side[:1]}{n}"
         if side == PSA:
@@ -196,61 +631,149 @@ class SyncMachine(RuleBasedStateMachine):
             self.psa.user_edit(model.guid, **changes)
         else:
             changes = {"start": value[0], "end": value[1]} if name == "timing" else {name: value}
-            self.cal.user_edit(model.event_id, **changes)
+            self.cal.user_edit(ANN_EMAIL, model.event_id, **changes)
         model.edit(self.clock.now, side, name, value)
-        self.clean = False
+
+    @rule(side=st.sampled_from([PSA, CAL]), pick=st.integers(0, 50), name=st.sampled_from(FIELDS))
+    def edit(self, side: str, pick: int, name: str) -> None:
+        model = self._pick(side, pick)
+        if model is not None:
+            self._edit_field(model, side, name)
+
+    def concurrent_psa_edit(self, guid: str) -> bool:
+        """A person edits the activity just before the sync's write reaches it (a 412)."""
+        current = self.psa.get_activities([guid]).get(guid)
+        if current is None or current.deleted or guid not in self.models:
+            return False
+        self._edit_field(self.models[guid], PSA, "description")
+        return True
+
+    def concurrent_calendar_edit(self, event_id: str) -> bool:
+        """A person edits the event just before the sync's write reaches it (a 412)."""
+        current = next((e for e in self.cal.events(ANN_EMAIL) if e.id == event_id), None)
+        if current is None:
+            return False
+        self._edit_field(self._model_of_event(event_id), CAL, "location")
+        return True
 
     @rule(side=st.sampled_from([PSA, CAL]), pick=st.integers(0, 50))
     def toggle_private(self, side: str, pick: int) -> None:
-        model = self._pick(side, pick)
+        model = self._pick(side, pick, undeleted=True)
         if model is None:
             return
         if side == PSA:
-            a = self.psa.activities[model.guid]
+            a = self.psa.get_activities([model.guid])[model.guid]
             personal = a.category is ActivityCategory.PERSONAL
             kind = (MEETING, ActivityCategory.CALENDAR_ENTRY) if personal else (PERSONAL, ActivityCategory.PERSONAL)
             self.psa.user_edit(model.guid, type_guid=kind[0], category=kind[1])
         else:
-            self.cal.user_edit(model.event_id, private=not self.cal.events[model.event_id].private)
-        self.clean = False
+            e = self._event(model)
+            self.cal.user_edit(ANN_EMAIL, model.event_id, private=not e.private)
+        model.touched.append((self.clock.now, side))
 
-    @rule(side=st.sampled_from([PSA, CAL]), pick=st.integers(0, 50))
-    def invite(self, side: str, pick: int) -> None:
-        model = self._pick(side, pick)
+    def _listed_anywhere(self, model: Model) -> set[str]:
+        """Emails either side lists for the item (a side may not have it yet)."""
+        activity = self.psa.get_activities([model.guid]).get(model.guid)
+        event = next((e for e in self.cal.events(ANN_EMAIL) if e.id == model.event_id), None)
+        listed = set(_people(activity)) if activity is not None and not activity.deleted else set()
+        return listed | ({a.email.lower() for a in event.attendees} if event is not None else set())
+
+    def _event(self, model: Model) -> CalendarEvent:
+        return next(e for e in self.cal.events(ANN_EMAIL) if e.id == model.event_id)
+
+    def _activity(self, model: Model) -> Activity:
+        return self.psa.get_activities([model.guid])[model.guid]
+
+    # ---------------------------------------------------------------- attendees (CAL-14)
+    @rule(side=st.sampled_from([PSA, CAL]), pick=st.integers(0, 50), user=st.booleans())
+    def invite(self, side: str, pick: int, user: bool) -> None:
+        """An external person (CAL-14d) or Bob, a PSA user who does not sync (CAL-14a)."""
+        model = self._pick(side, pick, undeleted=True)
         if model is None:
             return
-        email = f"guest{self.fresh()}@outside.example"
+        email = BOB_EMAIL if user else f"guest{self.fresh()}@outside.example"
+        if email in self._listed_anywhere(model) or email in model.attendees:
+            # Each side adding Bob on its own is one addition, not two. And Bob comes at
+            # most once: removed and added back on one side between two syncs, the side
+            # looks unchanged (the merge compares states), so "his last edit" is no rule.
+            return
         if side == PSA:
-            a = self.psa.activities[model.guid]
-            guest = Participant(kind=ParticipantKind.OTHER, email=email, name=email)
+            a = self._activity(model)
+            kind = ParticipantKind.USER if user else ParticipantKind.OTHER
+            guest = Participant(kind, ParticipantStatus.INVITED, email, email, ref_guid=BOB if user else None)
             self.psa.user_edit(model.guid, participants=(*a.participants, guest))
         else:
-            e = self.cal.events[model.event_id]
-            self.cal.user_edit(model.event_id, attendees=(*e.attendees, Attendee(email=email)))
-        model.attendees.setdefault(email, []).append((self.clock.now, side, True))
-        self.clean = False
+            e = self._event(model)
+            self.cal.user_edit(ANN_EMAIL, model.event_id, attendees=(*e.attendees, Attendee(email=email)))
+        model.attendees.setdefault(email, []).append((self.clock.now, True))
+        model.responses.pop(email, None)
+        model.touched.append((self.clock.now, side))
 
     @rule(side=st.sampled_from([PSA, CAL]), pick=st.integers(0, 50), which=st.integers(0, 10))
     def uninvite(self, side: str, pick: int, which: int) -> None:
-        model = self._pick(side, pick)
+        model = self._pick(side, pick, undeleted=True)
         if model is None:
             return
         if side == PSA:
-            a = self.psa.activities[model.guid]
-            if not a.participants:
+            a = self._activity(model)
+            people = sorted(_people(a))
+            if not people:
                 return
-            gone = a.participants[which % len(a.participants)]
-            email = gone.email or ""
-            self.psa.user_edit(model.guid, participants=tuple(p for p in a.participants if p != gone))
+            email = people[which % len(people)]
+            kept = tuple(p for p in a.participants if not (p.kind in SENT and (p.email or "").lower() == email))
+            self.psa.user_edit(model.guid, participants=kept)
         else:
-            e = self.cal.events[model.event_id]
-            if not e.attendees:
+            e = self._event(model)
+            emails = sorted(x.email.lower() for x in e.attendees if not x.organizer)
+            if not emails:
                 return
-            email = e.attendees[which % len(e.attendees)].email
-            self.cal.user_edit(model.event_id, attendees=tuple(x for x in e.attendees if x.email != email))
-        model.attendees.setdefault(email, []).append((self.clock.now, side, False))
-        self.clean = False
+            email = emails[which % len(emails)]
+            self.cal.user_edit(
+                ANN_EMAIL, model.event_id, attendees=tuple(x for x in e.attendees if x.email.lower() != email)
+            )
+        model.attendees.setdefault(email, []).append((self.clock.now, False))
+        model.touched.append((self.clock.now, side))
 
+    @rule(
+        pick=st.integers(0, 50),
+        which=st.integers(0, 10),
+        response=st.sampled_from([ResponseStatus.ACCEPTED, ResponseStatus.TENTATIVE, ResponseStatus.DECLINED]),
+    )
+    def respond(self, pick: int, which: int, response: ResponseStatus) -> None:
+        """An attendee answers in the calendar; the answer flows to the PSA (CAL-13), and an
+        external who declines leaves the PSA's list (CAL-14d)."""
+        model = self._pick(CAL, pick, undeleted=True)
+        if model is None:
+            return
+        e = self._event(model)
+        open_ = sorted(a.email.lower() for a in _attendees(e).values())
+        if not open_:
+            return
+        email = open_[which % len(open_)]
+        answered = tuple(replace(a, response_status=response) if a.email.lower() == email else a for a in e.attendees)
+        self.cal.user_edit(ANN_EMAIL, model.event_id, attendees=answered)
+        model.responses[email] = response
+        if response is ResponseStatus.DECLINED and email != BOB_EMAIL:
+            model.attendees.setdefault(email, []).append((self.clock.now, False))
+        model.touched.append((self.clock.now, CAL))
+
+    @rule(pick=st.integers(0, 50), resource=st.booleans())
+    def add_psa_only_participant(self, pick: int, resource: bool) -> None:
+        """A customer contact (CAL-14b) or a reservation (CAL-14c): the PSA's alone."""
+        model = self._pick(PSA, pick, undeleted=True)
+        if model is None:
+            return
+        n = self.fresh()
+        kind = ParticipantKind.RESOURCE if resource else ParticipantKind.CONTACT
+        ref = f"{kind.value.lower()}-{n}"
+        email = f"room{n}@rooms.example" if resource else f"contact{n}@customer.example"
+        a = self._activity(model)
+        extra = Participant(kind, ParticipantStatus.INVITED, email, f"{kind.value} {n}", ref_guid=ref)
+        self.psa.user_edit(model.guid, participants=(*a.participants, extra))
+        model.psa_only[ref] = kind
+        model.touched.append((self.clock.now, PSA))
+
+    # ---------------------------------------------------------------- deleting
     @rule(side=st.sampled_from([PSA, CAL]), pick=st.integers(0, 50))
     def delete(self, side: str, pick: int) -> None:
         model = self._pick(side, pick)
@@ -259,102 +782,180 @@ class SyncMachine(RuleBasedStateMachine):
         if side == PSA:
             self.psa.user_delete(model.guid)
         else:
-            self.cal.user_delete(model.event_id)
+            self.cal.user_delete(ANN_EMAIL, model.event_id)
         model.deleted[side] = self.clock.now
-        self.clean = False
+
+    # ---------------------------------------------------------------- series (the next issue)
+    def create_series(self) -> None:
+        """HOOK for recurring series with exceptions (the next issue): create a weekly
+        series on either side, move or cancel an occurrence (the memory calendar reports a
+        cancelled occurrence as an exdate of its master), and extend `Model` and the checks
+        to exceptions. A rule only when `WITH_SERIES` is on."""
+        raise NotImplementedError("recurring series join the state machine in the next issue")
+
+    if WITH_SERIES:
+        create_series = rule()(create_series)
 
     # ---------------------------------------------------------------- syncing
-    @rule(crash_after=st.integers(0, 8))
-    def sync_and_crash(self, crash_after: int) -> None:
-        try:
-            self.runtime.sync(crash_after=crash_after)
-        except Crash:
-            self.clean = False
+    @rule(
+        plan=st.dictionaries(st.integers(0, 40), st.sampled_from(FAULT_KINDS), min_size=1, max_size=3),
+    )
+    def sync_with_failures(self, plan: dict[int, str]) -> None:
+        report = self.run_sync(plan)
+        if report is not None and _complete(report) and not self.store.quarantined(ANN, ANN_EMAIL):
+            self.check_after_sync(report)
 
     @rule()
     def sync(self) -> None:
-        plan = self.runtime.sync()
-        assert plan.halt is None
-        self.check_after_sync()
-        self.clean = True
-
-    @invariant()
-    def quiet_after_a_complete_sync(self) -> None:
-        if self.clean:
-            second, _, _ = self.runtime.read_and_plan()
-            assert second.is_empty, _effects(second)
+        """A run without failures after the quarantine's retry time: it must complete."""
+        self.clock.now += timedelta(hours=2)
+        report = self.run_sync()
+        assert report is not None
+        assert _complete(report), (report.record, [(r.outcome, r.error) for r in report.results])
+        assert not self.store.quarantined(ANN, ANN_EMAIL)
+        self.check_after_sync(report)
 
     # ---------------------------------------------------------------- the checks
-    def check_after_sync(self) -> None:
+    def check_after_sync(self, report: RunReport) -> None:
+        self.complete_syncs.append(report.record.started_at)
         activities = {a.guid: a for a in self.psa.live()}
-        events = {e.id: e for e in self.cal.live()}
-        links = self.store.links
-        # (c) no duplicates: every live thing is in exactly one link, one to one.
+        events = {e.id: e for e in self.cal.events(ANN_EMAIL)}
+        links = {li.link.activity_guid: li.link.event_id for li in self.store.all_links(ANN, ANN_EMAIL)}
+        # No duplicates: every live thing is in exactly one link, one to one (BEY-3).
         assert set(activities) == set(links), set(activities) ^ set(links)
-        assert set(events) == {li.link.event_id for li in links.values()}
+        assert set(events) == set(links.values()), set(events) ^ set(links.values())
+        assert len(activities) == len(events)
         assert set(activities) <= set(self.models)
-        for guid, linked in links.items():
-            model, activity, event = self.models[guid], activities[guid], events[linked.link.event_id]
-            assert linked.link.event_id == model.event_id
+        conflicts = self.store.conflicts(ANN, limit=100_000)
+        for guid, event_id in links.items():
+            model, activity, event = self.models[guid], activities[guid], events[event_id]
+            assert event_id == model.event_id
             self.check_agree(activity, event)
-            self.check_no_edit_lost(model, activity)
+            self.check_no_edit_lost(model, activity, [c for c in conflicts if c.activity_guid == guid])
+            self.check_psa_only_participants(model, activity, event)
         for model in self.models.values():
             if model.must_survive():
                 assert model.guid in activities, f"{model.guid} was edited after a deletion and is gone"
+            elif model.must_stay_deleted(self.complete_syncs):
+                assert model.guid not in activities, f"{model.guid} was deleted, not edited after, and is back"
+                assert model.event_id not in events, f"{model.event_id} was deleted, not edited after, and is back"
+        second = self.run_sync(dry_run=True)
+        assert second is not None
+        assert second.plan is not None
+        assert second.plan.is_empty, [a for item in second.plan.items for a in item.effects]
 
     def check_agree(self, activity: Activity, event: CalendarEvent) -> None:
-        """(a) both sides hold the same value of every synced field."""
+        """Both sides hold the same value of every synced field (CAL-13, CAL-14)."""
         for name in FIELDS:
             assert _psa_value(activity, name) == _cal_value(event, name), name
         assert activity.is_private == event.private
-        assert _psa_attendees(activity) == _cal_attendees(event)
+        people, attendees = _people(activity), _attendees(event)
+        assert set(people) == set(attendees), (people, attendees)
+        for email, person in people.items():
+            assert RESPONSE_FROM_STATUS[person.status] is attendees[email].response_status, email
 
-    def check_no_edit_lost(self, model: Model, activity: Activity) -> None:
-        """(d) each field holds the last edit made to it, or a conflict record says why not.
+    def check_no_edit_lost(self, model: Model, activity: Activity, conflicts: list[Conflict]) -> None:
+        """Each field holds its last edit, unless a conflict record names the field and
+        holds the value it kept (BEY-2).
 
-        An item that one side deleted and the other side's edit brought back holds that
-        side's version: the deleting side's later edits went with its deletion. There we
-        only ask that every value is one a user once wrote.
+        An item one side deleted and the other side's edit brought back holds that side's
+        version: the deleting side's later edits went with its deletion. There we only ask
+        that every value is one a user once wrote.
         """
-        conflicts = {f for c in self.store.conflicts.values() if c.activity_guid == model.guid for f in c.fields}
-        present = _psa_attendees(activity)
         for name in FIELDS:
             value = _psa_value(activity, name)
             if model.deleted:
                 assert value in model.ever(name), (name, value, model.edits[name])
-            else:
-                assert value == model.expected(name) or name in conflicts, (name, value, model.edits[name])
+                continue
+            explained = any(
+                name in c.fields
+                and _synced_value(c.psa if c.winner is ConflictWinner.PSA else c.calendar, name) == value
+                for c in conflicts
+            )
+            assert value == model.expected(name) or explained, (name, value, model.edits[name], conflicts)
+        if model.deleted:
+            return
+        people = _people(activity)
+        for email in model.attendees:
+            assert (email in people) == model.listed(email), (email, model.attendees[email])
+        for email, response in model.responses.items():
+            if email in people:
+                assert people[email].status is STATUS_FROM_RESPONSE[response], (email, response)
+
+    def check_psa_only_participants(self, model: Model, activity: Activity, event: CalendarEvent) -> None:
+        """Contacts and reservations stay in the PSA and never reach the calendar (CAL-14b/c)."""
+        psa_only = {p.ref_guid: p for p in activity.participants if p.kind in PSA_ONLY}
+        sent = {a.email.lower() for a in event.attendees}
+        assert not {(p.email or "").lower() for p in psa_only.values()} & sent
         if not model.deleted:
-            for email in model.attendees:
-                assert (email in present) == model.expected_presence(email), (email, model.attendees[email])
+            assert {ref: p.kind for ref, p in psa_only.items()} == model.psa_only
 
 
-def _effects(plan: UserPlan) -> list[object]:
-    return [a for item in plan.items for a in item.effects]
-
-
+PROFILES = {
+    "default": settings(max_examples=500, stateful_step_count=100),
+    "thorough": settings(max_examples=5000, stateful_step_count=200),
+}
 SyncMachine.TestCase.settings = settings(
-    max_examples=150, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    PROFILES[os.environ.get("TANDEM_HYPOTHESIS_PROFILE", "default")],
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-TestSyncConverges = SyncMachine.TestCase
+TestBey3BothSidesConvergeOnTheRealRuntime = SyncMachine.TestCase
 
 
 def test_bey_3_a_crash_after_any_action_converges_without_duplicates() -> None:
-    """New items and edits on both sides, a sync killed after each possible action, then a
-    complete sync: every item once on each side, both sides equal, nothing left to do."""
-    for crash_after in range(12):
-        machine = SyncMachine()
-        machine.existing(on_psa=1, on_calendar=1, twins=1)
-        machine.create_in_psa()
-        machine.create_in_calendar()
-        machine.edit(PSA, 0, "summary")
-        machine.edit(CAL, 1, "description")
-        machine.invite(CAL, 2)
-        with contextlib.suppress(Crash):
-            machine.runtime.sync(crash_after=crash_after)
+    """New items and edits on both sides, a run killed at each adapter call in turn (so
+    kills land in reads, in writes to both sides and in the state store), then a complete
+    run: every item once on each side, both sides equal, nothing left to do."""
+    probe = _crash_scenario()
+    probe.run_sync()
+    calls = probe.calls_of_last_run
+    assert calls > 20
+    for crash_at in range(calls):
+        machine = _crash_scenario()
+        assert machine.run_sync({crash_at: "crash"}) is None
         machine.uninvite(PSA, 2, 0)
         machine.sync()
-        second, _, _ = machine.runtime.read_and_plan()
-        assert second.is_empty
-        assert len(machine.psa.live()) == len(machine.cal.live()) == 5
+        assert len(machine.psa.live()) == len(machine.cal.events(ANN_EMAIL)) == 5
+        machine.teardown()
+        probe.kills.extend(machine.kills)
+    killed_in = {what for _, what in probe.kills}
+    assert killed_in >= {"EventInsert", "EventUpdate", "create_activity", "update_activity", "save_intent", "save_item"}
+
+
+def _crash_scenario() -> SyncMachine:
+    machine = SyncMachine()
+    machine.existing(on_psa=1, on_calendar=1, twins=1)
+    machine.create_in_psa()
+    machine.create_in_calendar()
+    machine.edit(PSA, 0, "summary")
+    machine.edit(CAL, 1, "description")
+    machine.invite(CAL, 2, user=False)
+    return machine
+
+
+def test_cal_13_a_response_reaches_the_psa_after_a_crash_and_a_412() -> None:
+    """Found by the machine: an answer in the calendar, a run that died before its commit,
+    then a run whose PSA write met a concurrent edit (412). The replan still carries the
+    answer to the PSA (participation status flows calendar -> PSA), and a declining
+    external leaves the PSA's list (CAL-14d)."""
+    for response in (ResponseStatus.ACCEPTED, ResponseStatus.DECLINED):
+        machine = SyncMachine()
+        machine.existing(on_psa=0, on_calendar=0, twins=1)
+        machine.invite(PSA, 0, user=False)
+        guest = next(iter(machine.models.values())).attendees
+        assert machine.run_sync({14: "crash"}) is None
+        assert machine.kills == [("crash", "save_item")]
+        machine.respond(0, 0, response)
+        report = machine.run_sync({15: "concurrent_edit"})
+        assert report is not None
+        assert _complete(report)
+        people = _people(machine.psa.live()[0])
+        (email,) = guest
+        if response is ResponseStatus.DECLINED:
+            assert email not in people
+        else:
+            assert people[email].status is ParticipantStatus.ACCEPTED
+        machine.check_after_sync(report)
         machine.teardown()

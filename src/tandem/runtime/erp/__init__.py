@@ -7,11 +7,9 @@ executor   PlanExecutor: one record at a time, each in its own try/except;
 mirror     ErpMirror: the ERP's records between runs, incremental reads
 schedule   run_forever: every `[erp] interval_s` inside `tandem serve` (ERP-7)
 settings   ErpSyncSettings: `[erp]` transfer/master rules → ErpRules
-memory     InMemoryPsaMasterData, InMemoryErpStateStore (unit tests)
 """
 
 from tandem.runtime.erp.executor import EachWriteAlone, ItemGrouping, PlanExecutor
-from tandem.runtime.erp.memory import InMemoryErpStateStore, InMemoryPsaMasterData
 from tandem.runtime.erp.mirror import ErpMirror
 from tandem.runtime.erp.runs import ErpIntegration, PreflightFailed, RecordsRunErrors
 from tandem.runtime.erp.schedule import run_forever
@@ -24,8 +22,6 @@ __all__ = [
     "ErpIntegration",
     "ErpMirror",
     "ErpSyncSettings",
-    "InMemoryErpStateStore",
-    "InMemoryPsaMasterData",
     "ItemGrouping",
     "PlanExecutor",
     "PreflightFailed",

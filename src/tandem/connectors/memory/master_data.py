@@ -1,7 +1,8 @@
-"""In-memory implementations of the PSA master-data port and the ERP state store.
+"""The PSA master-data port and the ERP state store over dictionaries.
 
-For the unit and adapter tests (the real ones are `tandem.hub.erp_port.HubMasterData`
-and `tandem.store.erp_state.SqlErpStateStore`). They behave like those where it matters:
+The stand-ins for `tandem.hub.adapters.master_data.HubMasterData` and
+`tandem.store.erp_state.SqlErpStateStore`; both pass the same contract suites (the
+master-data port's and the ERP state store's). They behave like those where it matters:
 the PSA refuses a second customer or project with the same number and a user
 without a first or last name; every write stamps `changed_at` from the clock.
 """
@@ -31,12 +32,22 @@ PSA_LIMITS = SideLimits(numeric_keys=frozenset({ErpEntity.CUSTOMER, ErpEntity.PR
 
 UNIQUE_KEYS = frozenset({ErpEntity.CUSTOMER, ErpEntity.PROJECT})
 
+PERSON = frozenset({"first_name", "last_name", "email"})
+FIELDS: Mapping[ErpEntity, frozenset[str]] = {
+    ErpEntity.CUSTOMER: frozenset({"name", "email"}),
+    ErpEntity.EMPLOYEE: PERSON,
+    ErpEntity.DEPARTMENT: frozenset({"name"}),
+    ErpEntity.PRODUCT: frozenset({"name", "kind"}),
+    ErpEntity.PROJECT: frozenset({"name"}),
+}
+"""The fields the PSA keeps per entity (a product's kind says which register holds it)."""
+
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class InMemoryPsaMasterData:
+class MemoryPsaMasterData:
     """`PsaMasterDataPort` over dictionaries; `writes` counts every create/update/mark."""
 
     def __init__(
@@ -72,8 +83,11 @@ class InMemoryPsaMasterData:
         return found[0]
 
     def create(self, entity: ErpEntity, key: str, fields: Values) -> PsaRecord:
+        if entity in self.limits.numeric_keys and not (key.isascii() and key.isdigit()):
+            raise InvalidRequest(f"the PSA numbers {entity}s; {key!r} is not a number")
         if entity in UNIQUE_KEYS and any(r.key == key for r in self._records[entity].values()):
             raise AlreadyExists(f"the PSA already has {entity} {key}")
+        self._check_names(entity, fields)
         self._validate(entity, fields)
         record = PsaRecord(entity, str(uuid.uuid4()), key, dict(fields), self._clock())
         self._records[entity][record.guid] = record
@@ -82,6 +96,7 @@ class InMemoryPsaMasterData:
 
     def update(self, entity: ErpEntity, guid: str, fields: Values) -> PsaRecord:
         current = self.get(entity, guid)
+        self._check_names(entity, fields)
         merged = {**current.fields, **fields}
         self._validate(entity, merged)
         record = replace(current, fields=merged, changed_at=self._clock())
@@ -114,6 +129,12 @@ class InMemoryPsaMasterData:
         self.writes += 1
 
     @staticmethod
+    def _check_names(entity: ErpEntity, fields: Mapping[str, str | None]) -> None:
+        unknown = set(fields) - FIELDS[entity]
+        if unknown:
+            raise InvalidRequest(f"the PSA's {entity} has no field(s) {sorted(unknown)}")
+
+    @staticmethod
     def _validate(entity: ErpEntity, fields: Mapping[str, str | None]) -> None:
         if entity is ErpEntity.EMPLOYEE:
             if not fields.get("first_name") or not fields.get("last_name"):
@@ -122,7 +143,7 @@ class InMemoryPsaMasterData:
             raise InvalidRequest(f"a PSA {entity} needs a name")
 
 
-class InMemoryErpStateStore:
+class MemoryErpStateStore:
     """`ErpStateStore` over dictionaries."""
 
     def __init__(self) -> None:
