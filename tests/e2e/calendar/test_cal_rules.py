@@ -3,6 +3,8 @@ happens when something is wrong."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from tests.e2e.calendar.conftest import ALICE, BOB, OUTSIDER, World, event_body, soon
@@ -11,6 +13,36 @@ from tests.support.hub import authorised
 
 def _event(world: World, email: str, title: str) -> dict:
     return next(e for e in world.events(email) if e.get("summary") == title)
+
+
+STORED = (
+    "activities",
+    "activity_participants",
+    "change_log",
+    "change_log_users",
+    "sync_links",
+    "sync_conflicts",
+    "sync_quarantine",
+    "sync_cursors",
+    "sync_runs",
+)
+"""The hub's activities (their versions included) and change log, and the sync state store."""
+CALENDAR_WRITES = ("batch", "events.insert", "events.patch", "events.update", "events.delete")
+
+
+def _stored(world: World, email: str) -> dict[str, Any]:
+    """Both sides as stored: the user's events (cancelled ones too, with their etags), the
+    write requests Google received, and every row of the tables in `STORED`."""
+    counts = world.server.state.request_counts().get(email, {})
+    seen: dict[str, Any] = {
+        "events": sorted(world.events(email, showDeleted="true"), key=lambda e: e["id"]),
+        "calendar writes": {name: counts.get(name, 0) for name in CALENDAR_WRITES},
+    }
+    with world.tandem.db.read() as session:
+        for table in STORED:
+            rows = session.execute(sa.text(f"SELECT * FROM {table}")).all()  # the names are the constants above
+            seen[table] = sorted((tuple(row) for row in rows), key=repr)
+    return seen
 
 
 def test_cal_5_only_chosen_types_go_to_the_calendar(world: World) -> None:
@@ -172,11 +204,21 @@ def test_bey_3_a_run_that_would_delete_most_items_stops_and_asks(world: World) -
     assert halted.record.halted_reason is not None
     assert "12" in halted.record.halted_reason
     assert len(world.activities()) == 12  # nothing deleted
+    before = _stored(world, ALICE)
     dry = world.sync(ALICE, dry_run=True)
     assert dry.plan is not None
+    assert dry.plan.halt is not None
+    assert (dry.plan.halt.deletions, dry.plan.halt.linked_items) == (12, 12)  # it shows why it would stop
+    # and, confirmed, what a confirmed run would do
+    preview = world.sync(ALICE, dry_run=True, confirm_mass_deletion=True)
+    assert preview.plan is not None
+    assert preview.plan.halt is None
+    assert preview.record.counts.activities_deleted == 12
+    assert _stored(world, ALICE) == before  # neither dry run wrote anything on either side
     confirmed = world.sync(ALICE, confirm_mass_deletion=True)
     assert confirmed.record.halted_reason is None
     assert world.activities() == []
+    assert confirmed.record.counts == preview.record.counts  # the real run did what the dry run showed
 
 
 def test_bey_3_deterministic_ids_make_a_lost_answer_harmless(world: World) -> None:

@@ -3,6 +3,8 @@ command line; every failure has its own message and no secret is ever shown or s
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -36,8 +38,29 @@ def _configure(world: World, tmp_path: Path, key: str = "key.p12", password: str
 
 
 def _test(world: World, tmp_path: Path, user: str = ALICE) -> tuple[int, str]:
-    done = run(["calendar", "test", "--user", user], _env(world, tmp_path), tmp_path, check=False)
+    # wide enough that no check's line is wrapped (rich wraps at 80 columns off a terminal)
+    env = _env(world, tmp_path) | {"COLUMNS": "4000"}
+    done = run(["calendar", "test", "--user", user], env, tmp_path, check=False)
     return done.returncode, done.stdout + done.stderr
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    """One check as `tandem calendar test` prints it: `<mark> <check> <message>`."""
+
+    mark: str
+    """`ok`, `FAIL` or `skip`."""
+    check: str
+    message: str
+
+
+_CHECK_LINE = re.compile(r"(ok|FAIL|skip) +(key|token|calendar) +(\S.*)")
+
+
+def _checks(out: str) -> list[CheckLine]:
+    """The check lines of the output, whole lines only, in the order printed."""
+    found = [_CHECK_LINE.fullmatch(line.rstrip()) for line in out.splitlines()]
+    return [CheckLine(*m.groups()) for m in found if m is not None]
 
 
 def test_cal_2_a_working_p12_key_passes_every_check(world: World, tmp_path: Path) -> None:
@@ -45,19 +68,22 @@ def test_cal_2_a_working_p12_key_passes_every_check(world: World, tmp_path: Path
     code, out = _test(world, tmp_path)
     assert code == 0, out
     assert out.count("ok") >= 3
+    assert [(c.check, c.mark) for c in _checks(out)] == [("key", "ok"), ("token", "ok"), ("calendar", "ok")], out
 
 
 @pytest.mark.parametrize(
-    ("break_it", "expected"),
+    ("break_it", "expected", "failing"),
     [
-        ("wrong password", "password"),
-        ("corrupt file", "PKCS#12"),
-        ("delegation", "delegation"),
-        ("api disabled", "API"),
-        ("not in domain", "nobody@example.com"),
+        ("wrong password", "password", "key"),
+        ("corrupt file", "PKCS#12", "key"),
+        ("delegation", "delegation", "token"),
+        ("api disabled", "API", "calendar"),
+        ("not in domain", "nobody@example.com", "token"),
     ],
 )
-def test_cal_2_each_failure_has_its_own_message(world: World, tmp_path: Path, break_it: str, expected: str) -> None:
+def test_cal_2_each_failure_has_its_own_message(
+    world: World, tmp_path: Path, break_it: str, expected: str, failing: str
+) -> None:
     user = ALICE
     if break_it == "wrong password":
         _configure(world, tmp_path, password="not-the-password")
@@ -81,6 +107,13 @@ def test_cal_2_each_failure_has_its_own_message(world: World, tmp_path: Path, br
     assert code == 1, out
     assert "FAIL" in out
     assert expected.lower() in out.lower(), out
+    # the check that failed is the one this fault breaks: those before it passed, those after were not tried
+    checks = _checks(out)
+    order = ["key", "token", "calendar"]
+    at = order.index(failing)
+    assert [c.check for c in checks] == order, out
+    assert [c.mark for c in checks] == ["ok"] * at + ["FAIL"] + ["skip"] * (len(order) - at - 1), out
+    assert expected.lower() in checks[at].message.lower(), out
 
 
 def test_cal_2_secrets_are_encrypted_at_rest_and_never_shown(world: World, tmp_path: Path) -> None:

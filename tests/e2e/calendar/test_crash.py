@@ -303,6 +303,10 @@ def _field_of(body_key: str) -> str:
 # ---------------------------------------------------------------------------- the crash test
 
 
+InFlight = frozenset[tuple[str, str, datetime]]
+"""Items with writes started and not committed: (activity guid, write id, when saved)."""
+
+
 @dataclass
 class Marks:
     """What had happened when a run was killed, to tell kills before, during and after writes."""
@@ -310,6 +314,8 @@ class Marks:
     writes: int
     hub_seq: int
     runs: int
+    in_flight: InFlight
+    """Intents in the state store: saved before an item's first write, cleared by its commit."""
 
 
 @dataclass
@@ -326,8 +332,14 @@ class Killer:
     def marks(self) -> Marks:
         counts = self.world.server.state.request_counts().get(ALICE, {})
         user = self.world.users[ALICE].guid
-        runs = len(self.world.tandem.sync_store().last_runs(user, limit=10_000))
-        return Marks(sum(counts.get(w, 0) for w in WRITES), self.world.tandem.psa().latest_seq(), runs)
+        store = self.world.tandem.sync_store()
+        runs = len(store.last_runs(user, limit=10_000))
+        in_flight = frozenset(
+            (item.link.activity_guid, item.intent.write_id, item.intent.saved_at)
+            for item in store.all_links(user, ALICE)
+            if item.intent is not None
+        )
+        return Marks(sum(counts.get(w, 0) for w in WRITES), self.world.tandem.psa().latest_seq(), runs, in_flight)
 
     def _list_calls(self) -> int:
         return self.world.server.state.request_counts().get(ALICE, {}).get("events.list", 0)
@@ -376,8 +388,10 @@ class Killer:
         after = self.marks()
         if after.runs > before.runs:
             landed = "after the run finished"
+        elif after.in_flight - before.in_flight:
+            landed = "mid-write"  # this run started an item's writes and did not commit them
         elif after.writes > before.writes or after.hub_seq > before.hub_seq:
-            landed = "mid-write"
+            landed = "between writes"
         else:
             landed = "before any write"
         self.landed[landed] = self.landed.get(landed, 0) + 1
@@ -427,3 +441,5 @@ def test_bey_3_killing_the_sync_at_random_points_loses_and_duplicates_nothing(wo
         f"{script.edits} edits; a whole run took {killer.full_s:.2f} s ({killer.reading_s:.2f} s to its first "
         f"calendar read, then {killer.working_s:.2f} s to its record); kills: {killer.landed}"
     )
+    # the test is about crashes among the writes: some kills must have left writes half done
+    assert killer.landed.get("mid-write", 0) >= 1, killer.landed

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from tandem.connectors.memory.master_data import MemoryErpStateStore, MemoryPsaMasterData
 from tandem.connectors.visma_business import VismaBusinessErp
 from tandem.connectors.visma_business.stamps import datetime_to_stamp
 from tandem.demo.visma_business.database import DemoManifest, DemoScale, create_demo_database
-from tandem.runtime.erp import ErpIntegration, ErpSyncSettings, InMemoryErpStateStore, InMemoryPsaMasterData
+from tandem.runtime.erp import ErpIntegration, ErpSyncSettings
 
 T0 = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
 
@@ -52,8 +53,8 @@ class DemoWorld:
     manifest: DemoManifest
     engine: sa.Engine
     erp: VismaBusinessErp
-    psa: InMemoryPsaMasterData
-    store: InMemoryErpStateStore
+    psa: MemoryPsaMasterData
+    store: MemoryErpStateStore
     integration: ErpIntegration
     clock: Clock
     sql: StatementLog
@@ -90,8 +91,8 @@ def _world(url: str, scale: DemoScale | None) -> Iterator[DemoWorld]:
     sa.event.listen(engine, "before_cursor_execute", log)
     clock = Clock(T0)
     erp = VismaBusinessErp(engine, manifest.settings, clock=clock)
-    psa = InMemoryPsaMasterData(manifest.psa_seed, clock=clock)
-    store = InMemoryErpStateStore()
+    psa = MemoryPsaMasterData(manifest.psa_seed, clock=clock)
+    store = MemoryErpStateStore()
     rules = ErpSyncSettings().rules(manifest.settings.group_exclusions())
     integration = ErpIntegration(erp, psa, store, rules, clock=clock)
     try:

@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
+from tandem.connectors.memory.master_data import MemoryErpStateStore, MemoryPsaMasterData
 from tandem.connectors.visma_business import VismaBusinessErp
 from tandem.demo.visma_business import names as pools
 from tandem.demo.visma_business.database import DemoScale, create_demo_database, demo_psa_seed
@@ -16,8 +17,6 @@ from tandem.domain.errors import ConfigurationError
 from tandem.runtime.erp import (
     ErpIntegration,
     ErpSyncSettings,
-    InMemoryErpStateStore,
-    InMemoryPsaMasterData,
     describe_preflight,
 )
 from tests.integration.visma_business.conftest import T0, DemoWorld
@@ -58,8 +57,8 @@ def test_erp_3_the_demo_without_planted_problems_passes(empty_database_url: str)
     try:
         integration = ErpIntegration(
             VismaBusinessErp(engine, manifest.settings),
-            InMemoryPsaMasterData(manifest.psa_seed),
-            InMemoryErpStateStore(),
+            MemoryPsaMasterData(manifest.psa_seed),
+            MemoryErpStateStore(),
             ErpSyncSettings().rules(manifest.settings.group_exclusions()),
         )
         report = integration.preflight(T0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -9,23 +10,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tandem.domain.erp import (
+    DEFAULT_MASTER,
     ErpEntity,
     ErpLink,
     ErpNumberSeries,
     NumberSeries,
     PsaNumberSeries,
     PsaSeed,
+    Side,
     default_rules,
 )
 from tandem.erp.fields import erp_values, psa_values
 from tandem.runtime.erp import (
     ErpIntegration,
-    InMemoryErpStateStore,
-    InMemoryPsaMasterData,
     PreflightFailed,
     describe_run,
 )
-from tests.unit.erp.fakes import T0, C, D, E, FakeErp, J, P, erp, psa
+from tests.unit.erp.fakes import T0, C, D, E, FakeErp, InMemoryErpStateStore, InMemoryPsaMasterData, J, P, erp, psa
 
 
 class Clock:
@@ -172,8 +173,13 @@ records = st.lists(
     ),
     max_size=8,
 )
+anchors = st.sampled_from(ENTITIES)
+"""The entity of one record on both sides with a key and a name no other record has: it
+always links, so there is always a linked pair to edit."""
 edits = st.lists(
-    st.tuples(st.integers(0, 9), st.sampled_from(NAMES), st.sampled_from(["erp", "psa", "both"])), max_size=5
+    st.tuples(st.integers(0, 9), st.sampled_from(NAMES), st.sampled_from(["erp", "psa", "both"])),
+    min_size=1,
+    max_size=5,
 )
 
 
@@ -185,12 +191,51 @@ def user_edit(hub: InMemoryPsaMasterData, entity: ErpEntity, guid: str, name: st
         hub.edit(entity, guid, name=name)
 
 
+@dataclass
+class LastEdits:
+    """What one linked pair held before the edits, and the name each side last gave it and
+    at which step: ERP-5 decides which of them the pair must hold after the runs."""
+
+    before: dict[Side, str | None]
+    psa: tuple[int, str | None] | None = None
+    erp: tuple[int, str | None] | None = None
+
+    def survivor(self, master: Side) -> tuple[Side, str | None]:
+        """The side whose value must survive, and that value.
+
+        One master: its last edit, or, when it made none, the value it held before (the
+        other side's edits are overwritten). Both ways: the later edit; within one step
+        (the same minute) the ERP's, as `tandem.erp.merge.newer_side` breaks ties. Every
+        edit gives a name no record held before, so each one is a change the merge sees."""
+        made = {Side.PSA: self.psa, Side.ERP: self.erp}
+        if master is not Side.BOTH:
+            last = made[master]
+            return master, self.before[master] if last is None else last[1]
+        psa_step = -1 if self.psa is None else self.psa[0]
+        erp_step = -1 if self.erp is None else self.erp[0]
+        side = Side.PSA if psa_step > erp_step else Side.ERP
+        edit = made[side]
+        assert edit is not None
+        return side, edit[1]
+
+
+def names_held(fake: FakeErp, hub: InMemoryPsaMasterData, entity: ErpEntity, pair: ErpLink) -> dict[Side, str | None]:
+    """The name each side holds for a linked pair, in the neutral vocabulary."""
+    return {
+        Side.PSA: psa_values(hub.get(entity, pair.psa_guid))["name"],
+        Side.ERP: erp_values(fake.by_key(entity, pair.erp_key))["name"],
+    }
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(records, edits)
-def test_erp_7_runs_converge_and_a_run_after_a_run_writes_nothing(rows, changes) -> None:  # type: ignore[no-untyped-def]
+@given(records, anchors, edits)
+def test_erp_7_runs_converge_and_a_run_after_a_run_writes_nothing(rows, anchor, changes) -> None:  # type: ignore[no-untyped-def]
     """Random records on both sides (duplicates, missing keys, clashing and too-long names), random
-    edits on either or both sides: after each run, the next one writes nothing, and every linked
-    pair that did not fail holds the same values on both sides."""
+    edits on either or both sides: after each run, the next one writes nothing, every linked
+    pair that did not fail holds the same values on both sides, and each edited pair holds the
+    edit its master says must win (ERP-5): the PSA's last edit for projects, the ERP's for
+    products, the later of the two for customers, users and departments."""
+    rows = [*rows, (anchor, "99", "Zeta Anchor", "both", "z@y.example")]
     erp_side = [erp(e, k, n, row=f"r{i}", email=m) for i, (e, k, n, side, m) in enumerate(rows) if side != "psa"]
     psa_side = [psa(e, k, n, guid=f"g{i}", email=m) for i, (e, k, n, side, m) in enumerate(rows) if side != "erp"]
     fake, hub, store, integration, clock = world(erp_side, psa_side)
@@ -199,14 +244,22 @@ def test_erp_7_runs_converge_and_a_run_after_a_run_writes_nothing(rows, changes)
     assert integration.run(T0).writes == 0
 
     linked = [(e, one) for e in ENTITIES for one in sorted(store.links(e).values(), key=lambda x: x.psa_guid)]
-    for index, name, side in changes if linked else []:
+    assert (anchor, f"g{len(rows) - 1}") in {(e, one.psa_guid) for e, one in linked}
+    last_edits: dict[tuple[ErpEntity, str], LastEdits] = {}
+    for step, (index, name, side) in enumerate(changes, start=1):
         entity, target = linked[index % len(linked)]
+        if (entity, target.psa_guid) not in last_edits:
+            last_edits[(entity, target.psa_guid)] = LastEdits(names_held(fake, hub, entity, target))
+        made = last_edits[(entity, target.psa_guid)]
+        name = f"{name} {step}"  # a name no record had before
         clock.now += timedelta(minutes=1)
         fake.tick()
         if side in ("erp", "both"):
             fake.edit(entity, target.erp_key, name=name)
+            made.erp = (step, erp_values(fake.by_key(entity, target.erp_key))["name"])
         if side in ("psa", "both"):
             user_edit(hub, entity, target.psa_guid, name if side == "psa" else name + " Group")
+            made.psa = (step, psa_values(hub.get(entity, target.psa_guid))["name"])
     clock.now += timedelta(minutes=1)
     integration.run(clock.now)
     last = integration.run(clock.now)
@@ -217,3 +270,11 @@ def test_erp_7_runs_converge_and_a_run_after_a_run_writes_nothing(rows, changes)
         for one in store.links(entity).values():
             if (entity, one.psa_guid) not in failed:
                 assert psa_values(hub.get(entity, one.psa_guid)) == erp_values(fake.by_key(entity, one.erp_key))
+    assert last_edits  # at least one edit was made
+    targets = {(e, one.psa_guid): one for e, one in linked}
+    for (entity, guid), made in last_edits.items():
+        held = names_held(fake, hub, entity, targets[(entity, guid)])
+        side, value = made.survivor(DEFAULT_MASTER[entity])
+        assert held[side] == value, (entity, made, held)  # never lost on the side that made it
+        if (entity, guid) not in failed:
+            assert held == {Side.PSA: value, Side.ERP: value}, (entity, made, held)

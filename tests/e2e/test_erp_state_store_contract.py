@@ -12,7 +12,7 @@ import pytest
 from tandem.domain.erp import ErpEntity, ErpLink
 from tandem.store.db import Database
 from tandem.store.erp_state import ItemWrites, SqlErpStateStore
-from tests.unit.erp.state_contract import T0, ErpStateStoreContract, a_report
+from tests.support.erp_state_contract import T0, ErpStateStoreContract, a_report
 
 C = ErpEntity.CUSTOMER
 
