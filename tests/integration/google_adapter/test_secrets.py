@@ -55,10 +55,11 @@ async def test_cal_2_no_secret_in_logs_messages_or_reprs_of_failing_and_succeedi
     async with GoogleCalendar.from_settings(settings, retry=retry) as google:
         server.state.set_faults(FaultRule(error_503=1.0))
         try:
-            await google.changes(ALICE, None)
-        except TandemError as error:
-            shown += [str(error), repr(error)]
-        server.state.clear_faults()
+            with pytest.raises(TandemError) as failed:
+                await google.changes(ALICE, None)
+        finally:
+            server.state.clear_faults()
+        shown += [str(failed.value), repr(failed.value)]
         # succeeding: a full round of reads and writes, with a token refresh in between
         await google.insert(ALICE, meeting(), send_updates=SendUpdates.NONE)
         tokens.append(await google.tokens.token(ALICE))

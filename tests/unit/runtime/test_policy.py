@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
+
+from tandem import bootstrap
+from tandem.config import load_settings
 from tandem.runtime import policy
 from tandem.store.schedule import UserSchedule
 
@@ -20,6 +26,23 @@ def test_cal_8_a_good_run_is_due_again_after_the_poll_interval() -> None:
     done = after(error=None)
     assert done.next_due_at == NOW + timedelta(seconds=30)
     assert (done.failures, done.last_success_at) == (0, NOW)
+
+
+def test_cal_8_by_default_a_good_run_is_due_again_after_30_seconds(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The interval is the one the application wires into its sync runtime from settings
+    read as the CLI reads them, with nothing set (no `TANDEM_*` variable, no config file)."""
+    for name in [n for n in os.environ if n.startswith("TANDEM_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no ./tandem.toml; the default database is never opened
+    tandem = bootstrap.build(load_settings())
+    try:
+        interval = tandem.sync_runtime().settings.poll_interval_s
+    finally:
+        tandem.close()
+    done = policy.after_run(ROW, NOW, interval, error=None, rng=random.Random(1))
+    assert done.next_due_at == NOW + timedelta(seconds=30)
 
 
 def test_cal_17_failures_back_off_exponentially_with_jitter_up_to_an_hour() -> None:
