@@ -32,6 +32,7 @@ from tandem.hub.adapters.activities import HubPsa
 from tandem.hub.adapters.master_data import HubMasterData, ProjectDefaults
 from tandem.hub.api.app import create_app
 from tandem.hub.api.context import HubContext
+from tandem.hub.api.door import Limits
 from tandem.hub.models import User
 from tandem.hub.models.common import utcnow
 from tandem.hub.services import calendar_setup, retention
@@ -58,7 +59,11 @@ class Tandem:
     erp_engines: list[sa.Engine] = field(default_factory=list)
 
     def app(self) -> FastAPI:
-        return create_app(self.hub)
+        return create_app(self.hub, limits=self.limits())
+
+    def limits(self) -> Limits:
+        http = self.settings.http
+        return Limits(body_bytes=http.max_body_bytes, body_timeout_s=http.body_timeout_s)
 
     def secrets(self) -> SecretBox:
         return SecretBox.from_file(self.settings.secret_key_file)
@@ -231,7 +236,7 @@ class Tandem:
                     except TimeoutError:
                         log.error("the calendar sync did not stop within 40 s; leaving it")
 
-        return create_app(self.hub, lifespan)
+        return create_app(self.hub, lifespan, self.limits())
 
     def close(self) -> None:
         for engine in self.erp_engines:

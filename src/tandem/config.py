@@ -40,6 +40,14 @@ class SyncSettings(BaseModel):
     workers: int = Field(50, ge=1, description="User syncs run at once in one process.")
 
 
+class HttpSettings(BaseModel):
+    """`[http]`: what the server takes from a client before it stops waiting (BEY-11)."""
+
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, description="The largest request body (413 past it).")
+    body_timeout_s: float = Field(30.0, gt=0, description="A request's whole body must arrive within this (408).")
+    head_timeout_s: float = Field(10.0, gt=0, description="A request's line and headers must arrive within this.")
+
+
 class ErpSettings(ErpSyncSettings):
     """`[erp]`: the ERP integration (ERP-1..ERP-7), see docs/erp.md.
 
@@ -90,6 +98,7 @@ class Settings(BaseSettings):
     refresh_token_lifetime_s: int = Field(30 * 24 * 3600, ge=60)
     log_level: str = "INFO"
     sync: SyncSettings = SyncSettings()
+    http: HttpSettings = HttpSettings()
     erp: ErpSettings = ErpSettings()
 
     @classmethod

@@ -19,7 +19,7 @@ def serve(
     import faulthandler
     import signal
 
-    import uvicorn
+    from tandem.hub.api import server
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>` prints every thread's stack
     overrides: dict[str, Any] = {}
@@ -35,7 +35,13 @@ def serve(
             if not summary.skipped:
                 console.print(f"Loaded the demo organisation: {summary.users} users, {summary.activities} activities.")
         console.print(f"Tandem on http://{t.settings.host}:{t.settings.port}  (database: {t.db.engine.url!r})")
-        uvicorn.run(t.serving_app(), host=t.settings.host, port=t.settings.port, log_level=t.settings.log_level.lower())
+        server.serve(
+            t.serving_app(),
+            t.settings.host,
+            t.settings.port,
+            t.settings.log_level.lower(),
+            head_timeout_s=t.settings.http.head_timeout_s,
+        )
 
 
 def demo_data() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +25,7 @@ def make_engine(url: str, *, busy_timeout_s: float = 30.0, **kwargs: Any) -> sa.
     before it fails ("database is locked", which the stores raise as `Unavailable`)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        private_sqlite_file(sa.engine.make_url(url).database)
         engine = sa.create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": busy_timeout_s},
@@ -38,6 +40,27 @@ def make_engine(url: str, *, busy_timeout_s: float = 30.0, **kwargs: Any) -> sa.
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(url, **kwargs)
+
+
+PRIVATE = 0o600
+
+
+def private_sqlite_file(path: str | None) -> None:
+    """The database holds hashed secrets and everyone's calendar: only its owner may read
+    it. Create the file 0600 before SQLite opens it (SQLite gives its -wal and -shm files
+    the database file's mode), and narrow a file an older Tandem left wider."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, PRIVATE)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm"):
+        companion = path + suffix
+        if os.path.exists(companion) and os.stat(companion).st_mode & 0o077:
+            os.chmod(companion, PRIVATE)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any, *, busy_timeout_ms: int) -> None:

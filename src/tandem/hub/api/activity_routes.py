@@ -15,7 +15,7 @@ from starlette.datastructures import QueryParams
 from tandem.domain.activity import Origin
 from tandem.hub import recurrence as rec
 from tandem.hub.api import paging, query, views
-from tandem.hub.api.body import parse, read_json
+from tandem.hub.api.body import RawBody, parse, read_json, writable
 from tandem.hub.api.context import hub, require
 from tandem.hub.api.crud import listing
 from tandem.hub.api.inputs import ActivityIn, ParticipantIn, ParticipantPatch
@@ -220,8 +220,8 @@ def get_one(guid: str, request: Request) -> dict[str, Any]:
 
 
 @router.post("/v1/activities", status_code=201)
-async def create(request: Request, principal: Principal = WRITE) -> JSONResponse:
-    body = parse(ActivityIn, await read_json(request))
+def create(request: Request, raw: RawBody, principal: Principal = WRITE) -> JSONResponse:
+    body = parse(ActivityIn, read_json(raw))
     context = hub(request)
     with context.db.write() as session:
         activity = service.create(session, draft_from(session, body, None, keep_rrule=False), actor(principal))
@@ -231,15 +231,15 @@ async def create(request: Request, principal: Principal = WRITE) -> JSONResponse
 
 
 @router.patch("/v1/activities/{guid}")
-async def patch(guid: str, request: Request, principal: Principal = WRITE) -> list[dict[str, Any]]:
-    operations = await read_json(request)
+def patch(guid: str, request: Request, raw: RawBody, principal: Principal = WRITE) -> list[dict[str, Any]]:
+    operations = read_json(raw)
     context = hub(request)
     out = []
     with context.db.write() as session:
         for one in guid.split(","):
             activity = get_activity(session, one.strip())
             before = view(session, activity)
-            document = apply_patch(before, operations)
+            document = apply_patch(before, operations, writable(ActivityIn))
             body = parse(ActivityIn, document)
             keep = document.get("recurrence") == before.get("recurrence")
             service.update(session, activity, draft_from(session, body, activity, keep_rrule=keep), actor(principal))
@@ -296,8 +296,8 @@ def participant(guid: str, request: Request) -> dict[str, Any]:
 
 
 @router.post("/v1/activityparticipants", status_code=201)
-async def add_participant(request: Request, principal: Principal = WRITE) -> JSONResponse:
-    body = parse(ParticipantIn, await read_json(request))
+def add_participant(request: Request, raw: RawBody, principal: Principal = WRITE) -> JSONResponse:
+    body = parse(ParticipantIn, read_json(raw))
     context = hub(request)
     with context.db.write() as session:
         activity = lookup.find(session, Activity, body.activity_guid)
@@ -324,12 +324,12 @@ async def add_participant(request: Request, principal: Principal = WRITE) -> JSO
 
 
 @router.patch("/v1/activityparticipants/{guid}")
-async def patch_participant(guid: str, request: Request, principal: Principal = WRITE) -> list[dict[str, Any]]:
-    operations = await read_json(request)
+def patch_participant(guid: str, request: Request, raw: RawBody, principal: Principal = WRITE) -> list[dict[str, Any]]:
+    operations = read_json(raw)
     context = hub(request)
     with context.db.write() as session:
         row = _participant(session, guid)
-        body = parse(ParticipantPatch, apply_patch(views.participant(row), operations))
+        body = parse(ParticipantPatch, apply_patch(views.participant(row), operations, writable(ParticipantPatch)))
         activity = row.activity
         wanted = []
         for p, current in zip(participants_of(activity), activity.participants, strict=True):

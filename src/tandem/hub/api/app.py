@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from tandem import __version__
 from tandem.hub.api import activity_routes, auth_routes, crud, errors, other_routes, resources
 from tandem.hub.api.context import HubContext
-from tandem.hub.services.errors import FieldProblem
+from tandem.hub.api.door import Door, Limits
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
-def create_app(context: HubContext, lifespan: Lifespan | None = None) -> FastAPI:
+def create_app(context: HubContext, lifespan: Lifespan | None = None, limits: Limits | None = None) -> FastAPI:
     """The hub's API; `lifespan` runs beside it (the workers of `tandem serve`)."""
     app = FastAPI(
         lifespan=lifespan,
@@ -27,15 +27,7 @@ def create_app(context: HubContext, lifespan: Lifespan | None = None) -> FastAPI
     )
     app.state.hub = context
     errors.install(app)
-
-    @app.middleware("http")
-    async def refuse_nul(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        # A NUL in a path or query string can only be an attack or a bug; PostgreSQL
-        # would refuse it deep inside a query.
-        if "%00" in request.url.path or "%00" in request.url.query or "\x00" in request.url.path:
-            problem = FieldProblem("", "the address may not contain NUL characters", "UriParameter")
-            return errors.respond(400, "InvalidRequest", [problem])
-        return await call_next(request)
+    app.add_middleware(Door, limits=limits)
 
     app.include_router(auth_routes.router)
     app.include_router(activity_routes.router)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from datetime import datetime
 from typing import Any
 
+import anyio
 import pydantic
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
-from tandem.hub.api.body import parse, read_json
-from tandem.hub.api.context import UNAUTHENTICATED, authenticate, hub
+from tandem.hub.api.body import RawBody, parse, read_json
+from tandem.hub.api.context import UNAUTHENTICATED, HubContext, authenticate, hub
 from tandem.hub.api.errors import ApiError
+from tandem.hub.api.throttle import Throttle
 from tandem.hub.models.common import utcnow
 from tandem.hub.services import clients
 from tandem.hub.services.clients import IssuedTokens, Principal
@@ -22,9 +27,14 @@ router = APIRouter()
 
 
 class ClientCredentials(pydantic.BaseModel):
-    client_id: str = pydantic.Field(min_length=1)
-    client_secret: str = pydantic.Field(min_length=1)
-    scope: str | None = None
+    client_id: str = pydantic.Field(min_length=1, max_length=200)
+    client_secret: str = pydantic.Field(min_length=1, max_length=1000)
+    scope: str | None = pydantic.Field(None, max_length=2000)
+
+
+HASHING_SLOTS = max(2, os.cpu_count() or 2)
+"""Secrets checked at once; more sign-ins wait their turn on the event loop, holding no
+worker thread, so a flood of them cannot starve the other routes of threads."""
 
 
 def _answer(tokens: IssuedTokens) -> dict[str, Any]:
@@ -46,12 +56,47 @@ def _answer(tokens: IssuedTokens) -> dict[str, Any]:
 
 
 @router.post("/v1/token")
-async def token(request: Request) -> dict[str, Any]:
-    credentials = parse(ClientCredentials, await read_json(request))
+async def token(request: Request, raw: RawBody) -> dict[str, Any]:
+    """The only route anyone may call: it stays cheap to refuse (the throttle answers
+    before any secret is hashed) and does its slow work off the event loop."""
+    credentials = parse(ClientCredentials, read_json(raw))
     context = hub(request)
+    address = request.client.host if request.client else ""
+    _refuse_while_waiting(context.throttle, address, credentials.client_id)
+    async with _hashing(request):
+        _refuse_while_waiting(context.throttle, address, credentials.client_id)
+        tokens = await run_in_threadpool(_sign_in, context, credentials, address)
+    return _answer(tokens)
+
+
+def _refuse_while_waiting(throttle: Throttle, address: str, client_id: str) -> None:
+    wait = throttle.wait_s(address, client_id)
+    if wait:
+        raise ApiError(
+            429,
+            "InvalidRequest",
+            f"too many failed sign-ins; try again in {wait} s",
+            "client_secret",
+            "RequestBody",
+            {"Retry-After": str(wait)},
+        )
+
+
+def _hashing(request: Request) -> anyio.CapacityLimiter:
+    """This event loop's limiter of concurrent secret checks."""
+    loop = asyncio.get_running_loop()
+    held: tuple[asyncio.AbstractEventLoop, anyio.CapacityLimiter] | None = getattr(request.app.state, "hashing", None)
+    if held is None or held[0] is not loop:
+        held = (loop, anyio.CapacityLimiter(HASHING_SLOTS))
+        request.app.state.hashing = held
+    return held[1]
+
+
+def _sign_in(context: HubContext, credentials: ClientCredentials, address: str) -> IssuedTokens:
     with context.db.write() as session:
         client = clients.authenticate_client(session, credentials.client_id, credentials.client_secret)
         if client is None:
+            context.throttle.failed(address, credentials.client_id)
             raise ApiError(
                 401,
                 "AuthenticationRequired",
@@ -71,12 +116,13 @@ async def token(request: Request) -> dict[str, Any]:
         tokens = clients.issue(
             session, client, wanted, context.access_token_lifetime_s, context.refresh_token_lifetime_s
         )
-    return _answer(tokens)
+    context.throttle.succeeded(address, credentials.client_id)
+    return tokens
 
 
 @router.post("/v1/refreshtoken")
-async def refresh(request: Request) -> dict[str, Any]:
-    refresh_token = await read_json(request)
+def refresh(request: Request, raw: RawBody) -> dict[str, Any]:
+    refresh_token = read_json(raw)
     if not isinstance(refresh_token, str) or not refresh_token:
         raise ValidationFailed(FieldProblem("refreshToken", "the body must be the refresh token as a JSON string"))
     context = hub(request)
@@ -96,7 +142,9 @@ async def refresh(request: Request) -> dict[str, Any]:
 
 
 @router.get("/heartbeat/server", response_class=PlainTextResponse)
-def server_alive() -> str:
+async def server_alive() -> str:
+    """On the event loop itself, holding no worker thread: it answers as long as the
+    loop is free, which is what it is for."""
     return "Server is alive."
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 
 from tandem.hub.api.errors import ApiError
+from tandem.hub.api.throttle import Throttle
 from tandem.hub.models.common import utcnow
 from tandem.hub.services import clients
 from tandem.hub.services.clients import Principal
@@ -29,6 +30,8 @@ class HubContext:
     on_user_active: list[Callable[[str], None]] = field(default_factory=list)
     """Called with a user's guid when the user logs in or works in the PSA (their sync starts)."""
 
+    throttle: Throttle = field(default_factory=Throttle)
+    """Slows down secret guessing at `POST /v1/token`."""
     token_cache_s: float = 30.0
     """How long a checked token is trusted without asking the database again."""
     _tokens: dict[str, tuple[Principal, float]] = field(default_factory=dict, repr=False)

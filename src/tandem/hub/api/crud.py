@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
 
 from tandem.hub.api import paging, query
-from tandem.hub.api.body import parse, read_json
+from tandem.hub.api.body import RawBody, parse, read_json, writable
 from tandem.hub.api.context import hub, require
 from tandem.hub.api.inputs import Body
 from tandem.hub.api.patch import apply as apply_patch
@@ -119,8 +119,8 @@ def router_for(resource: Resource) -> APIRouter:
     if "post" in resource.operations:
 
         @router.post(base, status_code=201, name=f"{resource.path}_post")
-        async def post(request: Request, _: Principal = write) -> JSONResponse:
-            body = parse(resource.body, await read_json(request))
+        def post(request: Request, raw: RawBody, _: Principal = write) -> JSONResponse:
+            body = parse(resource.body, read_json(raw))
             with hub(request).db.write() as session:
                 row = masters.save(session, resource.rules, None, body.values())
                 view = resource.view(session, row)
@@ -129,13 +129,13 @@ def router_for(resource: Resource) -> APIRouter:
     if "patch" in resource.operations:
 
         @router.patch(base + "/{guid}", name=f"{resource.path}_patch")
-        async def patch(guid: str, request: Request, _: Principal = write) -> list[dict[str, Any]]:
-            operations = await read_json(request)
+        def patch(guid: str, request: Request, raw: RawBody, _: Principal = write) -> list[dict[str, Any]]:
+            operations = read_json(raw)
             out = []
             with hub(request).db.write() as session:
                 for one in guid.split(","):
                     row = lookup.get(session, resource.model, one.strip(), resource.rules.what)
-                    document = apply_patch(resource.view(session, row), operations)
+                    document = apply_patch(resource.view(session, row), operations, writable(resource.body))
                     body = parse(resource.body, document)
                     masters.save(session, resource.rules, row, body.values())
                     session.refresh(row)

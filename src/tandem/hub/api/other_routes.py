@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from tandem.hub.api import crud, query, views
-from tandem.hub.api.body import parse, read_json
+from tandem.hub.api.body import RawBody, parse, read_json
 from tandem.hub.api.context import hub, require
 from tandem.hub.api.inputs import CreateInvoiceIn, ResourceIn
 from tandem.hub.models import Contact, Customer, InvoiceStatus, Project, User
@@ -48,9 +48,9 @@ def contacts_of(customerGuid: str, request: Request) -> JSONResponse:
 
 
 @router.post("/v1/invoices", status_code=201)
-async def create_invoices(request: Request, _: Principal = Depends(require("invoices:write"))) -> JSONResponse:
+def create_invoices(request: Request, raw: RawBody, _: Principal = Depends(require("invoices:write"))) -> JSONResponse:
     """Invoice drafts for projects: one per project, or one for all with groupProjects."""
-    body = parse(CreateInvoiceIn, await read_json(request))
+    body = parse(CreateInvoiceIn, read_json(raw))
     with hub(request).db.write() as session:
         projects = []
         for i, ref in enumerate(body.projects):

@@ -1,56 +1,62 @@
-"""JSON Patch (RFC 6902) applied to a resource's JSON representation.
+"""JSON Patch (RFC 6902) applied to a resource's JSON representation, as Severa takes it.
 
-Severa's PATCH takes a JSON Patch document; clients send `op` as `replace` or
-`Replace`. Paths are JSON Pointers into the representation (`/name`,
-`/activityType/guid`). The patched document is then validated like a POST body, so a
-PATCH can never store what a POST would refuse. A representation leaves out a reference
-that is not set (`views.references`), so a field missing from an object reads as null
-here: `test` finds null there and `remove` has nothing to clear.
+Severa's PATCH accepts only `replace` operations (clients send `replace` or `Replace`);
+every operation of a document is checked before any is applied, so a document with an
+`add`, `copy`, `move`, `remove` or `test` in it is refused whole and costs nothing (a
+`copy` from the whole document into itself once doubled the document per operation).
+A document holds at most `MAX_OPERATIONS`.
+
+Paths are JSON Pointers into the representation (`/name`, `/activityType/guid`); names
+match case-insensitively at every step (`/OwnerUser/guid` is `/ownerUser/guid`), and the
+first step must name a field the client may write: a path to a read-only or unknown
+field is a 400 naming the path, never a 200 that changed nothing. The patched document
+is then validated like a POST body, so a PATCH can never store what a POST would
+refuse. A representation leaves out a reference that is not set (`views.references`);
+replacing `/customer/guid` there sets it, replacing `/customer` with null clears it.
 """
 
 from __future__ import annotations
 
 import copy
+import math
+from collections.abc import Collection
 from typing import Any
 
 from tandem.hub.services.errors import FieldProblem, ValidationFailed
 
-OPS = ("add", "remove", "replace", "move", "copy", "test")
+MAX_OPERATIONS = 100
 
 
-def apply(document: dict[str, Any], operations: Any) -> dict[str, Any]:
+def apply(document: dict[str, Any], operations: Any, writable: Collection[str]) -> dict[str, Any]:
+    """`document` with `operations` applied; `writable` names the fields a client may set."""
     if not isinstance(operations, list):
         raise ValidationFailed(
             FieldProblem("patchDocument", "a JSON Patch document (a list of operations) is expected")
         )
+    if len(operations) > MAX_OPERATIONS:
+        raise ValidationFailed(FieldProblem("patchDocument", f"at most {MAX_OPERATIONS} operations are accepted"))
+    fields = {name.lower(): name for name in writable}
+    checked = [_check(operation, f"patchDocument[{i}]", fields) for i, operation in enumerate(operations)]
     doc = copy.deepcopy(document)
-    for i, operation in enumerate(operations):
-        doc = _apply_one(doc, operation, f"patchDocument[{i}]")
+    for path, value, where in checked:
+        _set(doc, path, value, where)
     return doc
 
 
-def _apply_one(doc: Any, operation: Any, where: str) -> Any:
+def _check(operation: Any, where: str, fields: dict[str, str]) -> tuple[list[str], Any, str]:
     if not isinstance(operation, dict):
-        raise ValidationFailed(FieldProblem(where, "an operation must be an object with op and path"))
-    op = str(operation.get("op", "")).lower()
-    if op not in OPS:
-        raise ValidationFailed(FieldProblem(f"{where}.op", f"op must be one of {', '.join(OPS)}"))
+        raise ValidationFailed(FieldProblem(where, "an operation must be an object with op, path and value"))
+    op = operation.get("op")
+    if not isinstance(op, str) or op.lower() != "replace":
+        raise ValidationFailed(FieldProblem(f"{where}.op", "only replace operations are accepted"))
     path = _pointer(operation.get("path"), f"{where}.path")
-    if op in ("add", "replace", "test") and "value" not in operation:
-        raise ValidationFailed(FieldProblem(f"{where}.value", f"{op} needs a value"))
-    if op == "test":
-        if _get(doc, path, f"{where}.path") != operation["value"]:
-            raise ValidationFailed(FieldProblem(f"{where}.value", "test failed: the value differs"))
-        return doc
-    if op in ("move", "copy"):
-        source = _pointer(operation.get("from"), f"{where}.from")
-        value = copy.deepcopy(_get(doc, source, f"{where}.from"))
-        if op == "move":
-            doc = _remove(doc, source, f"{where}.from")
-        return _set(doc, path, value, f"{where}.path", replace=False)
-    if op == "remove":
-        return _remove(doc, path, f"{where}.path")
-    return _set(doc, path, copy.deepcopy(operation["value"]), f"{where}.path", replace=op == "replace")
+    if not path:
+        raise ValidationFailed(FieldProblem(f"{where}.path", "the whole document cannot be replaced; name a field"))
+    if path[0].lower() not in fields:
+        raise ValidationFailed(FieldProblem(f"{where}.path", f"{path[0]!r} is not a field that can be changed"))
+    if "value" not in operation:
+        raise ValidationFailed(FieldProblem(f"{where}.value", "replace needs a value"))
+    return [fields[path[0].lower()], *path[1:]], copy.deepcopy(operation["value"]), f"{where}.path"
 
 
 def _pointer(value: Any, where: str) -> list[str]:
@@ -62,14 +68,12 @@ def _pointer(value: Any, where: str) -> list[str]:
 def _container(doc: Any, parts: list[str], where: str) -> Any:
     node = doc
     for part in parts:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, dict):
+        if isinstance(node, dict):
+            key = _key_for(part, node)
             # Severa's nested references (`/customer/guid` on an activity without one)
-            node[part] = {}
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
+            node = node.setdefault(key, {})
+        elif isinstance(node, list) and (index := _index(part)) is not None and index < len(node):
+            node = node[index]
         else:
             raise ValidationFailed(FieldProblem(where, f"the path does not exist at {part!r}"))
         if node is None:
@@ -77,47 +81,29 @@ def _container(doc: Any, parts: list[str], where: str) -> Any:
     return node
 
 
-def _key_for(name: str, node: Any) -> str:
+def _key_for(name: str, node: dict[str, Any]) -> str:
     """Field names match case-insensitively (`/Name` finds `name`), as Severa does."""
-    if isinstance(node, dict) and name not in node:
+    if name not in node:
         for key in node:
             if key.lower() == name.lower():
                 return str(key)
     return name
 
 
-def _get(doc: Any, parts: list[str], where: str) -> Any:
-    if not parts:
-        return doc
-    parent = _container(doc, parts[:-1], where)
-    key = _key_for(parts[-1], parent)
-    if isinstance(parent, dict):
-        return parent.get(key)  # an unset reference is left out of the representation
-    if isinstance(parent, list) and key.isdigit() and int(key) < len(parent):
-        return parent[int(key)]
-    raise ValidationFailed(FieldProblem(where, f"the path does not exist at {parts[-1]!r}"))
+def _index(part: str) -> int | None:
+    """An array index: ASCII digits only (`int()` would also take `²` and `٣`)."""
+    return int(part) if part.isascii() and part.isdecimal() and len(part) <= 9 else None
 
 
-def _set(doc: Any, parts: list[str], value: Any, where: str, replace: bool) -> Any:
-    if not parts:
-        return value
+def _set(doc: dict[str, Any], parts: list[str], value: Any, where: str) -> None:
     parent = _container(doc, parts[:-1], where)
-    key = _key_for(parts[-1], parent)
     if isinstance(parent, dict):
-        parent[key] = _coerce_like(parent.get(key), value) if replace else value
-    elif isinstance(parent, list):
-        if key == "-" and not replace:
-            parent.append(value)
-        elif key.isdigit() and int(key) <= len(parent) - (1 if replace else 0):
-            if replace:
-                parent[int(key)] = value
-            else:
-                parent.insert(int(key), value)
-        else:
-            raise ValidationFailed(FieldProblem(where, f"index {key!r} is out of range"))
+        key = _key_for(parts[-1], parent)
+        parent[key] = _coerce_like(parent.get(key), value)
+    elif isinstance(parent, list) and (index := _index(parts[-1])) is not None and index < len(parent):
+        parent[index] = value
     else:
-        raise ValidationFailed(FieldProblem(where, "the path does not lead into an object or array"))
-    return doc
+        raise ValidationFailed(FieldProblem(where, f"the path does not exist at {parts[-1]!r}"))
 
 
 def _coerce_like(current: Any, value: Any) -> Any:
@@ -129,24 +115,12 @@ def _coerce_like(current: Any, value: Any) -> Any:
     if isinstance(current, bool):
         return {"true": True, "false": False}.get(text.lower(), value)
     if isinstance(current, int):
-        return int(text) if text.lstrip("-").isdigit() else value
+        digits = text.removeprefix("-")
+        return int(text) if digits.isascii() and digits.isdecimal() and len(digits) <= 18 else value
     if isinstance(current, float):
         try:
-            return float(text)
+            number = float(text) if text.isascii() else math.nan
         except ValueError:
             return value
+        return number if math.isfinite(number) else value
     return value
-
-
-def _remove(doc: Any, parts: list[str], where: str) -> Any:
-    if not parts:
-        raise ValidationFailed(FieldProblem(where, "the whole document cannot be removed"))
-    parent = _container(doc, parts[:-1], where)
-    key = _key_for(parts[-1], parent)
-    if isinstance(parent, dict):
-        parent[key] = None  # removing a field of a resource means clearing it
-    elif isinstance(parent, list) and key.isdigit() and int(key) < len(parent):
-        del parent[int(key)]
-    else:
-        raise ValidationFailed(FieldProblem(where, f"the path does not exist at {parts[-1]!r}"))
-    return doc

@@ -1,0 +1,90 @@
+"""Serving the hub over HTTP: uvicorn, with a connection that does not wait forever.
+
+uvicorn times out a keep-alive connection that is idle between requests, but not one
+that never sends a request, nor one that trickles its request line and headers a byte
+at a time: each would hold a connection (and its memory) for as long as the client
+likes. `GuardedH11Protocol` gives every request's head `HEAD_TIMEOUT_S` to arrive
+whole, from the connection's first byte or the previous response; past it the client
+gets a 408 and the connection closes. (A trickled body is the door's business:
+`tandem.hub.api.door.Limits.body_timeout_s`.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+HEAD_TIMEOUT_S = 10.0
+KEEP_ALIVE_S = 5
+REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+
+
+class GuardedH11Protocol(H11Protocol):
+    head_timeout_s = HEAD_TIMEOUT_S
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._head_bytes = 0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._awaiting_head():
+            self._head_bytes += len(data)
+            if self._head_timer is None:
+                self._arm()
+        super().data_received(data)
+        if not self._awaiting_head():
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        # uvicorn's keep-alive timer ends at the next byte; ours, at the next whole head
+        self._head_bytes = 0
+        if not self.transport.is_closing():
+            self._arm()
+
+    def _awaiting_head(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_timer = self.loop.call_later(self.head_timeout_s, self._head_too_slow)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_too_slow(self) -> None:
+        self._head_timer = None
+        if self.transport.is_closing() or not self._awaiting_head():
+            return
+        if self._head_bytes:
+            self.logger.info("closing a connection whose request head took over %g s", self.head_timeout_s)
+            self.transport.write(REQUEST_TIMEOUT)
+        self.transport.close()
+
+
+def serve(app: Any, host: str, port: int, log_level: str, head_timeout_s: float = HEAD_TIMEOUT_S) -> None:
+    """Run `app` until interrupted."""
+    protocol = type("Protocol", (GuardedH11Protocol,), {"head_timeout_s": head_timeout_s})
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        http=protocol,
+        ws="none",
+        timeout_keep_alive=KEEP_ALIVE_S,
+    )
