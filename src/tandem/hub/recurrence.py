@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tandem.domain import limits
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 ORDINALS = {"First": 1, "Second": 2, "Third": 3, "Fourth": 4, "Last": -1}
@@ -29,6 +31,8 @@ MONTHS = (
     "November",
     "December",
 )
+MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+"""The most days each month has (February in a leap year)."""
 DAY_OPTIONS = {
     "Monday": ("MO",),
     "Tuesday": ("TU",),
@@ -64,6 +68,12 @@ def parse_rrule(rule: str) -> dict[str, str]:
     return parts
 
 
+def _positive(text: str | None) -> int | None:
+    """A rule part's whole number from 1, in ASCII digits; None for anything else."""
+    number = limits.whole_number(text) if text is not None else None
+    return number if number is not None and number >= 1 else None
+
+
 def format_rrule(parts: dict[str, str]) -> str:
     order = ["FREQ", "INTERVAL", "BYMONTH", "BYMONTHDAY", "BYDAY", "BYSETPOS", "COUNT", "UNTIL", "WKST"]
     keys = [k for k in order if k in parts] + sorted(k for k in parts if k not in order)
@@ -73,8 +83,8 @@ def format_rrule(parts: dict[str, str]) -> str:
 def _interval(value: Any, field: str) -> int:
     if value is None:
         return 1
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise RecurrenceError(field, "interval must be a whole number of at least 1")
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limits.MAX_INTERVAL:
+        raise RecurrenceError(field, f"interval must be a whole number from 1 to {limits.MAX_INTERVAL}")
     return value
 
 
@@ -132,6 +142,11 @@ def to_rrule(model: dict[str, Any], start: datetime | date, zone: str) -> str:
                 raise RecurrenceError("recurrence.pattern.yearly.month", "month must be a month name")
             parts["BYMONTH"] = str(MONTHS.index(month) + 1)
         parts.update(_ordinal_days(yearly, "recurrence.pattern.yearly"))
+        if month is not None and int(parts.get("BYMONTHDAY", "1")) > MONTH_DAYS[MONTHS.index(month)]:
+            raise RecurrenceError(
+                "recurrence.pattern.yearly.dayOfMonth",
+                f"{month} has no day {parts['BYMONTHDAY']}: the series would never occur",
+            )
     else:
         raise RecurrenceError("recurrence.frequency", "frequency must be Daily, Weekly, Monthly or Yearly")
     if parts.get("INTERVAL") == "1":
@@ -145,14 +160,20 @@ def _range(rng: dict[str, Any], start: datetime | date, zone: str) -> dict[str, 
     if count is not None and until is not None:
         raise RecurrenceError("recurrence.range", "give maxOccurrences or recursUntilDate, not both")
     if count is not None:
-        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            raise RecurrenceError("recurrence.range.maxOccurrences", "maxOccurrences must be at least 1")
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= limits.MAX_OCCURRENCES:
+            raise RecurrenceError(
+                "recurrence.range.maxOccurrences", f"maxOccurrences must be from 1 to {limits.MAX_OCCURRENCES}"
+            )
         return {"COUNT": str(count)}
     if until is not None:
         try:
             day = date.fromisoformat(str(until)[:10])
         except ValueError:
             raise RecurrenceError("recurrence.range.recursUntilDate", "recursUntilDate must be a date") from None
+        if not limits.in_calendar(day):
+            raise RecurrenceError(
+                "recurrence.range.recursUntilDate", f"recursUntilDate must be from {limits.calendar_range()}"
+            )
         if isinstance(start, datetime):
             # Through the end of that day in the activity's zone, as UTC (RFC 5545 3.3.10).
             last = datetime.combine(day, time(23, 59, 59), ZoneInfo(zone)).astimezone(UTC)
@@ -167,20 +188,22 @@ def _ordinal_pattern(parts: dict[str, str]) -> dict[str, Any] | None:
     if by_month_day and not by_day:
         if by_month_day in ("-1",):
             return {"dayOrdinal": "Last", "dayOrdinalOption": "Day"}
-        if by_month_day.isdigit():
-            return {"dayOfMonth": int(by_month_day)}
+        number = limits.whole_number(by_month_day)
+        if number is not None and 1 <= number <= 31:
+            return {"dayOfMonth": number}
         return None
     if by_day and set_pos and not by_month_day:
         option = next((k for k, v in DAY_OPTIONS.items() if ",".join(v) == by_day and len(v) > 1), None)
-        pos = int(set_pos) if set_pos.lstrip("-").isdigit() else 0
+        pos = limits.whole_number(set_pos) or 0
         if option and pos in ordinal_names:
             return {"dayOrdinal": ordinal_names[pos], "dayOrdinalOption": option}
         return None
     if by_day and not set_pos and not by_month_day:
         n, day = by_day[:-2], by_day[-2:]
         option = next((k for k, v in DAY_OPTIONS.items() if v == (day,)), None)
-        if option and n.lstrip("+-").isdigit() and int(n) in ordinal_names:
-            return {"dayOrdinal": ordinal_names[int(n)], "dayOrdinalOption": option}
+        ordinal = limits.whole_number(n.removeprefix("+"))
+        if option and ordinal in ordinal_names:
+            return {"dayOrdinal": ordinal_names[ordinal], "dayOrdinalOption": option}
         return None
     if not by_day and not by_month_day and not set_pos:
         return {}
@@ -196,7 +219,7 @@ def from_rrule(rule: str, zone: str) -> dict[str, Any] | None:
     known = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS", "COUNT", "UNTIL", "WKST"}
     if set(parts) - known:
         return None
-    interval = int(parts.get("INTERVAL", "1")) if parts.get("INTERVAL", "1").isdigit() else 1
+    interval = _positive(parts.get("INTERVAL")) or 1
     freq = parts["FREQ"]
     pattern: dict[str, Any]
     if freq == "DAILY":
@@ -222,11 +245,12 @@ def from_rrule(rule: str, zone: str) -> dict[str, Any] | None:
     elif freq == "YEARLY":
         ordinal = _ordinal_pattern(parts)
         month = parts.get("BYMONTH")
-        if ordinal is None or interval != 1 or (month is not None and not month.isdigit()):
+        month_number = limits.whole_number(month) if month is not None else None
+        if ordinal is None or interval != 1 or (month is not None and not 1 <= (month_number or 0) <= 12):
             return None
         yearly: dict[str, Any] = dict(ordinal)
-        if month is not None:
-            yearly["month"] = MONTHS[int(month) - 1]
+        if month_number is not None:
+            yearly["month"] = MONTHS[month_number - 1]
         pattern, frequency = {"yearly": yearly}, "Yearly"
     else:
         return None
@@ -234,8 +258,9 @@ def from_rrule(rule: str, zone: str) -> dict[str, Any] | None:
 
 
 def _range_out(parts: dict[str, str], zone: str) -> dict[str, Any]:
-    if "COUNT" in parts and parts["COUNT"].isdigit():
-        return {"maxOccurrences": int(parts["COUNT"]), "recursUntilDate": None}
+    count = _positive(parts.get("COUNT"))
+    if count is not None:
+        return {"maxOccurrences": count, "recursUntilDate": None}
     until = parts.get("UNTIL")
     if until:
         try:
@@ -249,6 +274,74 @@ def _range_out(parts: dict[str, str], zone: str) -> dict[str, Any]:
         if day is not None:
             return {"maxOccurrences": None, "recursUntilDate": day.isoformat()}
     return {"maxOccurrences": None, "recursUntilDate": None}
+
+
+def check(rule: str, start: datetime | date, zone: str) -> None:
+    """Raise RecurrenceError unless `rule` is a series Tandem keeps, whoever wrote it
+    (CAL-17): a frequency Severa's model has, COUNT and INTERVAL in ASCII digits within
+    their limits, UNTIL inside the supported dates, and at least one occurrence there.
+    `start` and `zone` must already be accepted (`limits.in_calendar`, `is_time_zone`)."""
+    parts = parse_rrule(rule)
+    if parts["FREQ"] not in limits.FREQUENCIES:
+        raise RecurrenceError(
+            "recurrenceRule", f"FREQ={parts['FREQ']} is not supported: a series recurs {', '.join(limits.FREQUENCIES)}"
+        )
+    for key, most in (("COUNT", limits.MAX_OCCURRENCES), ("INTERVAL", limits.MAX_INTERVAL)):
+        number = _positive(parts[key]) if key in parts else 1
+        if number is None or number > most:
+            raise RecurrenceError("recurrenceRule", f"{key} must be a whole number from 1 to {most}")
+    if "UNTIL" in parts:
+        until = _until_day(parts["UNTIL"])
+        if until is None or not limits.in_calendar(until):
+            raise RecurrenceError("recurrenceRule", f"UNTIL must be a date from {limits.calendar_range()}")
+    for key in ("BYHOUR", "BYMINUTE", "BYSECOND"):
+        if "," in parts.get(key, ""):
+            raise RecurrenceError("recurrenceRule", f"{key} may hold one value: a series occurs at most once a day")
+    _check_month_days(parts)
+    _check_occurs(parts, start, zone)
+
+
+def _check_occurs(parts: dict[str, str], start: datetime | date, zone: str) -> None:
+    """A yearly series occurs by its UNTIL and LATEST (INTERVAL=4 from a year after a leap
+    year never meets 29 February). Only yearly ones are looked at: dateutil walks every
+    period up to the year 9999 before it says "never", which is a few thousand years but
+    a few million days; for the others `_check_month_days` finds the usual impossible days."""
+    if parts["FREQ"] != "YEARLY":
+        return
+    bounded = {k: v for k, v in parts.items() if k != "COUNT"}
+    until = _until_day(parts["UNTIL"]) if "UNTIL" in parts else None
+    if until is None or until > limits.LATEST:
+        bounded["UNTIL"] = limits.LATEST.strftime("%Y%m%dT235959")
+    if next(iter(series(format_rrule(bounded), start, zone)), None) is None:
+        raise RecurrenceError("recurrenceRule", f"the series never occurs between its start and {limits.LATEST}")
+
+
+def _until_day(value: str) -> date | None:
+    """The day of an RRULE UNTIL (`YYYYMMDD`, optionally `THHMMSS` and `Z`), or None."""
+    digits = value[:8]
+    if not (digits.isascii() and digits.isdecimal() and len(digits) == 8):
+        return None
+    rest = value[8:]
+    if rest and not (rest[:1] == "T" and rest[1:7].isascii() and rest[1:7].isdecimal() and rest[7:] in ("", "Z")):
+        return None
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+
+
+def _check_month_days(parts: dict[str, str]) -> None:
+    """BYMONTHDAY days that none of the BYMONTH months has (31 February): never occurs.
+    (dateutil would search to the year 9999 before saying so.)"""
+    days = [limits.whole_number(d) for d in parts.get("BYMONTHDAY", "").split(",") if d]
+    months = [limits.whole_number(m) for m in parts.get("BYMONTH", "").split(",") if m] or list(range(1, 13))
+    if not days or None in days or not all(m is not None and 1 <= m <= 12 for m in months):
+        return  # none given, or not numbers: dateutil says what is wrong
+    if not any(abs(d) <= MONTH_DAYS[m - 1] for d in days if d for m in months if m):
+        raise RecurrenceError(
+            "recurrenceRule",
+            f"BYMONTHDAY={parts['BYMONTHDAY']} falls in none of its months: the series would never occur",
+        )
 
 
 def series(rule: str, start: datetime | date, zone: str) -> Any:

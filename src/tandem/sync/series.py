@@ -8,10 +8,11 @@ RFC 5545 and Google do); all-day series expand over dates.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rruleset, rrulestr
 
+from tandem.domain import limits
 from tandem.domain.activity import Moment, Recurrence
 
 
@@ -20,10 +21,9 @@ class Unrepresentable(ValueError):
 
 
 def zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise Unrepresentable(f"unknown time zone {name!r}") from exc
+    if not limits.is_time_zone(name or "UTC"):
+        raise Unrepresentable(f"unknown time zone {name!r}")
+    return ZoneInfo(name or "UTC")
 
 
 def normalise_moment(value: Moment) -> Moment:

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tandem.hub.models import Activity as ActivityRow
 from tests.e2e.calendar.conftest import ALICE, BOB, OUTSIDER, World, event_body, soon
 from tests.support.hub import authorised
 
@@ -159,6 +160,39 @@ def test_cal_17_one_bad_item_is_set_aside_with_a_reason_and_the_rest_syncs(world
     world.sync(ALICE)
     assert "Shortened" in {a.name for a in world.activities()}
     assert store.quarantined(world.users[ALICE].guid, ALICE) == []
+
+
+def test_cal_17_calendar_entries_the_api_would_refuse_are_set_aside_and_the_rest_syncs(world: World) -> None:
+    """The calendar side keeps the rules the API keeps (BEY-11): a NUL in a title, a
+    series every second, a series of a billion occurrences are each set aside with a
+    reason that says what is wrong, and the other entries of the same run come in."""
+    google = world.calendar(ALICE)
+    hostile = {
+        "Stand\x00up": {},
+        "Every second": {"recurrence": ["RRULE:FREQ=SECONDLY"]},
+        "A billion mornings": {"recurrence": ["RRULE:FREQ=DAILY;COUNT=1000000000"]},
+    }
+    for i, (title, extra) in enumerate(hostile.items()):
+        assert google.insert(event_body(title, soon(2 + i), **extra)).status_code == 200
+    google.insert(event_body("Fine entry", soon(6)))
+    google.insert(event_body("Fine series", soon(7), recurrence=["RRULE:FREQ=WEEKLY;COUNT=4"]))
+    world.create(ALICE, "Fine activity", soon(8))
+
+    report = world.sync(ALICE)
+
+    assert {a.name for a in world.activities()} == {"Fine entry", "Fine series", "Fine activity"}
+    assert "Fine activity" in world.titles(ALICE)
+    assert report.record.counts.quarantined == 3
+    reasons = sorted(q.reason for q in world.tandem.sync_store().quarantined(world.users[ALICE].guid, ALICE))
+    assert len(reasons) == 3
+    assert any("name" in r and "NUL" in r for r in reasons), reasons
+    assert any("FREQ=SECONDLY" in r for r in reasons), reasons
+    assert any("COUNT" in r and "1000" in r for r in reasons), reasons
+    with world.tandem.db.read() as session:
+        names = session.scalars(sa.select(ActivityRow.name)).all()
+        rules = session.scalars(sa.select(ActivityRow.rrule).where(ActivityRow.rrule.is_not(None))).all()
+    assert not any("\x00" in n for n in names)
+    assert rules == ["FREQ=WEEKLY;COUNT=4"]
 
 
 def test_bey_2_both_sides_changed_the_newer_wins_and_the_conflict_is_kept(world: World) -> None:

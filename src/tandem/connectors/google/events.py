@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tandem.connectors.google.errors import Unreadable, Unwritable
 from tandem.connectors.google.recurrence import recurrence_from_lines, recurrence_lines
+from tandem.domain import limits
 from tandem.domain.activity import Moment
 from tandem.domain.calendar import Attendee, CalendarEvent, EventStatus, ResponseStatus
 from tandem.domain.syncstate import SYNCED_FIELD_GROUPS
@@ -52,7 +53,7 @@ def _moment(value: Any) -> tuple[Moment | None, str | None]:
             return None, zone
         parsed = datetime.fromisoformat(raw)
         if parsed.tzinfo is None:
-            if zone is None:
+            if zone is None or not limits.is_time_zone(zone):
                 return None, None
             parsed = parsed.replace(tzinfo=ZoneInfo(zone))
         return parsed.astimezone(UTC), zone
@@ -152,10 +153,9 @@ def event_from_json(item: Any, *, fallback_updated: datetime | None = None) -> C
 
 
 def _zone_of(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Unwritable(f"unknown time zone {name!r}") from None
+    if not limits.is_time_zone(name):
+        raise Unwritable(f"unknown time zone {name!r}")
+    return ZoneInfo(name)
 
 
 def _when(moment: Moment, zone: str | None, *, series: bool, patch: bool) -> dict[str, Any]:

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rruleset, rrulestr
 
 from tandem.connectors.google.errors import Unwritable
+from tandem.domain import limits
 from tandem.domain.activity import Moment, Recurrence
 
 UNSUPPORTED = "UNSUPPORTED"
@@ -37,10 +38,9 @@ class _Unsupported(ValueError):
 
 
 def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise _Unsupported(f"unknown time zone {name!r}") from exc
+    if not limits.is_time_zone(name or "UTC"):
+        raise _Unsupported(f"unknown time zone {name!r}")
+    return ZoneInfo(name or "UTC")
 
 
 def _split(line: str) -> tuple[str, dict[str, str], str]:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from tandem.domain import limits
 from tandem.domain.erp import GROUP_FIELDS, ErpEntity, GroupExclusion
 
 _R_TABLE = re.compile(r"^R([1-9]|1[0-2])$")
@@ -160,10 +160,8 @@ class VismaBusinessSettings(BaseModel):
     @field_validator("time_zone")
     @classmethod
     def _is_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+        if not limits.is_time_zone(value):
+            raise ValueError(f"unknown time zone {value!r}")
         return value
 
     @model_validator(mode="after")

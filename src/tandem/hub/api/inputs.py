@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tandem.domain import limits
+
 Category = Literal["Personal", "Absences", "CalendarEntry", "SalesEvent", "Task"]
 ParticipantType = Literal["User", "Contact", "Resource", "Other"]
 MemberStatus = Literal["Unknown", "Invited", "Accepted", "Tentative", "Declined"]
@@ -257,7 +259,7 @@ class PatternIn(Shape):
 
 
 class RangeIn(Shape):
-    maxOccurrences: int | None = Field(None, ge=1, le=10_000)
+    maxOccurrences: int | None = Field(None, ge=1, le=limits.MAX_OCCURRENCES)
     recursUntilDate: dt.date | None = None
 
 
@@ -270,14 +272,14 @@ class RecurrenceIn(Shape):
 
 
 class ActivityIn(Body):
-    name: str = Field(min_length=1, max_length=500)
+    name: str = Field(min_length=1, max_length=limits.MAX_ACTIVITY_NAME)
     activity_type: RequiredRef = Field(alias="activityType")
     owner_user: RequiredRef = Field(alias="ownerUser")
     start: datetime = Field(alias="startDateTime")
     end: datetime | None = Field(None, alias="endDateTime")
     time_zone: str | None = Field(None, alias="timeZone", max_length=64, description="Tandem: IANA zone")
     is_all_day: bool = Field(False, alias="isAllDay")
-    location: str | None = Field(None, max_length=1000)
+    location: str | None = Field(None, max_length=limits.MAX_LOCATION)
     notes: str | None = None
     is_closed: bool = Field(False, alias="isClosed")
     customer: Ref | None = None
@@ -291,7 +293,7 @@ class ActivityIn(Body):
     @field_validator("name")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        if not value.strip():
+        if limits.is_blank(value):
             raise ValueError("name cannot be blank")
         return value
 
@@ -301,10 +303,19 @@ class ParticipantIn(Body):
     participant_guid: str | None = Field(None, alias="participantGuid")
     type: ParticipantType = "User"
     status: MemberStatus = "Unknown"
-    email: str | None = Field(None, max_length=320, description="Tandem: an Other participant's email")
-    name: str | None = Field(None, max_length=200, description="Tandem: an Other participant's name")
+    email: str | None = Field(None, max_length=limits.MAX_EMAIL, description="Tandem: an Other participant's email")
+    name: str | None = Field(
+        None, max_length=limits.MAX_PARTICIPANT_NAME, description="Tandem: an Other participant's name"
+    )
     phone: str | None = Field(None, max_length=50)
     mobile_phone: str | None = Field(None, alias="mobilePhone", max_length=50)
+
+    @field_validator("email")
+    @classmethod
+    def _an_address(cls, value: str | None) -> str | None:
+        if value is not None and not limits.is_email(value.strip()):
+            raise ValueError(f"{value!r} is not an email address")
+        return value
 
 
 class ParticipantPatch(Body):

@@ -1,15 +1,21 @@
 """Paging as Severa does it: `rowCount` (default 20, at most 100) with an opaque
 `pageToken` answered in the `NextPageToken` header, or `firstRow` offsets on the few
 routes whose spec says so. Tokens are keyset positions, so a page never repeats or
-skips a row when rows are added meanwhile."""
+skips a row when rows are added meanwhile.
+
+Numbers from outside are ASCII digits that fit a signed 64-bit integer, and a token holds
+only what this server puts in one (ids and date-times in the supported range), so no
+forged token reaches the database with a value it cannot take."""
 
 from __future__ import annotations
 
 import base64
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from tandem.domain import limits
 from tandem.hub.services.errors import FieldProblem, ValidationFailed
 
 DEFAULT_ROWS = 20
@@ -23,12 +29,16 @@ class Page:
     offset: int = 0
 
 
+def _bad(name: str, message: str) -> ValidationFailed:
+    return ValidationFailed(FieldProblem(name, message, "UriParameter"))
+
+
 def row_count(value: str | None) -> int:
     if value is None or value == "":
         return DEFAULT_ROWS
-    if not value.strip().lstrip("-").isdigit():
-        raise ValidationFailed(FieldProblem("rowCount", "rowCount must be a whole number", "UriParameter"))
-    rows = int(value)
+    rows = limits.whole_number(value.strip())
+    if rows is None:
+        raise _bad("rowCount", "rowCount must be a whole number in ASCII digits")
     if not 1 <= rows <= MAX_ROWS:
         raise ValidationFailed(FieldProblem("rowCount", f"rowCount must be between 1 and {MAX_ROWS}", "UriParameter"))
     return rows
@@ -46,9 +56,22 @@ def decode_token(token: str | None) -> list[Any] | None:
         position = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
     except (ValueError, UnicodeDecodeError):
         position = None
-    if not isinstance(position, list) or not position:
-        raise ValidationFailed(FieldProblem("pageToken", "pageToken is not one this server gave out", "UriParameter"))
+    if not isinstance(position, list) or not position or not all(_ours(item) for item in position):
+        raise _bad("pageToken", "pageToken is not one this server gave out")
     return position
+
+
+def _ours(item: Any) -> bool:
+    """A value this server puts in a token: an id, or a date-time in the supported range."""
+    if isinstance(item, int) and not isinstance(item, bool):
+        return 0 <= item <= limits.MAX_INT
+    if isinstance(item, str):
+        try:
+            moment = datetime.fromisoformat(item)
+        except ValueError:
+            return False
+        return limits.in_calendar(moment)
+    return False
 
 
 def id_position(token: str | None) -> int | None:
@@ -64,6 +87,7 @@ def id_position(token: str | None) -> int | None:
 def first_row(value: str | None) -> int:
     if value is None or value == "":
         return 0
-    if not value.strip().isdigit():
-        raise ValidationFailed(FieldProblem("firstRow", "firstRow must be a whole number from 0", "UriParameter"))
-    return int(value)
+    row = limits.whole_number(value.strip())
+    if row is None or row < 0:
+        raise _bad("firstRow", f"firstRow must be a whole number from 0 to {limits.MAX_INT}, in ASCII digits")
+    return row

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from starlette.datastructures import QueryParams
 
+from tandem.domain import limits
 from tandem.hub.services.errors import FieldProblem, ValidationFailed
 
 
@@ -29,25 +30,28 @@ def boolean(params: QueryParams, name: str) -> bool | None:
 
 
 def integer(params: QueryParams, name: str) -> int | None:
+    """A whole number in ASCII digits that fits a signed 64-bit integer."""
     value = text(params, name)
     if value is None:
         return None
-    if not value.lstrip("-").isdigit() or len(value) > 18:
-        raise _bad(name, f"{name} must be a whole number")
-    return int(value)
+    number = limits.whole_number(value)
+    if number is None:
+        raise _bad(name, f"{name} must be a whole number (ASCII digits, at most {limits.MAX_INT})")
+    return number
 
 
 def integers(params: QueryParams, name: str) -> list[int]:
     out = []
     for item in many(params, name):
-        if not item.lstrip("-").isdigit() or len(item) > 18:
-            raise _bad(name, f"{name} must be whole numbers")
-        out.append(int(item))
+        number = limits.whole_number(item)
+        if number is None:
+            raise _bad(name, f"{name} must be whole numbers (ASCII digits, at most {limits.MAX_INT})")
+        out.append(number)
     return out
 
 
 def instant(params: QueryParams, name: str) -> datetime | None:
-    """An RFC 3339 date-time; without an offset it is read as UTC."""
+    """An RFC 3339 date-time in the supported range; without an offset it is read as UTC."""
     value = text(params, name)
     if value is None:
         return None
@@ -55,6 +59,8 @@ def instant(params: QueryParams, name: str) -> datetime | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
     except ValueError:
         raise _bad(name, f"{name} must be a date-time such as 2024-04-12T13:20:00+02:00") from None
+    if not limits.in_calendar(moment):
+        raise _bad(name, f"{name} must be from {limits.calendar_range()}")
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

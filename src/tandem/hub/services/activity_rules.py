@@ -3,14 +3,15 @@ field, and the rows its guids name. Nothing here writes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tandem.domain import limits
 from tandem.hub import recurrence as rec
 from tandem.hub.models import (
     Activity,
@@ -27,10 +28,10 @@ from tandem.hub.services import lookup
 from tandem.hub.services.drafts import ActivityDraft, ParticipantDraft
 from tandem.hub.services.errors import FieldProblem, ValidationFailed
 
-MAX_NAME = 500
-MAX_LOCATION = 1000
 PARTICIPANT_KINDS = ("User", "Contact", "Resource", "Other")
 PARTICIPANT_STATUSES = ("Unknown", "Invited", "Accepted", "Tentative", "Declined")
+PARTICIPANT_FIELDS = {"kind": "type", "ref_guid": "participantGuid", "mobile_phone": "mobilePhone"}
+"""A participant's fields as the API names them, where the names differ."""
 
 
 @dataclass(slots=True)
@@ -56,13 +57,7 @@ def resolve(session: Session, draft: ActivityDraft, existing: Activity | None) -
     def problem(key: str, message: str) -> None:
         problems.append(FieldProblem(draft.name_of(key), message))
 
-    name = (draft.name or "").strip()
-    if not name:
-        problem("name", "name is required and cannot be blank")
-    elif len(name) > MAX_NAME:
-        problem("name", f"name is longer than {MAX_NAME} characters")
-    if draft.location is not None and len(draft.location) > MAX_LOCATION:
-        problem("location", f"location is longer than {MAX_LOCATION} characters")
+    _check_texts(draft, problem)
     activity_type = _ref(session, ActivityType, draft.type_guid, draft.name_of("type"), "activity type", problems)
     owner = _ref(session, User, draft.owner_guid, draft.name_of("owner"), "user", problems)
     if draft.type_guid is None:
@@ -74,12 +69,11 @@ def resolve(session: Session, draft: ActivityDraft, existing: Activity | None) -
     if phase is None and draft.project_guid is not None:
         phase = _root_phase(session, draft.project_guid, draft.name_of("project"), problems)
     zone = draft.time_zone or (owner.time_zone if owner else "UTC")
-    try:
-        tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        problem("time_zone", f"{zone!r} is not an IANA time zone name")
-        tz = ZoneInfo("UTC")
-    times = _times(draft, tz, problem)
+    if not limits.is_time_zone(zone):
+        problem("time_zone", f"{zone!r} is not an IANA time zone name (such as Europe/Helsinki)")
+        zone = "UTC"
+    tz = ZoneInfo(zone)
+    times = _times(draft, tz, problem) if _in_calendar(draft, problem) else None
     parent = _recurrence_parent(session, draft, existing, problem)
     if draft.rrule is not None and times is not None:
         _check_rrule(draft, times[0], zone, problem)
@@ -105,6 +99,57 @@ def resolve(session: Session, draft: ActivityDraft, existing: Activity | None) -
         original_start_date=original_date,
         participants=participants,
     )
+
+
+def _check_texts(draft: ActivityDraft, problem: Any) -> None:
+    """Texts as every writer must give them (the limits: `tandem.domain.limits`). A NUL
+    anywhere is refused at once: no text holding one may reach the database (PostgreSQL
+    refuses them; SQLite would keep them)."""
+    nul = [key for key, text in _texts(draft) if "\x00" in text]
+    if nul:
+        raise ValidationFailed([FieldProblem(draft.name_of(key), "text may not contain NUL characters") for key in nul])
+    if limits.is_blank(draft.name or ""):
+        problem("name", "name is required and cannot be blank")
+    for key, value, most in (
+        ("name", draft.name.strip() if draft.name else None, limits.MAX_ACTIVITY_NAME),
+        ("location", draft.location, limits.MAX_LOCATION),
+        ("notes", draft.notes, limits.MAX_NOTES),
+    ):
+        if value is not None and len(value) > most:
+            problem(key, f"{draft.name_of(key)} is longer than {most} characters")
+
+
+def _texts(draft: ActivityDraft) -> list[tuple[str, str]]:
+    """Every text of a draft with the key `problem` names it by; a participant's texts are
+    named `participants[i].<field>` (a key the draft's names do not translate)."""
+    out: list[tuple[str, str]] = []
+    for f in fields(draft):
+        value = getattr(draft, f.name)
+        if isinstance(value, str):
+            out.append((f.name, value))
+        elif isinstance(value, dict) and f.name == "extra":
+            out.extend((f.name, str(text)) for item in value.items() for text in item)
+    for i, participant in enumerate(draft.participants or ()):
+        where = f"{draft.name_of('participants')}[{i}]"
+        for f in fields(participant):
+            value = getattr(participant, f.name)
+            if isinstance(value, str):
+                out.append((f"{where}.{PARTICIPANT_FIELDS.get(f.name, f.name)}", value))
+    return out
+
+
+def _in_calendar(draft: ActivityDraft, problem: Any) -> bool:
+    """Every date the draft gives lies in the supported range, so that no conversion of
+    it can overflow (a year-1 start with a +02:00 offset once did)."""
+    fine = True
+    for key, value in (("start", draft.start), ("end", draft.end), ("original_start", draft.original_start)):
+        if value is not None and not limits.in_calendar(value):
+            problem(key, f"{draft.name_of(key)} must be from {limits.calendar_range()}")
+            fine = False
+    if any(not limits.in_calendar(d) for d in draft.exdates):
+        problem("exdates", f"every EXDATE must be from {limits.calendar_range()}")
+        fine = False
+    return fine
 
 
 def _ref(session: Session, model: Any, guid: str | None, field: str, what: str, problems: list[FieldProblem]) -> Any:
@@ -166,7 +211,9 @@ def _times(draft: ActivityDraft, tz: ZoneInfo, problem: Any) -> Times | None:
 
 def _check_rrule(draft: ActivityDraft, start: datetime, zone: str, problem: Any) -> None:
     try:
-        rec.series(draft.rrule or "", start, zone)
+        rec.check(draft.rrule or "", start, zone)
+    except rec.RecurrenceError as error:
+        problem("rrule", f"the recurrence rule is refused: {error}")
     except (ValueError, TypeError) as error:
         problem("rrule", f"not a valid RFC 5545 RRULE: {error}")
 
@@ -235,9 +282,14 @@ def _participant_row(
         if resource is not None:
             row.resource, row.resource_id, row.email, row.name = resource, resource.id, resource.email, resource.name
     elif p.kind == "Other":
-        if not p.email or "@" not in p.email:
+        email = (p.email or "").strip()
+        if not email:
             problems.append(FieldProblem(f"{where}.email", "an external participant needs an email address"))
-        row.email, row.name = (p.email or "").strip() or None, p.name or p.email
+        elif not limits.is_email(email):
+            problems.append(FieldProblem(f"{where}.email", f"{email!r} is not an email address"))
+        if p.name is not None and len(p.name) > limits.MAX_PARTICIPANT_NAME:
+            problems.append(FieldProblem(f"{where}.name", f"longer than {limits.MAX_PARTICIPANT_NAME} characters"))
+        row.email, row.name = email or None, p.name or email or None
     if p.kind in ("User", "Contact", "Resource") and p.ref_guid is None:
         problems.append(FieldProblem(ref_field, "participantGuid is required"))
     return [row] if len(problems) == before else []

@@ -1,7 +1,9 @@
 """The organisation's calendar connection (CAL-2): saved sealed, read back for the adapter.
 
 The key file and its password never reach the database in the clear (`SecretBox`), and
-`describe` shows an admin what is set up without them.
+`describe` shows an admin what is set up without them. `configure` opens the key first
+(`check`: the Google adapter's `load_key`, passed in by the caller, since the hub knows no
+adapter): a key that does not open is refused and the connection in use stays as it was.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tandem.domain.errors import ConfigurationError
 from tandem.hub.models import ActivityType, CalendarConnection
 from tandem.hub.services import counters
 from tandem.hub.services.errors import FieldProblem, ValidationFailed
@@ -21,6 +24,12 @@ class Sealer(Protocol):
     def seal(self, secret: bytes) -> bytes: ...
 
     def open(self, sealed: bytes) -> bytes: ...
+
+
+class KeyCheck(Protocol):
+    """Opens a key file, or raises `ConfigurationError` saying why it does not."""
+
+    def __call__(self, data: bytes, *, password: str | None, service_account_email: str | None) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -35,8 +44,9 @@ class CalendarCredentials:
 
 
 def key_kind_of(data: bytes) -> str:
-    """`json` for a JSON key, else `p12` (the adapter checks that it really is one)."""
-    return "json" if data.lstrip()[:1] == b"{" else "p12"
+    """`json` for a JSON key (maybe behind a UTF-8 BOM), else `p12` (the adapter checks that it
+    really is one)."""
+    return "json" if data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"{" else "p12"
 
 
 def configure(
@@ -49,10 +59,18 @@ def configure(
     token_uri: str | None = None,
     api_root: str | None = None,
     batch_uri: str | None = None,
+    check: KeyCheck | None = None,
 ) -> CalendarConnection:
+    """Save the connection, replacing the one in use; with `check`, only a key that opens
+    (the refusal names why, and nothing is written)."""
     kind = key_kind_of(key)
     if kind == "p12" and not service_account_email:
         raise ValidationFailed(FieldProblem("service_account_email", "a P12 key needs the service account's email"))
+    if check is not None:
+        try:
+            check(key, password=password, service_account_email=service_account_email)
+        except ConfigurationError as error:
+            raise ValidationFailed(FieldProblem("key", str(error))) from None
     row = session.get(CalendarConnection, 1) or CalendarConnection(id=1)
     row.provider = "google"
     row.service_account_email = service_account_email

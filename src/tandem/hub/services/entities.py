@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tandem.domain import limits
 from tandem.hub.models import (
     Activity,
     ActivityParticipant,
@@ -47,7 +47,7 @@ def _one_of(key: str, allowed: tuple[str, ...], name: str) -> Any:
 def _check_user(session: Session, user: User, values: dict[str, Any], problems: list[FieldProblem]) -> None:
     if "email" in values and values["email"] is not None:
         email = str(values["email"]).strip()
-        if "@" not in email or " " in email or len(email) > 320:
+        if not limits.is_email(email):
             problems.append(FieldProblem("email", f"{email!r} is not an email address"))
         else:
             taken = session.scalar(
@@ -58,11 +58,8 @@ def _check_user(session: Session, user: User, values: dict[str, Any], problems: 
             if taken is not None:
                 problems.append(FieldProblem("email", f"another user already has the email {email}"))
     zone = values.get("time_zone")
-    if zone is not None:
-        try:
-            ZoneInfo(str(zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            problems.append(FieldProblem("timezone.ianaName", f"{zone!r} is not an IANA time zone name"))
+    if zone is not None and not limits.is_time_zone(zone):
+        problems.append(FieldProblem("timezone.ianaName", f"{zone!r} is not an IANA time zone name"))
     if values.get("role") is not None and values["role"] not in ROLES:
         problems.append(FieldProblem("role", "role must be admin or user"))
 

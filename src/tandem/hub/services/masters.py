@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tandem.domain import limits
 from tandem.hub.models.common import Entity
 from tandem.hub.services import counters, lookup
 from tandem.hub.services.errors import FieldProblem, InvalidOperation, ValidationFailed
@@ -42,6 +44,7 @@ class EntityRules:
     field_names: Mapping[str, str] = field(default_factory=dict)
     """Service names to the API's names, so every problem names what the caller sent."""
     max_lengths: Mapping[str, int] = field(default_factory=dict)
+    """Texts shorter than `limits.MAX_NOTES` (every other text may be that long)."""
     before_save: Hook | None = None
     complete: Callable[[Session, Any], None] | None = None
     """Fills what the caller may leave out (defaults that depend on other fields)."""
@@ -61,17 +64,13 @@ def save(session: Session, rules: EntityRules, row: Any | None, values: Mapping[
     target = rules.model() if creating else row
     merged = {key: getattr(target, key, None) for key in rules.columns} if not creating else {}
     merged.update(values)
-    problems: list[FieldProblem] = []
+    problems = _check_values(rules, values)
     for key in rules.required:
         if not creating and key not in values:
             continue  # kept as it is
         value = merged.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None or (isinstance(value, str) and limits.is_blank(value)):
             problems.append(FieldProblem(rules.name_of(key), f"{rules.name_of(key)} is required"))
-    for key, limit in rules.max_lengths.items():
-        value = merged.get(key)
-        if isinstance(value, str) and len(value) > limit:
-            problems.append(FieldProblem(rules.name_of(key), f"longer than {limit} characters"))
     resolved = _references(session, rules, values, problems)
     _uniques(session, rules, target, merged, problems)
     if rules.before_save is not None:
@@ -95,6 +94,23 @@ def save(session: Session, rules: EntityRules, row: Any | None, values: Mapping[
     if rules.after_save is not None:
         rules.after_save(session, target, creating)
     return target
+
+
+def _check_values(rules: EntityRules, values: Mapping[str, Any]) -> list[FieldProblem]:
+    """What every value must be, whoever writes it (`tandem.domain.limits`): texts
+    without NUL (refused at once, before any lookup sends them to the database) and
+    within their length, dates in the supported range."""
+    nul = [key for key, value in values.items() if isinstance(value, str) and "\x00" in value]
+    if nul:
+        raise ValidationFailed([FieldProblem(rules.name_of(key), "text may not contain NUL characters") for key in nul])
+    problems = []
+    for key, value in values.items():
+        limit = rules.max_lengths.get(key, limits.MAX_NOTES)
+        if isinstance(value, str) and len(value) > limit:
+            problems.append(FieldProblem(rules.name_of(key), f"longer than {limit} characters"))
+        elif isinstance(value, date) and not limits.in_calendar(value):
+            problems.append(FieldProblem(rules.name_of(key), f"must be from {limits.calendar_range()}"))
+    return problems
 
 
 def delete(session: Session, rules: EntityRules, row: Any) -> None:
