@@ -1,6 +1,10 @@
 """`tandem calendar …`: the organisation's calendar connection (Google Workspace): save the
 service account (CAL-2), switch the add-on on or off, choose the synced types (CAL-5), show
-the setup and test it."""
+the setup and test it.
+
+`configure` saves only a key that opens (the connection in use is kept otherwise); `status`
+and `test` warn when the saved key does not open and when users' syncs fail, and why (BEY-11).
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,14 @@ import typer
 
 from tandem.bootstrap import Tandem
 from tandem.cli.common import console, fail, tandem
+from tandem.connectors.google import load_key
+from tandem.domain.errors import ConfigurationError
 from tandem.hub.models import User
 from tandem.hub.services import calendar_setup
 from tandem.hub.services.errors import ValidationFailed
+from tandem.runtime import status as sync_health
+from tandem.store.schedule import SqlSchedule
+from tandem.store.secrets import SecretsUnreadable
 
 calendar_app = typer.Typer(no_args_is_help=True, help="The organisation's calendar connection (Google Workspace).")
 
@@ -32,7 +41,8 @@ def configure(
     token_uri: Annotated[str | None, typer.Option(help="OAuth token endpoint (the emulator's, in tests).")] = None,
     batch_uri: Annotated[str | None, typer.Option(help="Batch endpoint, when not beside the API root.")] = None,
 ) -> None:
-    """Save the service account and its key, encrypted at rest (CAL-2)."""
+    """Save the service account and its key, encrypted at rest (CAL-2); a key that does not open
+    is refused and the connection in use is kept."""
     data = key_file.read_bytes()
     if calendar_setup.key_kind_of(data) == "p12" and password is None:
         password = typer.prompt("P12 password", hide_input=True)
@@ -49,9 +59,10 @@ def configure(
                     token_uri=token_uri,
                     api_root=api_root,
                     batch_uri=batch_uri,
+                    check=load_key,
                 )
         except ValidationFailed as error:
-            raise fail(str(error)) from None
+            raise fail(f"Not saved (the connection in use is kept): {error}") from None
     console.print("Saved (the key and its password are encrypted at rest). Check it with `tandem calendar test`.")
 
 
@@ -104,6 +115,10 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         t.upgrade()
         with t.db.read() as session:
             described = calendar_setup.describe(session)
+        failing, failure_warnings = _sync_failures(t, described["enabled"])
+        problem = _connection_problem(t)
+    described["failing_users"] = failing
+    described["warnings"] = [*([problem] if problem else []), *described["warnings"], *failure_warnings]
     if as_json:
         typer.echo(json.dumps(described))
         return
@@ -131,7 +146,8 @@ def check_connection(
             raise fail("There is no user with an email to act as; give --user EMAIL.")
         checks = asyncio.run(diagnose.test_connection(settings, email))
         with t.db.read() as session:
-            warnings = calendar_setup.describe(session)["warnings"]
+            described = calendar_setup.describe(session)
+        warnings = [*described["warnings"], *_sync_failures(t, described["enabled"])[1]]
     for check in checks:
         mark = {"passed": "[green]ok[/green]  ", "failed": "[red]FAIL[/red]", "skipped": "[dim]skip[/dim]"}[
             check.status
@@ -148,3 +164,40 @@ def _first_user_email(t: Tandem) -> str | None:
         users = session.scalars(sa.select(User).where(User.email.is_not(None)).order_by(User.id)).all()
     chosen = next((u for u in users if u.calendar_sync_enabled), users[0] if users else None)
     return chosen.email if chosen else None
+
+
+def _connection_problem(t: Tandem) -> str | None:
+    """Why the saved connection cannot be used at all (every user's sync fails), if so."""
+    try:
+        settings = t.calendar_settings()
+    except SecretsUnreadable as error:
+        return f"the saved calendar connection cannot be used, so no calendar syncs: {error}; configure it again"
+    if settings is None:
+        return None
+    try:
+        load_key(
+            settings.key_file, password=settings.key_password, service_account_email=settings.service_account_email
+        )
+    except ConfigurationError as error:
+        return f"the saved key does not open, so no calendar syncs: {error}; configure a key that works"
+    return None
+
+
+def _syncing_users(t: Tandem) -> list[tuple[str, str]]:
+    """(guid, email) of the users whose calendar syncs (their own switch on, CAL-7)."""
+    with t.db.read() as session:
+        users = session.scalars(
+            sa.select(User).where(User.calendar_sync_enabled.is_(True), User.is_active.is_(True)).order_by(User.email)
+        ).all()
+        return [(u.guid, u.email) for u in users if u.email]
+
+
+def _sync_failures(t: Tandem, enabled: bool) -> tuple[dict[str, str], list[str]]:
+    """email -> why its latest sync failed, for the users whose calendar syncs; and the
+    warning that sums them up (none while the add-on is off: nobody syncs then)."""
+    if not enabled:
+        return {}, []
+    users = _syncing_users(t)
+    failing = sync_health.failures(t.sync_store(), SqlSchedule(t.db), users)
+    warning = sync_health.failure_warning(failing, len(users))
+    return failing, [warning] if warning else []

@@ -1,20 +1,30 @@
 """`tandem sync [--user EMAIL] [--dry-run]` and `tandem sync status`: run one user's calendar
-sync now, or inspect every user's (dry runs and status for BEY-3/BEY-4)."""
+sync now, or inspect every user's (dry runs and status for BEY-3/BEY-4). A run that cannot
+start because the calendar connection cannot be used is recorded as failed with the reason,
+and `last_error` is the latest failure however it was noted (`tandem.runtime.status`)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 import typer
 from rich.table import Table
 
+from tandem.bootstrap import Tandem
 from tandem.cli.common import console, err, fail, tandem, user_by_email
+from tandem.connectors.google import load_key
+from tandem.domain.errors import ConfigurationError
+from tandem.domain.syncstate import RunRecord
 from tandem.hub.models import User
+from tandem.ports.calendar import CalendarPort
+from tandem.runtime import status as sync_health
 from tandem.store.schedule import SqlSchedule
+from tandem.store.secrets import SecretsUnreadable
 
 sync_app = typer.Typer(help="Run or inspect the calendar sync.", invoke_without_command=True)
 
@@ -36,17 +46,46 @@ def sync(
     with tandem() as t:
         t.upgrade()
         row = user_by_email(t, user)
-        report = asyncio.run(_run_once(t, row.guid, dry_run, confirm_deletions))
+        calendar = _calendar_or_fail(t, row.guid, dry_run)
+        report = asyncio.run(_run_once(t, calendar, row.guid, dry_run, confirm_deletions))
     _print_report(report, dry_run)
     if report.record.error or report.record.halted_reason:
         raise typer.Exit(1)
 
 
-async def _run_once(t: Any, user_guid: str, dry_run: bool, confirm: bool) -> Any:
-    calendar = t.calendar()
-    if calendar is None:
-        raise fail("No usable calendar connection: see `tandem calendar test`.")
-    async with calendar:
+def _calendar_or_fail(t: Tandem, user_guid: str, dry_run: bool) -> CalendarPort:
+    """The calendar from the saved connection; else the run fails, recorded with the reason."""
+    try:
+        calendar = t.calendar()
+    except (SecretsUnreadable, ConfigurationError) as error:
+        calendar, reason = None, f"the calendar connection cannot be used: {error}"
+    else:
+        if calendar is not None:
+            return calendar
+        reason = _why_unusable(t)
+    if not dry_run:
+        now = datetime.now(UTC)
+        t.sync_store().record_run(
+            RunRecord(user_guid=user_guid, calendar_id="", started_at=now, finished_at=now, error=reason)
+        )
+    raise fail(f"Not synced: {reason}")
+
+
+def _why_unusable(t: Tandem) -> str:
+    settings = t.calendar_settings()
+    if settings is None:
+        return "the calendar connection cannot be used: none is saved (`tandem calendar configure`)"
+    try:
+        load_key(
+            settings.key_file, password=settings.key_password, service_account_email=settings.service_account_email
+        )
+    except ConfigurationError as error:
+        return f"the calendar connection cannot be used: its key does not open: {error}"
+    return "the calendar connection cannot be used (`tandem calendar test` says why)"
+
+
+async def _run_once(t: Tandem, calendar: Any, user_guid: str, dry_run: bool, confirm: bool) -> Any:
+    async with calendar:  # the adapter (`t.calendar()`), which closes as a context manager
         report = await t.user_sync(calendar).run(user_guid, dry_run=dry_run, confirm_mass_deletion=confirm)
     if confirm and not dry_run and report.record.halted_reason is None:
         schedule = SqlSchedule(t.db)
@@ -102,7 +141,7 @@ def sync_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
         rows: list[dict[str, Any]] = []
         for user in users:
             row = schedule.get(user.guid)
-            runs = store.last_runs(user.guid, limit=1)
+            last = sync_health.latest_run(store.last_runs(user.guid, limit=sync_health.RUNS_LOOKED_AT))
             calendar_id = (user.email or "").lower()
             rows.append(
                 {
@@ -111,11 +150,11 @@ def sync_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
                     "next_due": row.next_due_at.isoformat() if row else None,
                     "failures": row.failures if row else 0,
                     "paused": row.paused_reason if row else None,
-                    "last_run": runs[0].finished_at.isoformat() if runs and runs[0].finished_at else None,
-                    "last_counts": {k: getattr(runs[0].counts, k) for k in runs[0].counts.__dataclass_fields__}
-                    if runs
+                    "last_run": last.finished_at.isoformat() if last and last.finished_at else None,
+                    "last_counts": {k: getattr(last.counts, k) for k in last.counts.__dataclass_fields__}
+                    if last
                     else None,
-                    "last_error": (runs[0].error or runs[0].halted_reason) if runs else None,
+                    "last_error": sync_health.latest_failure(last, row),
                     "conflicts": len(store.conflicts(user.guid)),
                     "quarantined": [q.reason for q in store.quarantined(user.guid, calendar_id)],
                 }

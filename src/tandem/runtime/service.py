@@ -11,7 +11,9 @@
 Each job is a `UserSync.run`; its report moves the user's schedule (`policy.after_run`).
 Whatever escapes a run (a bug, a failure nothing translated) still ends as a recorded run
 with the reason and a backed-off user: the admin sees it, and the user is not retried in a
-tight loop.
+tight loop. So does a run that cannot start because the calendar connection cannot be used
+(none saved, its key does not open, the stored secrets cannot be unsealed): every due user's
+run is recorded as failed with that reason (`tandem sync status`, `tandem calendar status`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ from tandem.runtime.user_sync import RunReport, UserSync
 
 log = logging.getLogger("tandem.runtime")
 CalendarFactory = Callable[[], CalendarPort | None]
+NO_CONNECTION = (
+    "the calendar connection cannot be used: none is saved, or its key does not open "
+    "(`tandem calendar status` and `tandem calendar test` say why)"
+)
 
 
 @dataclass
@@ -67,6 +73,7 @@ class SyncRuntime:
         self._stamp: str | None = None
         self._retired: list[asyncio.Task[None]] = []
         self._retired_calendars: list[CalendarPort] = []
+        self._calendar_problem: str | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -141,7 +148,7 @@ class SyncRuntime:
         self._roster_users = frozenset(users)
         stamp = await asyncio.to_thread(self.calendar_stamp)
         if self.calendar is None or stamp != self._stamp:
-            retired, self.calendar = self.calendar, self.make_calendar()
+            retired, self.calendar = self.calendar, self._make_calendar()
             if stamp != self._stamp and self._stamp is not None:
                 # configured again: whoever was backing off from the old connection tries now
                 await asyncio.to_thread(self.schedule.retry_all_now, self.clock())
@@ -149,6 +156,18 @@ class SyncRuntime:
             if retired is not None:  # runs in progress may still use it: close it a little later
                 self._retired_calendars.append(retired)
                 self._retired.append(asyncio.create_task(self._retire(retired)))
+
+    def _make_calendar(self) -> CalendarPort | None:
+        """A fresh adapter from the saved connection, or None with the reason kept for the runs
+        that cannot start without it."""
+        try:
+            calendar = self.make_calendar()
+        except Exception as error:  # e.g. the stored secrets no longer unseal
+            log.exception("the calendar connection cannot be used")
+            self._calendar_problem = f"the calendar connection cannot be used: {error}"
+            return None
+        self._calendar_problem = None if calendar is not None else NO_CONNECTION
+        return calendar
 
     async def _retire(self, calendar: CalendarPort) -> None:
         await asyncio.sleep(60)
@@ -186,12 +205,14 @@ class SyncRuntime:
         row = (await asyncio.to_thread(self.schedule.get, user_guid)) or UserSchedule(user_guid, now)
         if row.paused_at(now):
             return
-        calendar = self.calendar or self.make_calendar()
+        calendar = self.calendar or self._make_calendar()
         if calendar is None:
-            await asyncio.to_thread(
-                self.schedule.save,
-                policy.after_run(row, now, self.settings.poll_interval_s, error="no calendar is configured"),
-            )
+            reason = self._calendar_problem or NO_CONNECTION
+            report = await self._failed(user_guid, now, reason, RunCounts())
+            self.reports[user_guid] = report
+            after = policy.after_run(row, self.clock(), self.settings.poll_interval_s, error=reason, rng=self.rng)
+            await asyncio.to_thread(self.schedule.save, after)
+            log.warning("sync of %s: %s", user_guid, reason)
             return
         self.calendar = calendar
         await asyncio.to_thread(self.schedule.save, _started(row, now))
@@ -220,19 +241,24 @@ class SyncRuntime:
             return await UserSync(self.psa, calendar, self.store, self.settings, self.clock).run(user_guid)
         except Exception as error:
             log.exception("the sync of %s failed unexpectedly", user_guid)
-            record = RunRecord(
-                user_guid=user_guid,
-                calendar_id="",
-                started_at=started,
-                finished_at=self.clock(),
-                counts=RunCounts(failed=1),
-                error=f"the run failed: {type(error).__name__}: {error}",
-            )
-            try:
-                await asyncio.to_thread(self.store.record_run, record)
-            except Exception:
-                log.exception("the failed sync of %s could not be recorded either", user_guid)
-            return RunReport(user_guid, record)
+            reason = f"the run failed: {type(error).__name__}: {error}"
+            return await self._failed(user_guid, started, reason, RunCounts(failed=1))
+
+    async def _failed(self, user_guid: str, started: datetime, reason: str, counts: RunCounts) -> RunReport:
+        """A run that failed outside `UserSync.run`, recorded with its reason when the store can."""
+        record = RunRecord(
+            user_guid=user_guid,
+            calendar_id="",
+            started_at=started,
+            finished_at=self.clock(),
+            counts=counts,
+            error=reason,
+        )
+        try:
+            await asyncio.to_thread(self.store.record_run, record)
+        except Exception:
+            log.exception("the failed sync of %s could not be recorded either", user_guid)
+        return RunReport(user_guid, record)
 
 
 def _started(row: UserSchedule, now: datetime) -> UserSchedule:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tandem.runtime.service import SyncRuntime
-from tests.e2e.calendar.conftest import ALICE, BOB, World, event_body, soon
+from tests.e2e.calendar.conftest import ALICE, BOB, DAVE, GOOGLE_USERS, World, event_body, soon
 from tests.support.hub import authorised
 from tests.support.processes import environment, run, run_json
 
@@ -176,3 +176,107 @@ def _seen_by_google(world: World, email: str) -> list[str]:
 
     items = httpx.get(f"{world.server.base_url}/emulator/calendars/{email}", timeout=5).json()["items"]
     return [e.get("summary", "") for e in items]
+
+
+def _only_google_users_sync(world: World) -> None:
+    """Dave has no Google account (CAL-3): his own reason would only blur these tests."""
+    import sqlalchemy as sa
+
+    from tandem.hub.models import User
+
+    with world.tandem.db.write() as session:
+        session.execute(sa.update(User).where(User.guid == world.users[DAVE].guid).values(calendar_sync_enabled=False))
+
+
+def _all_failing_with(world: World, reason: str) -> Callable[[], bool]:
+    """Every Google user's latest run failed and named `reason` (what the runtime recorded)."""
+    store = world.tandem.sync_store()
+
+    def check() -> bool:
+        runs = [store.last_runs(world.users[email].guid, 1) for email in GOOGLE_USERS]
+        return all(r and reason in (r[0].error or "") for r in runs)
+
+    return check
+
+
+def _warnings(world: World, tmp_path: Path) -> list[str]:
+    """The warnings `tandem calendar status` prints, one a line (wide: nothing is wrapped)."""
+    env = environment(world.tandem.settings.database_url, tmp_path) | {"COLUMNS": "4000"}
+    shown = run(["calendar", "status"], env, tmp_path).stdout
+    return [line.removeprefix("warning: ") for line in shown.splitlines() if line.startswith("warning: ")]
+
+
+def test_bey_11_sync_failure_reason_shows_in_sync_status_and_calendar_status(world: World, tmp_path: Path) -> None:
+    from tandem.emulators.google import CALENDAR_SCOPE
+
+    _only_google_users_sync(world)
+    state, store = world.server.state, world.tandem.sync_store()
+
+    def everyone_synced() -> bool:
+        return all(store.cursor(world.users[email].guid, email) for email in GOOGLE_USERS)
+
+    async def scenario() -> None:
+        runtime = _runtime(world, poll_interval_s=1)
+        await runtime.start()
+        try:
+            assert await _until(everyone_synced)
+            # the Google admin withdraws the delegation: no new token, and the old ones stop working
+            state.revoke_delegation(world.google.account.client_id)
+            state.expire_access_tokens()
+            assert await _until(_all_failing_with(world, "delegation"))
+        finally:
+            await runtime.stop()
+            state.grant_delegation(world.google.account.client_id, [CALENDAR_SCOPE])
+
+    asyncio.run(scenario())
+
+    env = environment(world.tandem.settings.database_url, tmp_path)
+    status = {row["email"]: row for row in run_json(["sync", "status", "--json"], env, tmp_path)}
+    for email in GOOGLE_USERS:
+        assert "domain-wide delegation is not granted" in (status[email]["last_error"] or ""), status[email]
+    warned = [w for w in _warnings(world, tmp_path) if "calendar sync fails" in w]
+    assert len(warned) == 1, _warnings(world, tmp_path)
+    assert "calendar sync fails for 3 of 3 users" in warned[0], warned[0]
+    assert "domain-wide delegation is not granted" in warned[0], warned[0]
+    assert all(email in warned[0] for email in GOOGLE_USERS), warned[0]
+
+
+def test_bey_11_a_saved_key_that_does_not_open_shows_in_sync_status_and_calendar_status(
+    world: World, tmp_path: Path
+) -> None:
+    from tandem.hub.services import calendar_setup
+
+    _only_google_users_sync(world)
+    server = world.server
+    with world.tandem.db.write() as session:  # saved unchecked, as `configure` did before it checked keys
+        calendar_setup.configure(
+            session,
+            world.tandem.secrets(),
+            key=(world.google.key_dir / "key.p12").read_bytes(),
+            password="not-the-password",
+            service_account_email=world.google.account.email,
+            token_uri=server.token_uri,
+            api_root=server.api_root,
+            batch_uri=f"{server.base_url}/batch/calendar/v3",
+        )
+
+    async def scenario() -> None:
+        runtime = _runtime(world, poll_interval_s=1)
+        await runtime.start()
+        try:
+            assert await _until(_all_failing_with(world, "calendar connection"))
+        finally:
+            await runtime.stop()
+
+    asyncio.run(scenario())
+
+    env = environment(world.tandem.settings.database_url, tmp_path)
+    status = {row["email"]: row for row in run_json(["sync", "status", "--json"], env, tmp_path)}
+    for email in GOOGLE_USERS:
+        assert "calendar connection" in (status[email]["last_error"] or ""), status[email]
+    warnings = _warnings(world, tmp_path)
+    assert any("P12 file did not open with the given password" in w for w in warnings), warnings
+    assert any("calendar sync fails for 3 of 3 users" in w for w in warnings), warnings
+    refused = run(["sync", "--user", ALICE], env, tmp_path, check=False)
+    assert refused.returncode == 1
+    assert "P12 file did not open with the given password" in " ".join(refused.stderr.split())

@@ -3,7 +3,9 @@ command line; every failure has its own message and no secret is ever shown or s
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +14,8 @@ import sqlalchemy as sa
 
 from tandem.emulators.google import CALENDAR_SCOPE
 from tandem.hub.models import CalendarConnection
-from tests.e2e.calendar.conftest import ALICE, World
+from tandem.hub.services import calendar_setup
+from tests.e2e.calendar.conftest import ALICE, World, soon
 from tests.support.processes import environment, run
 
 
@@ -20,21 +23,41 @@ def _env(world: World, tmp_path: Path) -> dict[str, str]:
     return environment(world.tandem.settings.database_url, tmp_path)
 
 
-def _configure(world: World, tmp_path: Path, key: str = "key.p12", password: str = "notasecret") -> None:
+def _configure(
+    world: World, tmp_path: Path, key: str = "key.p12", password: str | None = "notasecret", check: bool = True
+) -> subprocess.CompletedProcess[str]:
     server = world.server
-    run(
+    return run(
         [
             "calendar", "configure",
             "--service-account", world.google.account.email,
             "--key-file", str(world.google.key_dir / key) if "/" not in key else key,
-            "--password", password,
+            *(["--password", password] if password is not None else []),
             "--api-root", server.api_root,
             "--token-uri", server.token_uri,
             "--batch-uri", f"{server.base_url}/batch/calendar/v3",
         ],
         _env(world, tmp_path),
         tmp_path,
+        check=check,
     )  # fmt: skip
+
+
+def _save_unchecked(world: World, key: bytes, password: str | None) -> None:
+    """A connection saved without the check `tandem calendar configure` makes (as versions
+    before it did): what `tandem calendar test` says about a key that does not open."""
+    server = world.server
+    with world.tandem.db.write() as session:
+        calendar_setup.configure(
+            session,
+            world.tandem.secrets(),
+            key=key,
+            password=password,
+            service_account_email=world.google.account.email,
+            token_uri=server.token_uri,
+            api_root=server.api_root,
+            batch_uri=f"{server.base_url}/batch/calendar/v3",
+        )
 
 
 def _test(world: World, tmp_path: Path, user: str = ALICE) -> tuple[int, str]:
@@ -85,12 +108,11 @@ def test_cal_2_each_failure_has_its_own_message(
     world: World, tmp_path: Path, break_it: str, expected: str, failing: str
 ) -> None:
     user = ALICE
+    # `configure` refuses a key that does not open (see below), so those two are saved unchecked
     if break_it == "wrong password":
-        _configure(world, tmp_path, password="not-the-password")
+        _save_unchecked(world, (world.google.key_dir / "key.p12").read_bytes(), "not-the-password")
     elif break_it == "corrupt file":
-        broken = tmp_path / "broken.p12"
-        broken.write_bytes(b"\x30\x82 this is not a key file")
-        _configure(world, tmp_path, key=str(broken))
+        _save_unchecked(world, b"\x30\x82 this is not a key file", "notasecret")
     else:
         _configure(world, tmp_path)
     if break_it == "delegation":
@@ -148,3 +170,78 @@ def test_cal_2_enable_disable_and_types_from_the_command_line(world: World, tmp_
     assert "no activity type named Nope" in refused.stderr
     run(["users", "sync", "off", ALICE], env, tmp_path)
     assert "off" in (world.sync(ALICE).record.error or "")
+
+
+def _json_key(world: World) -> dict[str, str]:
+    loaded: dict[str, str] = json.loads((world.google.key_dir / "key.json").read_text())
+    return loaded
+
+
+def _bad_key(world: World, tmp_path: Path, kind: str) -> tuple[Path, str | None]:
+    """A key file (and password) that does not open, made from the account's working ones."""
+    p12 = (world.google.key_dir / "key.p12").read_bytes()
+    raw = (world.google.key_dir / "key.json").read_bytes()
+    info = _json_key(world)
+    made: dict[str, tuple[bytes, str | None]] = {
+        "wrong P12 password": (p12, "not-the-password"),
+        "truncated P12": (p12[: len(p12) // 2], "notasecret"),
+        "truncated JSON": (raw[: len(raw) // 2], None),
+        "garbled JSON private key": (
+            json.dumps(
+                info | {"private_key": info["private_key"][:200] + "garbled" + info["private_key"][400:]}
+            ).encode(),
+            None,
+        ),
+        "JSON that is not a service-account key": (
+            json.dumps({"installed": {"client_id": "1234.apps.googleusercontent.com", "client_secret": "x"}}).encode(),
+            None,
+        ),
+        "JSON without a private key": (
+            json.dumps({k: v for k, v in info.items() if k != "private_key"}).encode(),
+            None,
+        ),
+    }
+    data, password = made[kind]
+    path = tmp_path / ("bad.p12" if "P12" in kind else "bad.json")
+    path.write_bytes(data)
+    return path, password
+
+
+def _stored_connection(world: World) -> tuple[object, ...]:
+    with world.tandem.db.read() as session:
+        row = session.get(CalendarConnection, 1)
+        assert row is not None
+        return (row.service_account_email, row.key_kind, row.key_sealed, row.password_sealed, row.updated_at)
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("wrong P12 password", "password is wrong"),
+        ("truncated P12", "not a PKCS#12 (.p12) file, or it is damaged"),
+        ("truncated JSON", "not valid JSON"),
+        ("garbled JSON private key", "private_key cannot be read"),
+        ("JSON that is not a service-account key", "not a service-account key"),
+        ("JSON without a private key", "misses the field(s) private_key"),
+    ],
+)
+def test_cal_2_configure_refuses_a_key_that_does_not_open_and_keeps_the_old_one(
+    world: World, tmp_path: Path, kind: str, expected: str
+) -> None:
+    _configure(world, tmp_path)  # a working connection (the P12 and its password)
+    working = _stored_connection(world)
+    bad, password = _bad_key(world, tmp_path, kind)
+
+    refused = _configure(world, tmp_path, key=str(bad), password=password, check=False)
+
+    said = " ".join((refused.stdout + refused.stderr).split())
+    assert refused.returncode == 1, said
+    assert expected in said, said
+    assert "Saved" not in said
+    assert "PRIVATE KEY" not in said  # no secret is shown
+    assert password is None or password not in said
+    assert _stored_connection(world) == working  # not one byte of the working connection changed
+    world.create(ALICE, "Still syncing", soon(2))
+    report = world.sync(ALICE)
+    assert report.record.error is None, report.record.error
+    assert world.titles(ALICE) == ["Still syncing"]

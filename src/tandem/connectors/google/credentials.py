@@ -10,7 +10,11 @@ work" is useless to someone who picked the wrong file:
     the P12 holds no key                 the key is not RSA (Google's keys always are)
     the JSON is not JSON                 the JSON is not a service-account key
     the JSON misses fields               the JSON's private_key cannot be read
-    no / a different account email
+    no / a different account email       the P12 was given without its password
+    an encryption or key type this server's cryptography library cannot open
+
+`tandem calendar configure` saves nothing that does not open here (`load_key`), so the
+connection in use is never replaced by one that cannot work.
 
 Key material and the password never appear in a repr, a log line or an error message.
 """
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -70,11 +75,21 @@ def load_p12_key(data: bytes, *, password: str | None, service_account_email: st
     try:
         secret = None if password is None else password.encode("utf-8")
         key, certificate, _others = pkcs12.load_key_and_certificates(data, secret)
+    except UnsupportedAlgorithm:
+        raise ConfigurationError(
+            "the P12 file is encrypted in a way this server cannot open: upload the service account's JSON key "
+            "instead (or a P12 file Google Cloud console created)"
+        ) from None
     except ValueError:
         if not _looks_like_pkcs12(data):
             raise ConfigurationError(
                 "the private key file is not a PKCS#12 (.p12) file, or it is damaged: upload the P12 file "
                 "Google Cloud console created for the service account (or its JSON key)"
+            ) from None
+        if not password:
+            raise ConfigurationError(
+                "the P12 file needs its password: give it with the file (Google shows it when it creates the "
+                "key; it is 'notasecret' unless the console showed another)"
             ) from None
         raise ConfigurationError(
             "the P12 file did not open with the given password: the password is wrong (Google shows it "
@@ -118,7 +133,7 @@ def load_json_key(data: bytes, *, service_account_email: str | None = None) -> S
         )
     try:
         key = serialization.load_pem_private_key(str(info["private_key"]).encode("utf-8"), password=None)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise ConfigurationError("the JSON key's private_key cannot be read: download the key again") from None
     signer_key = _rsa_only(key, "the JSON key")
     key_id = info.get("private_key_id")
