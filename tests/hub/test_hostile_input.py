@@ -2,7 +2,7 @@
 not zones, numbers that are not ASCII digits or do not fit, invisible names, emails that
 are not addresses, series that never occur, NUL characters, runaway rules and long
 texts. Each is a 400 naming the field (never a 500), and the services refuse them for
-every writer, the calendar sync included (CAL-17). The limits: docs/input-limits.md."""
+every writer, the calendar sync included (CAL-17). The limits: docs/hub-api.md ("Limits and refusals at the door")."""
 
 from __future__ import annotations
 

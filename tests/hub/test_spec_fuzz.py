@@ -7,7 +7,7 @@ A third of the cases are made hostile (BEY-11): query parameters get dates at th
 the calendar, numbers that are not ASCII digits or do not fit 64 bits and forged page
 tokens; PATCH and POST bodies of activities, users, customers, projects, phases, invoices
 and participants get edge dates, zone folders, invisible names, long texts, emails that
-are not addresses and series that cannot be. The limits: docs/input-limits.md."""
+are not addresses and series that cannot be. The limits: docs/hub-api.md ("Limits and refusals at the door")."""
 
 from __future__ import annotations
 

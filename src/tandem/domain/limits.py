@@ -1,6 +1,6 @@
 """What Tandem takes, whoever writes it (BEY-11, CAL-17): one module of limits and of the
 checks that apply them, so the REST API, the calendar sync and the ERP refuse the same
-values, and docs/input-limits.md can cite each constant.
+values, and docs/hub-api.md ("Limits and refusals at the door") can cite each constant.
 
 Every check is a pure function of the value; nothing here is computed at import time
 (the zone list is read once, on first use).
