@@ -17,18 +17,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import multiprocessing
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 import httpx
 
+from support import emulator, emulator_counts
 from tandem.connectors.google import Endpoints, GoogleCalendar, load_key
 from tandem.domain.calendar import CalendarEvent, SendUpdates
 from tandem.ports.calendar import EventInsert
@@ -38,18 +36,6 @@ def meeting(summary: str) -> CalendarEvent:
     event_id = base64.b32hexencode(uuid.uuid4().bytes).decode("ascii").rstrip("=").lower()
     start = datetime(2031, 3, 10, 7, tzinfo=UTC)
     return CalendarEvent(event_id, start, start + timedelta(hours=1), "Europe/Helsinki", summary, "Agenda", "Room 4")
-
-
-def serve(users: list[str], key_dir: str, pipe: Connection) -> None:
-    """The child: the emulator with the users and a service account, until told to stop."""
-    from tandem.emulators.google import EmulatorServer
-
-    with EmulatorServer(domain="example.com", users=users) as server:
-        server.state.register_service_account(key_dir=Path(key_dir))
-        server.state.configure_quota(user_per_minute=10**9, project_per_minute=10**9)
-        server.state.configure_abuse_limits(events_created_per_day=10**9)
-        pipe.send(server.base_url)
-        pipe.recv()
 
 
 @dataclass
@@ -71,21 +57,13 @@ class Figure:
         )
 
 
-async def counters(control: httpx.AsyncClient, reset: bool = False) -> dict[str, int]:
-    """Requests the emulator received since the last reset, summed per endpoint."""
-    answer = await (control.delete if reset else control.get)("/emulator/counters")
-    totals: dict[str, int] = {}
-    for per_user in answer.json()["counts"].values():
-        for endpoint, number in per_user.items():
-            totals[endpoint] = totals.get(endpoint, 0) + number
-    return totals
-
-
 async def measure(label: str, events: int, control: httpx.AsyncClient, work: Awaitable[object]) -> Figure:
-    await counters(control, reset=True)
+    await emulator_counts(control, reset=True)
     wall, cpu = time.perf_counter(), time.process_time()
     await work
-    figure = Figure(label, events, time.perf_counter() - wall, time.process_time() - cpu, await counters(control))
+    figure = Figure(
+        label, events, time.perf_counter() - wall, time.process_time() - cpu, await emulator_counts(control)
+    )
     figure.show()
     return figure
 
@@ -107,13 +85,13 @@ async def run(base_url: str, key_dir: Path, users: list[str], per_user: int, sin
         await measure(f"{len(others)} users x {per_user}", len(others) * per_user, control, many)
 
         cursors = {u: (await google.changes(u, None)).next_cursor for u in others}
-        await counters(control, reset=True)
+        await emulator_counts(control, reset=True)
         wall, cpu = time.perf_counter(), time.process_time()
         for user in others:
             idle = await google.changes(user, cursors[user])
             assert idle.events == ()
         seconds, spent = time.perf_counter() - wall, time.process_time() - cpu
-        requests = await counters(control)
+        requests = await emulator_counts(control)
         print(
             f"idle incremental changes(): {len(others)} users, {sum(requests.values())} HTTP requests "
             f"({requests}), {sum(requests.values()) / len(others):.2f} per user; adapter CPU "
@@ -128,17 +106,8 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=10_000)
     options = parser.parse_args()
     users = ["bulk@example.com"] + [f"user{n:04d}@example.com" for n in range(options.users)]
-    context = multiprocessing.get_context("spawn")
-    with tempfile.TemporaryDirectory() as key_dir:
-        ours, theirs = context.Pipe()
-        child = context.Process(target=serve, args=(users, key_dir, theirs), daemon=True)
-        child.start()
-        try:
-            base_url = ours.recv()
-            asyncio.run(run(base_url, Path(key_dir), users, options.per_user, options.single))
-        finally:
-            ours.send("stop")
-            child.join(timeout=30)
+    with emulator(users) as (base_url, key_dir):
+        asyncio.run(run(base_url, key_dir, users, options.per_user, options.single))
 
 
 if __name__ == "__main__":

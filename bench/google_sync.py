@@ -25,8 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import json
-import multiprocessing
 import random
 import statistics
 import tempfile
@@ -34,38 +32,17 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 import httpx
 
-from tandem import bootstrap
-from tandem.config import Settings, SyncSettings
+from support import Organisation, emulator, emulator_counts
 from tandem.connectors.google import GoogleCalendar
-from tandem.domain.activity import Origin
-from tandem.hub.models import Activity as ActivityRow
-from tandem.hub.services import activities, calendar_setup, counters, entities, lookup, masters
-from tandem.hub.services.activities import ActivityDraft, Actor
-from tandem.hub.services.drafts import draft_of
 from tandem.runtime.user_sync import RunReport
 from tandem.sync.ids import event_id_for
 
-ACTOR = Actor(Origin.API, "bench")
 PLAIN = ("token", "batch", "events.list", "events.get", "events.instances")
 """Endpoints that are HTTP requests of their own; every other count is a part of a batch."""
-
-
-def serve(users: list[str], key_dir: str, pipe: Connection) -> None:
-    """The child: the emulator with the users and a service account, until told to stop."""
-    from tandem.emulators.google import CALENDAR_SCOPE, EmulatorServer
-
-    with EmulatorServer(domain="example.com", users=users) as server:
-        account = server.state.register_service_account(key_dir=Path(key_dir))
-        server.state.grant_delegation(account.client_id, [CALENDAR_SCOPE])
-        server.state.configure_quota(user_per_minute=10**9, project_per_minute=10**9)
-        server.state.configure_abuse_limits(events_created_per_day=10**9)
-        pipe.send(server.base_url)
-        pipe.recv()
 
 
 @dataclass
@@ -87,87 +64,13 @@ class Requests:
         return ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
 
 
-class Organisation:
-    """The hub, configured for the emulator, with its users and activities."""
-
-    def __init__(self, database_url: str, directory: Path, base_url: str, key_dir: Path) -> None:
-        settings = Settings(database_url=database_url, secret_key_file=directory / "tandem.key", sync=SyncSettings())
-        self.t = bootstrap.build(settings)
-        self.t.upgrade()
-        self.base_url = base_url
-        key = (key_dir / "key.json").read_bytes()
-        with self.t.db.write() as session:
-            calendar_setup.configure(
-                session,
-                self.t.secrets(),
-                key=key,
-                password=None,
-                service_account_email=json.loads(key)["client_email"],
-                token_uri=f"{base_url}/token",
-                api_root=f"{base_url}/calendar/v3",
-                batch_uri=f"{base_url}/batch/calendar/v3",
-            )
-            calendar_setup.set_enabled(session, True)
-            counters.settings(session)
-            values = {"name": "Meeting", "category": "CalendarEntry", "is_default": True, "calendar_sync": True}
-            self.type_guid = masters.save(session, entities.ACTIVITY_TYPES, None, values).guid
-        self.users: dict[str, str] = {}
-        self.guids: dict[str, list[str]] = {}
-
-    def add_users(self, emails: list[str]) -> None:
-        with self.t.db.write() as session:
-            for email in emails:
-                first, _, _ = email.partition("@")
-                values = {"first_name": first, "last_name": "Bench", "email": email, "time_zone": "Europe/Helsinki"}
-                self.users[email] = masters.save(
-                    session, entities.USERS, None, values | {"calendar_sync_enabled": True}
-                ).guid
-
-    def add_activities(self, email: str, count: int, chunk: int = 500) -> None:
-        """`count` activities over the next weeks, through the hub services (the change log
-        included), `chunk` per transaction."""
-        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
-        owner = self.users[email]
-        made = self.guids.setdefault(email, [])
-        for first in range(0, count, chunk):
-            with self.t.db.write() as session:
-                for n in range(first, min(count, first + chunk)):
-                    at = start + timedelta(hours=n % 2000)
-                    draft = ActivityDraft(
-                        f"{email} meeting {n}", self.type_guid, owner, at, at + timedelta(hours=1), location="Room 4"
-                    )
-                    made.append(activities.create(session, draft, ACTOR).guid)
-
-    def rename(self, guid: str, name: str) -> None:
-        with self.t.db.write() as session:
-            row = lookup.get(session, ActivityRow, guid)
-            activities.update(session, row, draft_of(row, name=name), ACTOR)
-
-    def create(self, email: str, name: str, at: datetime) -> str:
-        draft = ActivityDraft(name, self.type_guid, self.users[email], at, at + timedelta(hours=1))
-        with self.t.db.write() as session:
-            guid = activities.create(session, draft, ACTOR).guid
-        self.guids[email].append(guid)
-        return guid
-
-    def calendar(self) -> GoogleCalendar:
-        calendar = self.t.calendar()
-        assert isinstance(calendar, GoogleCalendar)
-        return calendar
-
-
 class Bench:
     def __init__(self, org: Organisation, control: httpx.AsyncClient) -> None:
         self.org = org
         self.control = control
 
     async def requests(self, reset: bool = False) -> Requests:
-        answer = await (self.control.delete if reset else self.control.get)("/emulator/counters")
-        totals: dict[str, int] = {}
-        for per_user in answer.json()["counts"].values():
-            for endpoint, number in per_user.items():
-                totals[endpoint] = totals.get(endpoint, 0) + number
-        return Requests(totals)
+        return Requests(await emulator_counts(self.control, reset))
 
     async def runs(self, emails: list[str], calendar: GoogleCalendar) -> list[RunReport]:
         """One sync run per user, `sync.workers` at a time (as the runtime's dispatcher)."""
@@ -307,23 +210,14 @@ def main() -> None:
     parser.add_argument("--profile", help="write a cProfile of this process here")
     options = parser.parse_args()
     users = ["single@example.com"] + [f"user{n:04d}@example.com" for n in range(options.users)]
-    context = multiprocessing.get_context("spawn")
-    with tempfile.TemporaryDirectory() as key_dir, tempfile.TemporaryDirectory() as workdir:
-        ours, theirs = context.Pipe()
-        child = context.Process(target=serve, args=(users, key_dir, theirs), daemon=True)
-        child.start()
+    with emulator(users) as (base_url, key_dir), tempfile.TemporaryDirectory() as workdir:
         profile = cProfile.Profile() if options.profile else None
-        try:
-            base_url = ours.recv()
-            work = run(options, base_url, Path(key_dir), Path(workdir))
-            if profile is not None:
-                profile.runcall(asyncio.run, work)
-                profile.dump_stats(options.profile)
-            else:
-                asyncio.run(work)
-        finally:
-            ours.send("stop")
-            child.join(timeout=30)
+        work = run(options, base_url, key_dir, Path(workdir))
+        if profile is not None:
+            profile.runcall(asyncio.run, work)
+            profile.dump_stats(options.profile)
+        else:
+            asyncio.run(work)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import argparse
 import json
 import random
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -24,10 +23,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tests.support.processes import environment, run, run_json, serving
-
+from support import environment, pct, run, run_json, serving
 from tandem import migrations
 from tandem.hub.models import Activity, ActivityParticipant, ChangeLog, ChangeLogUser, Counter, User
 from tandem.hub.services import changelog
@@ -84,11 +80,6 @@ def hammer(base: str, headers: dict[str, str], requests: int, concurrency: int, 
     for t in threads:
         t.join()
     return requests / (time.perf_counter() - start), latencies
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
 def http_figures(url: str, directory: Path, requests: int, concurrency: int) -> None:
