@@ -136,16 +136,11 @@ class Tandem:
             return calendar_setup.stamp(session)
 
     def calendar(self) -> CalendarPort | None:
-        """The calendar port from the stored connection (None when there is none or its key
-        cannot be loaded; `tandem calendar test` says why)."""
+        """The calendar port from the stored connection; None when none is saved. A saved
+        connection that cannot be used raises `ConfigurationError` (its key does not open)
+        or `SecretsUnreadable`, saying why: the runtime records that reason on each run."""
         settings = self.calendar_settings()
-        if settings is None:
-            return None
-        try:
-            return GoogleCalendar.from_settings(settings)
-        except ConfigurationError as error:
-            log.error("the calendar connection cannot be used: %s", error)
-            return None
+        return None if settings is None else GoogleCalendar.from_settings(settings)
 
     def sync_store(self) -> SqlSyncStateStore:
         return SqlSyncStateStore(self.db)

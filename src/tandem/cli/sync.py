@@ -17,12 +17,12 @@ from rich.table import Table
 
 from tandem.bootstrap import Tandem
 from tandem.cli.common import console, err, fail, tandem, user_by_email
-from tandem.connectors.google import load_key
 from tandem.domain.errors import ConfigurationError
 from tandem.domain.syncstate import RunRecord
 from tandem.hub.models import User
 from tandem.ports.calendar import CalendarPort
 from tandem.runtime import status as sync_health
+from tandem.runtime.service import NO_CONNECTION
 from tandem.store.schedule import SqlSchedule
 from tandem.store.secrets import SecretsUnreadable
 
@@ -62,26 +62,13 @@ def _calendar_or_fail(t: Tandem, user_guid: str, dry_run: bool) -> CalendarPort:
     else:
         if calendar is not None:
             return calendar
-        reason = _why_unusable(t)
+        reason = NO_CONNECTION
     if not dry_run:
         now = datetime.now(UTC)
         t.sync_store().record_run(
             RunRecord(user_guid=user_guid, calendar_id="", started_at=now, finished_at=now, error=reason)
         )
     raise fail(f"Not synced: {reason}")
-
-
-def _why_unusable(t: Tandem) -> str:
-    settings = t.calendar_settings()
-    if settings is None:
-        return "the calendar connection cannot be used: none is saved (`tandem calendar configure`)"
-    try:
-        load_key(
-            settings.key_file, password=settings.key_password, service_account_email=settings.service_account_email
-        )
-    except ConfigurationError as error:
-        return f"the calendar connection cannot be used: its key does not open: {error}"
-    return "the calendar connection cannot be used (`tandem calendar test` says why)"
 
 
 async def _run_once(t: Tandem, calendar: Any, user_guid: str, dry_run: bool, confirm: bool) -> Any:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from tandem.config import SyncSettings
+from tandem.domain.errors import ConfigurationError
 from tandem.domain.schedule import UserSchedule
 from tandem.domain.syncstate import RunCounts, RunRecord
 from tandem.ports.calendar import CalendarPort
@@ -39,10 +40,7 @@ from tandem.runtime.user_sync import RunReport, UserSync
 
 log = logging.getLogger("tandem.runtime")
 CalendarFactory = Callable[[], CalendarPort | None]
-NO_CONNECTION = (
-    "the calendar connection cannot be used: none is saved, or its key does not open "
-    "(`tandem calendar status` and `tandem calendar test` say why)"
-)
+NO_CONNECTION = "the calendar connection cannot be used: none is saved (`tandem calendar configure`)"
 
 
 @dataclass
@@ -162,6 +160,9 @@ class SyncRuntime:
         that cannot start without it."""
         try:
             calendar = self.make_calendar()
+        except ConfigurationError as error:  # the saved key does not open: the admin's to fix
+            self._calendar_problem = f"the calendar connection cannot be used: {error}"
+            return None
         except Exception as error:  # e.g. the stored secrets no longer unseal
             log.exception("the calendar connection cannot be used")
             self._calendar_problem = f"the calendar connection cannot be used: {error}"

@@ -274,6 +274,8 @@ def test_bey_11_a_saved_key_that_does_not_open_shows_in_sync_status_and_calendar
     status = {row["email"]: row for row in run_json(["sync", "status", "--json"], env, tmp_path)}
     for email in GOOGLE_USERS:
         assert "calendar connection" in (status[email]["last_error"] or ""), status[email]
+        # the exact reason, not a pointer to another command
+        assert "P12 file did not open with the given password" in status[email]["last_error"], status[email]
     warnings = _warnings(world, tmp_path)
     assert any("P12 file did not open with the given password" in w for w in warnings), warnings
     assert any("calendar sync fails for 3 of 3 users" in w for w in warnings), warnings
