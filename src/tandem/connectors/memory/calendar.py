@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from tandem.domain import errors
+from tandem.domain import errors, limits
 from tandem.domain.calendar import CalendarEvent, EventStatus, SendUpdates
 from tandem.domain.syncstate import SYNCED_FIELD_GROUPS
 from tandem.ports.calendar import CalendarChanges, EventDelete, EventInsert, EventUpdate, EventWrite, WriteOutcome
@@ -86,9 +86,15 @@ class MemoryCalendar:
     def _position(cal: _Calendar, calendar_id: str, cursor: str) -> int:
         owner, _, rest = cursor.partition("|")
         generation, _, seq = rest.partition("|")
-        if owner != calendar_id or generation != str(cal.generation) or not seq.isdigit() or int(seq) > cal.seq:
+        position = limits.whole_number(seq)
+        if (
+            owner != calendar_id
+            or generation != str(cal.generation)
+            or position is None
+            or not 0 <= position <= cal.seq
+        ):
             raise errors.FullSyncRequired(f"the sync token of calendar {calendar_id} is no longer valid")
-        return int(seq)
+        return position
 
     async def get(self, calendar_id: str, event_id: str) -> CalendarEvent | None:
         return self._calendar(calendar_id).events.get(event_id)

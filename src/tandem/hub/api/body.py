@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import pydantic
 from fastapi import Depends, Request
@@ -39,14 +39,13 @@ def read_json(raw: bytes) -> Any:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ApiError(400, "InvalidRequest", f"the request body is not valid JSON: {error}") from None
     except RecursionError:
-        data = None
-        _too_deep()
+        raise _too_deep() from None
     _check_tree(data)
     return data
 
 
-def _too_deep() -> NoReturn:
-    raise ApiError(400, "InvalidRequest", f"the request body nests deeper than {MAX_DEPTH} levels", "body")
+def _too_deep() -> ApiError:
+    return ApiError(400, "InvalidRequest", f"the request body nests deeper than {MAX_DEPTH} levels", "body")
 
 
 def _check_tree(data: Any) -> None:
@@ -62,7 +61,7 @@ def _check_tree(data: Any) -> None:
         if not isinstance(node, dict | list):
             continue
         if depth >= MAX_DEPTH:
-            _too_deep()
+            raise _too_deep()
         if isinstance(node, dict):
             for key, value in node.items():
                 if "\x00" in key:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tandem.domain import limits
 from tandem.hub.api import errors
 from tandem.hub.services.errors import FieldProblem
 
@@ -139,8 +140,8 @@ def _content_length(scope: Scope) -> int | None:
     """The declared length; None when not declared; -1 when not a number."""
     for name, value in scope["headers"]:
         if name == b"content-length":
-            text = value.decode("latin-1").strip()
-            return int(text) if text.isascii() and text.isdecimal() and len(text) <= 18 else -1
+            length = limits.whole_number(value.decode("latin-1").strip())
+            return -1 if length is None or length < 0 else length
     return None
 
 

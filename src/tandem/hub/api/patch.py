@@ -22,6 +22,7 @@ import math
 from collections.abc import Collection
 from typing import Any
 
+from tandem.domain import limits
 from tandem.hub.services.errors import FieldProblem, ValidationFailed
 
 MAX_OPERATIONS = 100
@@ -92,7 +93,8 @@ def _key_for(name: str, node: dict[str, Any]) -> str:
 
 def _index(part: str) -> int | None:
     """An array index: ASCII digits only (`int()` would also take `²` and `٣`)."""
-    return int(part) if part.isascii() and part.isdecimal() and len(part) <= 9 else None
+    index = limits.whole_number(part)
+    return index if index is not None and index >= 0 and not part.startswith("-") else None
 
 
 def _set(doc: dict[str, Any], parts: list[str], value: Any, where: str) -> None:
@@ -115,8 +117,8 @@ def _coerce_like(current: Any, value: Any) -> Any:
     if isinstance(current, bool):
         return {"true": True, "false": False}.get(text.lower(), value)
     if isinstance(current, int):
-        digits = text.removeprefix("-")
-        return int(text) if digits.isascii() and digits.isdecimal() and len(digits) <= 18 else value
+        whole = limits.whole_number(text)
+        return value if whole is None else whole
     if isinstance(current, float):
         try:
             number = float(text) if text.isascii() else math.nan
