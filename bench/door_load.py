@@ -80,35 +80,29 @@ def code_of(error: Exception) -> str:
 # ---------------------------------------------------------------------- the load (a child process)
 
 
-def _load_child(
-    base: str,
-    client_id: str,
-    token: str,
-    bodies: list[dict[str, Any]],
-    guessers: int,
-    writers: int,
-    timeout: float,
-    stop: EventType,
-    out: Connection,
-) -> None:
+@dataclass(frozen=True)
+class LoadPlan:
+    """What the load process does (it crosses to the child process by pickling)."""
+
+    base: str
+    client_id: str
+    token: str
+    bodies: list[dict[str, Any]]
+    guessers: int
+    writers: int
+    timeout: float
+
+
+def _load_child(plan: LoadPlan, stop: EventType, out: Connection) -> None:
     codes: dict[str, Counter[str]] = {"token": Counter(), "writes": Counter()}
     began = time.monotonic()
-    asyncio.run(_load(base, client_id, token, bodies, guessers, writers, timeout, stop, codes))
+    asyncio.run(_load(plan, stop, codes))
     usage = resource.getrusage(resource.RUSAGE_SELF)
     out.send({"codes": codes, "seconds": time.monotonic() - began, "cpu": usage.ru_utime + usage.ru_stime})
 
 
-async def _load(
-    base: str,
-    client_id: str,
-    token: str,
-    bodies: list[dict[str, Any]],
-    guessers: int,
-    writers: int,
-    timeout: float,
-    stop: EventType,
-    codes: dict[str, Counter[str]],
-) -> None:
+async def _load(plan: LoadPlan, stop: EventType, codes: dict[str, Counter[str]]) -> None:
+    base, client_id, token, bodies, timeout = plan.base, plan.client_id, plan.token, plan.bodies, plan.timeout
     stopping = asyncio.Event()
 
     async def guess(i: int) -> None:
@@ -144,8 +138,8 @@ async def _load(
                 except httpx.HTTPError as error:
                     codes["writes"][code_of(error)] += 1
 
-    tasks = [asyncio.create_task(guess(i)) for i in range(guessers)]
-    tasks += [asyncio.create_task(write(i)) for i in range(writers)]
+    tasks = [asyncio.create_task(guess(i)) for i in range(plan.guessers)]
+    tasks += [asyncio.create_task(write(i)) for i in range(plan.writers)]
     while not stop.is_set():
         await asyncio.sleep(0.1)
     stopping.set()
@@ -162,8 +156,8 @@ class Load:
         context = multiprocessing.get_context("spawn")
         self.stop = context.Event()
         self.ours, theirs = context.Pipe()
-        args = (base, client_id, token, bodies, opts.guessers, opts.writers, opts.timeout, self.stop, theirs)
-        self.child = context.Process(target=_load_child, args=args, daemon=True)
+        plan = LoadPlan(base, client_id, token, bodies, opts.guessers, opts.writers, opts.timeout)
+        self.child = context.Process(target=_load_child, args=(plan, self.stop, theirs), daemon=True)
         self.result: dict[str, Any] = {"codes": {"token": Counter(), "writes": Counter()}, "seconds": 0.0, "cpu": 0.0}
 
     def __enter__(self) -> Load:
