@@ -26,7 +26,8 @@ Measured in each phase:
                      emulator's own `GET /emulator/calendars/{email}` shows the event with the
                      new name (polled every 25 ms, or 5 % of the change's age when longer)
   write answer       that POST/PATCH, request to answer
-  CPU                of the server, the emulator, the load generator, this process and the
+  CPU                of the server (its API process and, apart, its worker process), the
+                     emulator, the load generator, this process and the
                      rest of the machine, from /proc (Linux)
 
 A request that times out (`--timeout`) or fails, and a change not seen within `--give-up`
@@ -91,6 +92,8 @@ class LoadPlan:
     guessers: int
     writers: int
     timeout: float
+    write_every: float
+    """Seconds between one writer's changes (0: the next as soon as the last is answered)."""
 
 
 def _load_child(plan: LoadPlan, stop: EventType, out: Connection) -> None:
@@ -119,6 +122,8 @@ async def _load(plan: LoadPlan, stop: EventType, codes: dict[str, Counter[str]])
     async def write(i: int) -> None:
         rng = random.Random(i)
         headers = {"Authorization": f"Bearer {token}"}
+        loop = asyncio.get_running_loop()
+        next_at = loop.time() + rng.random() * plan.write_every + plan.write_every
         async with httpx.AsyncClient(base_url=base, timeout=timeout, headers=headers, trust_env=False) as http:
             n = 0
             while not stopping.is_set():
@@ -137,6 +142,9 @@ async def _load(plan: LoadPlan, stop: EventType, codes: dict[str, Counter[str]])
                         codes["writes"][str(changed.status_code)] += 1
                 except httpx.HTTPError as error:
                     codes["writes"][code_of(error)] += 1
+                if plan.write_every:  # open loop: the next pair is due at its time, answered or not
+                    await asyncio.sleep(max(0.0, next_at - loop.time()))
+                    next_at += plan.write_every
 
     tasks = [asyncio.create_task(guess(i)) for i in range(plan.guessers)]
     tasks += [asyncio.create_task(write(i)) for i in range(plan.writers)]
@@ -156,7 +164,7 @@ class Load:
         context = multiprocessing.get_context("spawn")
         self.stop = context.Event()
         self.ours, theirs = context.Pipe()
-        plan = LoadPlan(base, client_id, token, bodies, opts.guessers, opts.writers, opts.timeout)
+        plan = LoadPlan(base, client_id, token, bodies, opts.guessers, opts.writers, opts.timeout, opts.write_every)
         self.child = context.Process(target=_load_child, args=(plan, self.stop, theirs), daemon=True)
         self.result: dict[str, Any] = {"codes": {"token": Counter(), "writes": Counter()}, "seconds": 0.0, "cpu": 0.0}
 
@@ -189,9 +197,9 @@ def _cpu_of(pid: int | str) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-def _children() -> list[int]:
+def _children(of: int | str = "self") -> list[int]:
     pids: list[int] = []
-    for task in Path("/proc/self/task").glob("*"):
+    for task in Path(f"/proc/{of}/task").glob("*"):
         with contextlib.suppress(OSError):
             pids += [int(p) for p in (task / "children").read_text().split()]
     return pids
@@ -217,7 +225,8 @@ class Cpu:
 
     @classmethod
     def take(cls, load_pid: int | None = None) -> Cpu:
-        seconds = {"server": 0.0, "emulator": 0.0, "load": 0.0, "bench": _cpu_of("self"), "machine": _machine()}
+        seconds = {"server": 0.0, "workers": 0.0, "emulator": 0.0, "load": 0.0}
+        seconds |= {"bench": _cpu_of("self"), "machine": _machine()}
         for pid in _children():
             try:
                 command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
@@ -225,6 +234,8 @@ class Cpu:
                 continue
             role = "server" if b"serve" in command else "load" if pid == load_pid else "emulator"
             seconds[role] += _cpu_of(pid)
+            if role == "server":  # its worker process (the calendar sync), counted apart
+                seconds["workers"] += sum(_cpu_of(child) for child in _children(pid))
         return cls(time.monotonic(), seconds)
 
     def since(self, earlier: Cpu) -> dict[str, float]:
@@ -474,6 +485,12 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=0.05, help="seconds between heartbeat probes")
     parser.add_argument("--guessers", type=int, default=100, help="clients posting wrong secrets to /v1/token")
     parser.add_argument("--writers", type=int, default=8, help="clients creating and patching activities")
+    parser.add_argument(
+        "--write-every",
+        type=float,
+        default=0.0,
+        help="seconds between one writer's POST + PATCH pairs (default 0: as fast as they are answered)",
+    )
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds before any request counts as a miss")
     parser.add_argument("--give-up", type=float, default=30.0, help="seconds before a change counts as not seen")
     parser.add_argument("--ramp", type=float, default=3.0, help="seconds of load before the load phase measures")
@@ -546,6 +563,10 @@ def measure(
 # ---------------------------------------------------------------------- the report
 
 
+def pace(every: float) -> str:
+    return f", a pair every {every:g} s each" if every else ", each pair as soon as the last is answered"
+
+
 def ms(seconds: float) -> str:
     if math.isnan(seconds):
         return "-"
@@ -604,7 +625,8 @@ def report(quiet: Figures, busy: Figures, load: dict[str, Any], opts: argparse.N
     for name, f in (("baseline", quiet), ("under load", busy)):
         used = f.cpu
         print(
-            f"CPU {name} (cores used): server {used['server']:.2f}, emulator {used['emulator']:.2f}, "
+            f"CPU {name} (cores used): server (API) {used['server']:.2f}, its workers {used['workers']:.2f}, "
+            f"emulator {used['emulator']:.2f}, "
             f"load generator {used['load']:.2f}, this process {used['bench']:.2f}, other processes "
             f"{used['others']:.2f}; machine {used['machine']:.2f} of {os.cpu_count()}"
         )
@@ -615,7 +637,7 @@ def report(quiet: Figures, busy: Figures, load: dict[str, Any], opts: argparse.N
         f"= {sum(token.values()) / seconds:,.0f}/s; {codes(token)}"
     )
     print(
-        f"writers ({opts.writers} clients, POST + PATCH): {sum(writes.values()):,} answers "
+        f"writers ({opts.writers} clients, POST + PATCH{pace(opts.write_every)}): {sum(writes.values()):,} answers "
         f"= {sum(writes.values()) / seconds:,.1f}/s; {codes(writes)}"
     )
     fives = sum(n for c, n in (token + writes).items() if c.startswith("5"))

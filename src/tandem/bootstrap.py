@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import tempfile
 from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -37,11 +39,13 @@ from tandem.hub.models import User
 from tandem.hub.models.common import utcnow
 from tandem.hub.services import calendar_setup, retention
 from tandem.ports.calendar import CalendarPort
+from tandem.runtime import worker_process
 from tandem.runtime.erp import ErpIntegration, ErpMirror
 from tandem.runtime.erp.schedule import run_forever
 from tandem.runtime.housekeeping import every
 from tandem.runtime.service import SyncRuntime
 from tandem.runtime.user_sync import UserSync
+from tandem.runtime.worker_process import WorkerProcess
 from tandem.store.db import Database, normalise_url
 from tandem.store.erp_state import ItemWrites, SqlErpStateStore
 from tandem.store.schedule import SqlSchedule
@@ -201,37 +205,69 @@ class Tandem:
             return retention.purge(session, utcnow(), self.settings.tombstone_retention_days)
 
     def serving_app(self) -> FastAPI:
-        """The API with the workers beside it: the calendar sync runtime (and the ERP runs
-        while that integration is enabled), started and stopped with the server."""
+        """The API with the workers beside it (`workers`), started and stopped with the
+        server: in a child process by default (`Settings.workers`), so that neither waits
+        for the other; "inline" runs them on the server's own event loop."""
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-            with contextlib.ExitStack() as stack:
-                if self.settings.demo_calendar:
-                    stack.enter_context(self.demo_calendar())
-                runtime = self.sync_runtime()
-                await runtime.start()
-                stop_erp = asyncio.Event()
-                purging = asyncio.create_task(every(3600, self.purge, stop_erp, "retention"), name="retention")
-                erp = self.settings.erp
-                erp_runs = (
-                    asyncio.create_task(run_forever(self.erp_integration, erp.interval_s, stop_erp), name="erp-runs")
-                    if erp.enabled and erp.database_url
-                    else None
-                )
-                try:
+            with self.demo_calendar() if self.settings.demo_calendar else contextlib.nullcontext():
+                if self.settings.workers == "inline":
+                    async with self.workers():
+                        yield
+                    return
+                process = WorkerProcess(run_worker_process, (self.settings,))
+                self.hub.on_activity_change.append(process.hub_changed)
+                self.hub.on_user_active.append(process.user_active)
+                async with process.running():
                     yield
-                finally:
-                    stop_erp.set()
-                    await purging
-                    if erp_runs is not None:
-                        await erp_runs
-                    try:
-                        await asyncio.wait_for(runtime.stop(), timeout=40)
-                    except TimeoutError:
-                        log.error("the calendar sync did not stop within 40 s; leaving it")
 
         return create_app(self.hub, lifespan, self.limits())
+
+    @asynccontextmanager
+    async def workers(self) -> AsyncIterator[SyncRuntime]:
+        """The calendar sync runtime, the hourly retention purge and (while that integration
+        is enabled) the ERP runs, until the block ends; then they stop gracefully."""
+        runtime = self.sync_runtime()
+        await runtime.start()
+        stop_erp = asyncio.Event()
+        purging = asyncio.create_task(every(3600, self.purge, stop_erp, "retention"), name="retention")
+        erp = self.settings.erp
+        erp_runs = (
+            asyncio.create_task(run_forever(self.erp_integration, erp.interval_s, stop_erp), name="erp-runs")
+            if erp.enabled and erp.database_url
+            else None
+        )
+        try:
+            yield runtime
+        finally:
+            stop_erp.set()
+            await purging
+            if erp_runs is not None:
+                await erp_runs
+            try:
+                await asyncio.wait_for(runtime.stop(), timeout=40)
+            except TimeoutError:
+                log.error("the calendar sync did not stop within 40 s; leaving it")
+
+    async def serve_parent(self, connection: Connection) -> None:
+        """The workers of a child process, until its parent says stop or is gone."""
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+
+        def stop_soon() -> None:
+            loop.call_soon_threadsafe(stop.set)
+
+        async with self.workers() as runtime:
+            worker_process.listen(
+                connection,
+                worker_process.Hooks(
+                    changed=runtime.hub_changed,
+                    active=runtime.user_active_threadsafe,
+                    stop=stop_soon,
+                ),
+            )
+            await stop.wait()
 
     def close(self) -> None:
         for engine in self.erp_engines:
@@ -246,6 +282,17 @@ def _erp_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
         return sa.create_engine(url, connect_args={"check_same_thread": False})
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+def run_worker_process(settings: Settings, connection: Connection) -> None:
+    """The child process of `tandem serve` that runs the workers (`Tandem.workers`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the server stops us in order
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s [worker] %(message)s")
+    t = build(settings)
+    try:
+        asyncio.run(t.serve_parent(connection))
+    finally:
+        t.close()
 
 
 def build(settings: Settings) -> Tandem:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import (
@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     access_token_lifetime_s: int = Field(3600, ge=60)
     refresh_token_lifetime_s: int = Field(30 * 24 * 3600, ge=60)
     log_level: str = "INFO"
+    workers: Literal["process", "inline"] = Field(
+        "process",
+        description="Where `tandem serve` runs the workers (calendar sync, retention, ERP runs): a child "
+        "process of their own, so the API never waits for them, or `inline` on the server's event loop.",
+    )
     sync: SyncSettings = SyncSettings()
     http: HttpSettings = HttpSettings()
     erp: ErpSettings = ErpSettings()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.processes import environment, free_port, serving
+from tests.support.processes import demo_environment, free_port, serving
 
 
 def _calendar(base: str, email: str) -> list[str]:
@@ -18,14 +18,7 @@ def _calendar(base: str, email: str) -> list[str]:
 
 def test_make_run_serves_the_demo_organisation_and_syncs_its_calendars(tmp_path: Path) -> None:
     port = free_port()
-    env = environment(
-        f"sqlite:///{tmp_path / 'tandem.db'}",
-        tmp_path,
-        TANDEM_DEMO_ON_FIRST_START="true",
-        TANDEM_DEMO_CALENDAR="true",
-        TANDEM_DEMO_CALENDAR_PORT=str(port),
-        TANDEM_SYNC__POLL_INTERVAL_S="1",
-    )
+    env = demo_environment(tmp_path, port, TANDEM_SYNC__POLL_INTERVAL_S="1")
     google = f"http://127.0.0.1:{port}"
     with serving(env, tmp_path) as base:
         assert httpx.get(base + "/heartbeat/database").text == "Database is alive."

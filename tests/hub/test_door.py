@@ -115,6 +115,20 @@ def test_bey_11_token_guessing_is_answered_429_with_retry_after(api: SpecClient,
     assert right.status_code == 429
 
 
+def test_bey_11_an_address_that_must_wait_is_refused_before_its_body_is_read(
+    api: SpecClient, tandem: bootstrap.Tandem
+) -> None:
+    """A guesser that must wait costs the server as little as a request can: not even its
+    body is parsed (a body that is not JSON gets the same 429, not a 400)."""
+    for i in range(Rules().free_per_address + 1):
+        api.post("/v1/token", json={"client_id": f"nobody-{i}", "client_secret": "wrong"})
+    answer = api.post("/v1/token", content=b"{not json", headers={"content-type": "application/json"})
+    assert answer.status_code == 429  # once: 400, the body parsed before the throttle looked
+    assert int(answer.headers["retry-after"]) >= 1
+    assert _problem(answer)[1] == "client_secret"
+    assert api.get("/heartbeat/server").status_code == 200  # other routes from that address go on
+
+
 def test_bey_11_the_right_secret_works_again_after_the_wait(api: SpecClient, tandem: bootstrap.Tandem) -> None:
     now = [1000.0]
     tandem.hub.throttle = Throttle(clock=lambda: now[0])

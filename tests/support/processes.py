@@ -35,6 +35,19 @@ def environment(database_url: str, directory: Path, **extra: str) -> dict[str, s
     return env
 
 
+def demo_environment(directory: Path, calendar_port: int, **extra: str) -> dict[str, str]:
+    """What `make run` sets: a SQLite file in `directory`, the demo organisation on first start,
+    the demo calendar (the Google emulator) on `calendar_port`."""
+    return environment(
+        f"sqlite:///{directory / 'tandem.db'}",
+        directory,
+        TANDEM_DEMO_ON_FIRST_START="true",
+        TANDEM_DEMO_CALENDAR="true",
+        TANDEM_DEMO_CALENDAR_PORT=str(calendar_port),
+        **extra,
+    )
+
+
 def run(args: list[str], env: dict[str, str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
     done = subprocess.run([TANDEM, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
     if check and done.returncode != 0:

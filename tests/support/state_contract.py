@@ -212,6 +212,15 @@ class SyncStateStoreContract:
         assert store.cursor(USER, "other@example.com") is None
         assert store.cursor("u-2", CAL) is None
 
+    def test_the_lowest_hub_position_is_of_the_users_asked_about(self, store: SyncStateStore) -> None:
+        assert store.lowest_hub_seq([USER, "u-2"]) is None  # nobody has synced yet
+        store.save_cursor(Cursor(USER, CAL, "t", 40, T0))
+        store.save_cursor(Cursor("u-2", CAL, "t", 7, T0))
+        store.save_cursor(Cursor("u-3", CAL, "t", 3, T0))
+        assert store.lowest_hub_seq([USER, "u-2", "u-9"]) == 7
+        assert store.lowest_hub_seq([USER]) == 40
+        assert store.lowest_hub_seq(["u-9"]) is None
+
     def test_runs_come_back_whole_newest_first_per_user(self, store: SyncStateStore) -> None:
         assert store.last_runs(USER) == []
         for i in range(3):

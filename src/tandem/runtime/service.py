@@ -77,8 +77,13 @@ class SyncRuntime:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._last_seen_seq = await asyncio.to_thread(self.psa.latest_seq)
         await self._roster()
+        # Changes committed while no runtime ran (a restart, a worker process started again)
+        # are followed from where the least advanced user stopped, not skipped until each
+        # user's next poll.
+        latest = await asyncio.to_thread(self.psa.latest_seq)
+        lowest = await asyncio.to_thread(self.store.lowest_hub_seq, self._roster_users)
+        self._last_seen_seq = latest if lowest is None else min(lowest, latest)
         await self.dispatcher.start()
         self._tasks = [
             asyncio.create_task(self._timer(), name="sync-timer"),

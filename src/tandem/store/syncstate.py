@@ -394,6 +394,18 @@ class SqlSyncStateStore:
             row.hub_seq = cursor.hub_seq
             row.initial_done_at = cursor.initial_done_at
 
+    def lowest_hub_seq(self, user_guids: Collection[str]) -> int | None:
+        wanted = list(user_guids)
+        lowest: int | None = None
+        with self._units.read() as session:
+            for i in range(0, len(wanted), 500):
+                found = session.scalar(
+                    sa.select(sa.func.min(SyncCursor.hub_seq)).where(SyncCursor.user_guid.in_(wanted[i : i + 500]))
+                )
+                if found is not None:
+                    lowest = found if lowest is None else min(lowest, found)
+        return lowest
+
     def forget_calendar(self) -> None:
         """Forget every link, cursor, conflict and quarantined item: the calendars are new
         (the demo's in-memory Google starts empty on every start). The next runs are initial."""

@@ -55,6 +55,39 @@ def test_cal_8_psa_changes_are_pushed_when_they_commit_not_on_the_next_poll(worl
     asyncio.run(scenario())
 
 
+def test_cal_8_changes_made_while_no_runtime_ran_are_pushed_when_it_starts(world: World) -> None:
+    """A restart (or a worker process started again) does not leave the changes committed
+    meanwhile for each user's next poll."""
+
+    def add(api: object, name: str) -> None:
+        body = {
+            "name": name,
+            "activityType": {"guid": world.types["Meeting"].guid},
+            "ownerUser": {"guid": world.users[ALICE].guid},
+            "startDateTime": soon(2).isoformat(),
+            "endDateTime": soon(2, 10).isoformat(),
+        }
+        assert api.post("/v1/activities", json=body).status_code == 201  # type: ignore[attr-defined]
+
+    async def scenario() -> None:
+        runtime = _runtime(world, poll_interval_s=3600)  # no poll comes due in this test
+        await runtime.start()
+        try:
+            assert await _until(lambda: world.tandem.sync_store().cursor(world.users[ALICE].guid, ALICE) is not None)
+        finally:
+            await runtime.stop()
+        with authorised(world.tandem) as api:
+            await asyncio.to_thread(add, api, "Made while nobody synced")
+        again = _runtime(world, poll_interval_s=3600)
+        await again.start()
+        try:
+            assert await _until(lambda: "Made while nobody synced" in world.titles(ALICE))
+        finally:
+            await again.stop()
+
+    asyncio.run(scenario())
+
+
 def test_cal_8_calendar_changes_are_picked_up_on_the_poll_cycle(world: World) -> None:
     async def scenario() -> None:
         runtime = _runtime(world, poll_interval_s=1)

@@ -139,6 +139,10 @@ class MemorySyncStateStore:
     def save_cursor(self, cursor: Cursor) -> None:
         self._cursors[(cursor.user_guid, cursor.calendar_id)] = cursor
 
+    def lowest_hub_seq(self, user_guids: Collection[str]) -> int | None:
+        wanted = set(user_guids)
+        return min((c.hub_seq for (user, _), c in self._cursors.items() if user in wanted), default=None)
+
     def record_run(self, run: RunRecord) -> None:
         runs = self._runs.setdefault(run.user_guid, [])
         runs.append(run)

@@ -7,12 +7,10 @@ for reads (`_read`) and writes alike: a lost database connection is `Unavailable
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -23,63 +21,24 @@ from tandem.domain.activity import (
     ActivityCategory,
     ChangeOperation,
     Origin,
-    Participant,
-    ParticipantKind,
-    ParticipantStatus,
-    Recurrence,
 )
+from tandem.hub.adapters import activity_reads
 from tandem.hub.adapters.errors import translated
 from tandem.hub.models import Activity as ActivityRow
 from tandem.hub.models import ActivityParticipant, ActivityType, ChangeLogUser, User
 from tandem.hub.services import activities, changelog, counters, lookup, retention
 from tandem.hub.services.activities import ActivityDraft, Actor, ParticipantDraft
-from tandem.hub.services.drafts import exdates
 from tandem.ports.psa import HubChange, PsaUser, SyncSetup
 from tandem.store.db import Database
 
 SYNC = Actor(Origin.SYNC, "sync")
 
 
-def to_domain(row: ActivityRow) -> Activity:
-    start: datetime | date = row.start_date if row.is_all_day and row.start_date else row.start_at
-    end: datetime | date = row.end_date if row.is_all_day and row.end_date else row.end_at
-    original: datetime | date | None = row.original_start_date or row.original_start_at
-    return Activity(
-        guid=row.guid,
-        name=row.name,
-        start=start,
-        end=end,
-        time_zone=row.time_zone,
-        type_guid=row.activity_type.guid,
-        category=ActivityCategory(row.activity_type.category),
-        owner_guid=row.owner.guid,
-        location=row.location,
-        notes=row.notes,
-        is_closed=row.is_closed,
-        customer_guid=row.customer.guid if row.customer else None,
-        project_guid=row.project.guid if row.project else None,
-        phase_guid=row.phase.guid if row.phase else None,
-        recurrence=Recurrence(row.rrule, exdates(row)) if row.rrule else None,
-        recurrence_parent_guid=row.recurrence_parent.guid if row.recurrence_parent else None,
-        original_start=original,
-        participants=tuple(_participant(p) for p in row.participants),
-        version=row.version,
-        updated_at=row.updated_at,
-        deleted=row.is_deleted,
-        extra=json.loads(row.extra) if row.extra else {},
-    )
-
-
-def _participant(p: ActivityParticipant) -> Participant:
-    ref = p.user or p.contact or p.resource
-    return Participant(
-        kind=ParticipantKind(p.kind),
-        status=ParticipantStatus(p.status),
-        email=p.email,
-        name=p.name,
-        ref_guid=ref.guid if ref is not None else None,
-        guid=p.guid,
-    )
+def to_domain(session: Session, row: ActivityRow) -> Activity:
+    """The activity as the sync sees it, read back as `activity_reads` reads every activity
+    (one mapping for both)."""
+    session.flush()
+    return activity_reads.by_guid(session, [row.guid])[0]
 
 
 def to_draft(activity: Activity) -> ActivityDraft:
@@ -187,9 +146,7 @@ class HubPsa:
         wanted = list(guids)
         out: dict[str, Activity] = {}
         with self._read(f"{len(wanted)} activities") as session:
-            for i in range(0, len(wanted), 500):
-                rows = session.scalars(sa.select(ActivityRow).where(ActivityRow.guid.in_(wanted[i : i + 500])))
-                out.update({row.guid: to_domain(row) for row in rows.unique()})
+            out.update((a.guid, a) for a in activity_reads.by_guid(session, wanted))
         return out
 
     def activities_of_user(self, user_guid: str) -> Sequence[Activity]:
@@ -198,15 +155,13 @@ class HubPsa:
             if user is None:
                 return []
             member = sa.select(ActivityParticipant.activity_id).where(ActivityParticipant.user_id == user.id)
-            rows = session.scalars(
-                sa.select(ActivityRow)
-                .where(
+            return activity_reads.where(
+                session,
+                sa.and_(
                     ActivityRow.is_deleted.is_(False),
                     sa.or_(ActivityRow.owner_user_id == user.id, ActivityRow.id.in_(member)),
-                )
-                .order_by(ActivityRow.id)
+                ),
             )
-            return [to_domain(row) for row in rows.unique()]
 
     def _row(self, session: Session, guid: str) -> ActivityRow:
         row = lookup.find(session, ActivityRow, guid)
@@ -218,21 +173,21 @@ class HubPsa:
         with translated(f"activity {activity.guid}"), self.db.write() as session:
             if lookup.find(session, ActivityRow, activity.guid) is not None:
                 raise errors.AlreadyExists(f"activity {activity.guid} already exists")
-            return to_domain(activities.create(session, to_draft(activity), SYNC))
+            return to_domain(session, activities.create(session, to_draft(activity), SYNC))
 
     def update_activity(self, activity: Activity, expected_version: int) -> Activity:
         with translated(f"activity {activity.guid}"), self.db.write() as session:
             row = self._row(session, activity.guid)
             if row.is_deleted:
                 raise errors.PreconditionFailed(f"activity {activity.guid} was deleted meanwhile")
-            return to_domain(activities.update(session, row, to_draft(activity), SYNC, expected_version))
+            return to_domain(session, activities.update(session, row, to_draft(activity), SYNC, expected_version))
 
     def restore_activity(self, activity: Activity, expected_version: int | None) -> Activity:
         with translated(f"activity {activity.guid}"), self.db.write() as session:
             row = lookup.find(session, ActivityRow, activity.guid)
             if row is None:
-                return to_domain(activities.create(session, to_draft(activity), SYNC))
-            return to_domain(activities.update(session, row, to_draft(activity), SYNC, expected_version))
+                return to_domain(session, activities.create(session, to_draft(activity), SYNC))
+            return to_domain(session, activities.update(session, row, to_draft(activity), SYNC, expected_version))
 
     def delete_activity(self, guid: str, expected_version: int) -> None:
         with translated(f"activity {guid}"), self.db.write() as session:

@@ -27,7 +27,7 @@ def create_app(context: HubContext, lifespan: Lifespan | None = None, limits: Li
     )
     app.state.hub = context
     errors.install(app)
-    app.add_middleware(Door, limits=limits)
+    app.add_middleware(Door, limits=limits, refuse=auth_routes.throttled_address(context))
 
     app.include_router(auth_routes.router)
     app.include_router(activity_routes.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
 from tandem.hub.api.body import RawBody, parse, read_json
 from tandem.hub.api.context import UNAUTHENTICATED, HubContext, authenticate, hub
@@ -55,7 +57,10 @@ def _answer(tokens: IssuedTokens) -> dict[str, Any]:
     }
 
 
-@router.post("/v1/token")
+TOKEN_PATH = "/v1/token"  # noqa: S105 - an address, not a secret
+
+
+@router.post(TOKEN_PATH)
 async def token(request: Request, raw: RawBody) -> dict[str, Any]:
     """The only route anyone may call: it stays cheap to refuse (the throttle answers
     before any secret is hashed) and does its slow work off the event loop."""
@@ -72,14 +77,33 @@ async def token(request: Request, raw: RawBody) -> dict[str, Any]:
 def _refuse_while_waiting(throttle: Throttle, address: str, client_id: str) -> None:
     wait = throttle.wait_s(address, client_id)
     if wait:
-        raise ApiError(
-            429,
-            "InvalidRequest",
-            f"too many failed sign-ins; try again in {wait} s",
-            "client_secret",
-            "RequestBody",
-            {"Retry-After": str(wait)},
-        )
+        raise _too_many(wait)
+
+
+def _too_many(wait: int) -> ApiError:
+    return ApiError(
+        429,
+        "InvalidRequest",
+        f"too many failed sign-ins; try again in {wait} s",
+        "client_secret",
+        "RequestBody",
+        {"Retry-After": str(wait)},
+    )
+
+
+def throttled_address(context: HubContext) -> Callable[[Scope], ApiError | None]:
+    """For the door: a sign-in from an address that must wait is refused before anything
+    else is done for it (no routing, no parsing), so a flood of guesses costs the server as
+    little as a request can."""
+
+    def refusal(scope: Scope) -> ApiError | None:
+        if scope["method"] != "POST" or scope["path"].rstrip("/") != TOKEN_PATH:
+            return None
+        client = scope.get("client")
+        wait = context.throttle.wait_s(client[0] if client else "")
+        return _too_many(wait) if wait else None
+
+    return refusal
 
 
 def _hashing(request: Request) -> anyio.CapacityLimiter:

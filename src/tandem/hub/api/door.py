@@ -7,6 +7,9 @@ A pure ASGI middleware (no BaseHTTPMiddleware: it must see a client that goes aw
   (413 otherwise; a `Content-Length` over the limit is refused before a byte is read)
   and within `Limits.body_timeout_s` (408: a client trickling its body is not waited
   for). Both answers close the connection, since the rest of the body is unread;
+- a refusal known from the request's address and path alone (`refuse`: a sign-in from an
+  address that must wait) is answered here, at the least cost a request can have, after
+  a short pause (`Limits.refusal_hold_s`);
 - a client that disconnects mid-body is not an error: it is logged once, quietly, and
   nothing runs;
 - an unexpected exception is answered with a 500 naming a reference, logged once with
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -41,15 +45,24 @@ class Limits:
     small_body_paths: frozenset[str] = field(default_factory=lambda: frozenset({"/v1/token", "/v1/refreshtoken"}))
     body_timeout_s: float = 30.0
     """How long a client may take to send its whole body."""
+    refusal_hold_s: float = 1.0
+    """An early refusal that says when to come back (`Retry-After`) is answered after this
+    pause (never longer than that wait): a guesser ignoring `Retry-After` gets one answer a
+    second per connection instead of hundreds, and the server's time goes to everyone else."""
 
     def for_path(self, path: str) -> int:
         return self.small_body_bytes if path.rstrip("/") in self.small_body_paths else self.body_bytes
 
 
+EarlyRefusal = Callable[[Scope], errors.ApiError | None]
+"""A refusal known from the address alone (a throttled sign-in), answered before any route work."""
+
+
 class Door:
-    def __init__(self, app: ASGIApp, limits: Limits | None = None) -> None:
+    def __init__(self, app: ASGIApp, limits: Limits | None = None, refuse: EarlyRefusal | None = None) -> None:
         self.app = app
         self.limits = limits or Limits()
+        self.refuse = refuse
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,6 +93,13 @@ class Door:
             return
         if isinstance(body, _TooLarge):
             await _too_large(scope, receive, send, limit)
+            return
+        refusal = self.refuse(scope) if self.refuse is not None else None
+        if refusal is not None:
+            retry_after = limits.whole_number(refusal.headers.get("Retry-After", ""))
+            if retry_after:
+                await asyncio.sleep(min(retry_after, self.limits.refusal_hold_s))
+            await errors.respond(refusal.status, refusal.type, refusal.problems, refusal.headers)(scope, receive, send)
             return
         await self._run(scope, _replay(body, receive), send)
 

@@ -1,9 +1,14 @@
 """Serving the hub over HTTP: uvicorn, with a connection that does not wait forever.
 
+uvicorn parses HTTP with httptools (C, llhttp): a flood of requests, most refused at the
+door, costs the server a fraction of what the pure-Python h11 parser costs per request,
+and the event loop stays free for everyone else (BEY-11). Where httptools cannot be
+imported, h11 serves with the same guard.
+
 uvicorn times out a keep-alive connection that is idle between requests, but not one
 that never sends a request, nor one that trickles its request line and headers a byte
 at a time: each would hold a connection (and its memory) for as long as the client
-likes. `GuardedH11Protocol` gives every request's head `HEAD_TIMEOUT_S` to arrive
+likes. `_HeadGuard` gives every request's head `HEAD_TIMEOUT_S` to arrive
 whole, from the connection's first byte or the previous response; past it the client
 gets a 408 and the connection closes. (A trickled body is the door's business:
 `tandem.hub.api.door.Limits.body_timeout_s`.)
@@ -12,18 +17,30 @@ gets a 408 and the connection closes. (A trickled body is the door's business:
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # httptools missing: h11 serves
+    HttpToolsProtocol = None  # type: ignore[assignment,misc]
 
 HEAD_TIMEOUT_S = 10.0
 KEEP_ALIVE_S = 5
 REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
 
 
-class GuardedH11Protocol(H11Protocol):
+class _HeadGuard(asyncio.Protocol):
+    """Mixed into uvicorn's protocol classes (which provide what is declared here)."""
+
     head_timeout_s = HEAD_TIMEOUT_S
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
+    logger: logging.Logger
+    cycle: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -48,7 +65,7 @@ class GuardedH11Protocol(H11Protocol):
             self._disarm()
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
+        super().on_response_complete()  # type: ignore[misc]
         # uvicorn's keep-alive timer ends at the next byte; ours, at the next whole head
         self._head_bytes = 0
         if not self.transport.is_closing():
@@ -76,9 +93,19 @@ class GuardedH11Protocol(H11Protocol):
         self.transport.close()
 
 
+class GuardedH11Protocol(_HeadGuard, H11Protocol):
+    pass
+
+
+def protocol_class() -> type[asyncio.Protocol]:
+    if HttpToolsProtocol is None:
+        return GuardedH11Protocol
+    return type("GuardedHttpToolsProtocol", (_HeadGuard, HttpToolsProtocol), {})
+
+
 def serve(app: Any, host: str, port: int, log_level: str, head_timeout_s: float = HEAD_TIMEOUT_S) -> None:
     """Run `app` until interrupted."""
-    protocol = type("Protocol", (GuardedH11Protocol,), {"head_timeout_s": head_timeout_s})
+    protocol = type("Protocol", (protocol_class(),), {"head_timeout_s": head_timeout_s})
     uvicorn.run(
         app,
         host=host,

@@ -48,12 +48,13 @@ class Throttle:
         self._trusted: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
 
-    def wait_s(self, address: str, client_id: str) -> int:
-        """Whole seconds this attempt must wait (0: go ahead)."""
+    def wait_s(self, address: str, client_id: str | None = None) -> int:
+        """Whole seconds this attempt must wait (0: go ahead); without `client_id`, what the
+        address alone must wait."""
         now = self._clock()
         with self._lock:
             keys = [("address", address)]
-            if self._trusted.get((address, client_id), -math.inf) < now:
+            if client_id is not None and self._trusted.get((address, client_id), -math.inf) < now:
                 keys.append(("client", client_id))
             until = max((c.until for k in keys if (c := self._counts.get(k)) is not None), default=0.0)
         return math.ceil(until - now) if until > now else 0

@@ -69,10 +69,14 @@ class ActivityDraft:
 
 def exdates(activity: Activity) -> tuple[Any, ...]:
     """A row's EXDATEs as values (instants for timed series, dates for all-day ones)."""
-    out: list[Any] = []
-    for text in json.loads(activity.exdates or "[]"):
-        out.append(datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text))
-    return tuple(out)
+    return parse_exdates(activity.exdates)
+
+
+def parse_exdates(stored: str | None) -> tuple[Any, ...]:
+    """The `exdates` column's JSON list as values."""
+    return tuple(
+        datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text) for text in json.loads(stored or "[]")
+    )
 
 
 def participants_of(activity: Activity) -> tuple[ParticipantDraft, ...]:
