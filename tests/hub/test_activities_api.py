@@ -217,7 +217,7 @@ def test_recurrence_is_stored_as_an_rrule_and_shown_in_the_spec_shape(api: SpecC
     assert patched.json()[0]["recurrenceRule"] == made["recurrenceRule"]
 
 
-def test_exception_of_a_series_and_reset(api: SpecClient, org: dict[str, Any]) -> None:
+def test_cal_9_exception_of_a_series_names_its_occurrence_and_reset(api: SpecClient, org: dict[str, Any]) -> None:
     series = api.post(
         "/v1/activities",
         json=factories.activity_body(org["owner"], org["meeting"], recurrence={"frequency": "Daily"}),
@@ -233,11 +233,58 @@ def test_exception_of_a_series_and_reset(api: SpecClient, org: dict[str, Any]) -
     exception = api.post("/v1/activities", json=moved)
     assert exception.status_code == 201, exception.text
     assert exception.json()["recurrenceType"] == "Exception"
+    read = api.get(f"/v1/activities/{exception.json()['guid']}").json()
+    # the occurrence it replaces, as the series lists it (once: not in the output at all)
+    assert read["originalStartDateTime"] == "2026-12-03T09:00:00+02:00"
+    assert series["originalStartDateTime"] is None
     shown = api.get(f"/v1/activities/{series['guid']}").json()
+    assert shown["recurrence"]["exceptions"] == [read["originalStartDateTime"]]
     assert shown["recurrence"]["exceptions"] == ["2026-12-03T09:00:00+02:00"]
     assert api.delete(f"/v1/activities/{series['guid']}/exceptions").status_code == 204
     assert api.get(f"/v1/activities/{exception.json()['guid']}").status_code == 404
     assert api.get(f"/v1/activities/{series['guid']}").json()["recurrence"]["exceptions"] == []
+
+
+def test_cal_9_a_series_edit_reaches_its_exceptions_that_kept_the_old_value(
+    api: SpecClient, tandem: bootstrap.Tandem, org: dict[str, Any]
+) -> None:
+    """In the hub itself, not only through the calendar: with nobody's sync on, a renamed
+    series renames the occurrences that still had its name; one renamed on its own keeps
+    its name. Each changed exception is in the change log, so every calendar hears of it."""
+    series = api.post(
+        "/v1/activities",
+        json=factories.activity_body(org["owner"], org["meeting"], name="Standup", recurrence={"frequency": "Daily"}),
+    ).json()
+
+    def exception(day: int, **fields: Any) -> str:
+        body = factories.activity_body(
+            org["owner"],
+            org["meeting"],
+            startDateTime=f"2026-12-0{day}T13:00:00+02:00",
+            endDateTime=f"2026-12-0{day}T14:00:00+02:00",
+            recurrenceParentActivityGuid=series["guid"],
+            originalStartDateTime=f"2026-12-0{day}T09:00:00+02:00",
+            **fields,
+        )
+        made = api.post("/v1/activities", json=body)
+        assert made.status_code == 201, made.text
+        return str(made.json()["guid"])
+
+    moved = exception(3, name="Standup")
+    renamed = exception(4, name="Standup with the CEO")
+    _, logged_before = counts(tandem)
+    patch = [
+        {"op": "replace", "path": "/name", "value": "Daily sync"},
+        {"op": "replace", "path": "/location", "value": "Room 2"},
+    ]
+    assert api.patch(f"/v1/activities/{series['guid']}", json=patch).status_code == 200
+
+    first, second = api.get(f"/v1/activities/{moved}").json(), api.get(f"/v1/activities/{renamed}").json()
+    assert (first["name"], first["location"]) == ("Daily sync", "Room 2")  # once: "Standup", no room
+    assert first["startDateTime"] == "2026-12-03T13:00:00+02:00"  # its own time stays
+    assert (second["name"], second["location"]) == ("Standup with the CEO", "Room 2")
+    _, logged_after = counts(tandem)
+    assert logged_after - logged_before == 3  # the series and both exceptions
 
 
 def _guids(response: Any) -> set[str]:

@@ -188,6 +188,39 @@ def apply_fields(
     return Adopted(updated, warnings)
 
 
+EVENT_FIELDS = frozenset({"summary", "description", "location", "timing", "private", "attendees"})
+"""The synced fields an occurrence of a series carries (a recurrence is the series')."""
+
+
+def new_exception(
+    series: Activity,
+    fields: SyncedFields,
+    *,
+    guid: str,
+    ctx: SyncContext,
+    organiser: str,
+    original_start: Moment | None,
+) -> Adopted:
+    """The activity an occurrence of a PSA series becomes when the calendar first shows it
+    apart (moved, edited): the series' activity (its type, customer, project, phase, owner,
+    contacts and resources, which the calendar never carries) with the occurrence's own
+    fields (CAL-13, CAL-14b/c)."""
+    occurrence = replace(
+        series,
+        guid=guid,
+        recurrence=None,
+        recurrence_parent_guid=series.guid,
+        original_start=original_start,
+        participants=tuple(replace(p, guid=None) for p in series.participants),
+        version=0,
+        updated_at=None,
+        deleted=False,
+        extra={},
+    )
+    everyone = frozenset(a.email for a in fields.attendees)
+    return apply_fields(occurrence, fields, EVENT_FIELDS, ctx, organiser, status_updates=everyone)
+
+
 def new_activity(
     fields: SyncedFields,
     *,

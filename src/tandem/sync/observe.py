@@ -52,6 +52,9 @@ class Item:
     series_activity_guid: str | None = None
     """For an occurrence event (`recurring_event_id`): its series' activity guid, from the
     series' link. Without it the series' deterministic guid is assumed."""
+    series_activity: Activity | None = None
+    """For an occurrence event: its series' activity, when the run read it (an exception
+    first seen in the calendar starts from it: CAL-13, CAL-14)."""
 
 
 class Role(enum.StrEnum):

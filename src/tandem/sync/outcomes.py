@@ -45,7 +45,14 @@ from tandem.sync.actions import (
 )
 from tandem.sync.context import SyncContext
 from tandem.sync.ids import activity_guid_for_event, series_event_id_of
-from tandem.sync.mapping import WARN_PRIVATE_AS_DEFAULT, Adopted, apply_fields, event_from_fields, new_activity
+from tandem.sync.mapping import (
+    WARN_PRIVATE_AS_DEFAULT,
+    Adopted,
+    apply_fields,
+    event_from_fields,
+    new_activity,
+    new_exception,
+)
 from tandem.sync.merge import FIELDS, Merge, keep_calendar, merge, winner_of
 from tandem.sync.observe import Role, Seen
 from tandem.sync.rules import send_updates_for
@@ -216,6 +223,16 @@ def _adopt_new(seen: Seen, ctx: SyncContext) -> Adopted:
     event = seen.event
     series = original = None
     if event is not None and event.recurring_event_id is not None:
+        parent = seen.item.series_activity
+        if parent is not None:
+            return new_exception(
+                parent,
+                seen.cal,
+                guid=seen.activity_guid,
+                ctx=ctx,
+                organiser=seen.organiser,
+                original_start=event.original_start,
+            )
         derived = activity_guid_for_event(event.recurring_event_id, seen.organiser)
         series = seen.item.series_activity_guid or derived
         original = event.original_start

@@ -31,8 +31,15 @@ __all__ = ["pair", "wanted_activity_guids", "wanted_links"]
 
 
 def wanted_activity_guids(events: Iterable[CalendarEvent], ctx: SyncContext) -> frozenset[str]:
-    """The activities the runtime must look up (tombstones too) for unlinked events."""
-    return frozenset(activity_guid_for_event(e.id, event_organiser(e, ctx)) for e in events)
+    """The activities the runtime must look up (tombstones too) for unlinked events, and
+    the series of every occurrence (an exception starts from its series' activity)."""
+    guids: set[str] = set()
+    for e in events:
+        organiser = event_organiser(e, ctx)
+        guids.add(activity_guid_for_event(e.id, organiser))
+        if e.recurring_event_id is not None:
+            guids.add(activity_guid_for_event(e.recurring_event_id, organiser))
+    return frozenset(guids)
 
 
 def wanted_links(
@@ -55,7 +62,14 @@ def wanted_links(
 class _Pairing:
     """Items of a batch: first through links, then by deterministic ids, then (first sync) matching."""
 
-    def __init__(self, activities: Iterable[Activity], events: Iterable[CalendarEvent], linked: Iterable[LinkedItem]):
+    def __init__(
+        self,
+        activities: Iterable[Activity],
+        events: Iterable[CalendarEvent],
+        linked: Iterable[LinkedItem],
+        ctx: SyncContext,
+    ):
+        self.ctx = ctx
         self.acts = {a.guid: a for a in activities}
         self.evs = {e.id: e for e in events}
         self.linked = list({(li.link.activity_guid, li.link.event_id): li for li in linked}.values())
@@ -73,10 +87,21 @@ class _Pairing:
     def event_id_of(self, activity: Activity) -> str:
         return event_id_of(activity, self.series_event_id(activity))
 
+    def series_activity(self, event: CalendarEvent, linked_guid: str | None) -> Activity | None:
+        """The activity of an occurrence's series, when the run has it (through the series'
+        link, else its deterministic guid)."""
+        if event.recurring_event_id is None:
+            return None
+        guid = linked_guid or activity_guid_for_event(event.recurring_event_id, event_organiser(event, self.ctx))
+        series = self.acts.get(guid)
+        return None if series is None or series.deleted else series
+
     def item(self, activity: Activity | None, event: EventInput, linked: LinkedItem | None = None) -> Item:
         series_event = None if activity is None else self.series_event_id(activity)
-        series_guid = self.series_guid(event) if isinstance(event, CalendarEvent) else None
-        return Item(activity, event, linked, series_event, series_guid)
+        if not isinstance(event, CalendarEvent):
+            return Item(activity, event, linked, series_event)
+        series_guid = self.series_guid(event)
+        return Item(activity, event, linked, series_event, series_guid, self.series_activity(event, series_guid))
 
 
 def _linked_items(p: _Pairing, absent: Collection[str]) -> Iterator[Item]:
@@ -120,7 +145,7 @@ def pair(
     absent_event_ids: Collection[str] = frozenset(),
 ) -> tuple[Item, ...]:
     """The batch as items: linked pairs, pairs by id, matched pairs (CAL-10), then the rest."""
-    p = _Pairing(activities, events, linked)
+    p = _Pairing(activities, events, linked, ctx)
     items = list(_linked_items(p, absent_event_ids))
     by_id, lone_activities, lone_events = _unlinked(p, ctx)
     items.extend(p.item(a, e) for a, e in by_id)

@@ -318,6 +318,11 @@ def activity(row: Activity, exception_starts: list[datetime | date] | None = Non
         if recurrence is not None:
             recurrence["exceptions"] = _exception_stamps(row, exception_starts or [])
             recurrence["lastOccurrenceDateTime"] = None
+    original: str | None = None
+    if row.original_start_date is not None:
+        original = _all_day_edge(row, row.original_start_date)
+    elif row.original_start_at is not None:
+        original = _local(row, row.original_start_at)
     if row.rrule:
         recurrence_type = "Series"
     elif row.recurrence_parent_id is not None:
@@ -346,6 +351,7 @@ def activity(row: Activity, exception_starts: list[datetime | date] | None = Non
         "recurrenceRule": row.rrule,
         "recurrenceType": recurrence_type,
         "recurrenceParentActivityGuid": row.recurrence_parent.guid if row.recurrence_parent else None,
+        "originalStartDateTime": original,
         **references(
             customer={"guid": row.customer.guid, "name": row.customer.name, "number": row.customer.number}
             if row.customer

@@ -78,7 +78,72 @@ def update(
     changelog.record(
         session, activity, operation, actor.origin, before_users | changelog.touched_users(activity), changed
     )
+    if activity.rrule:
+        _carry_to_exceptions(session, activity, before, changed, actor)
     return activity
+
+
+CARRIED = ("name", "type", "location", "notes", "closed", "customer", "project", "phase", "participants")
+"""What an edit of a series carries to its exceptions (times never: an exception's time is its own)."""
+
+
+def _carry_to_exceptions(
+    session: Session, series: Activity, before: dict[str, Any], changed: list[str], actor: Actor
+) -> None:
+    """A series and its exceptions are one thing (CAL-9, CAL-13): an edit of the series
+    reaches every exception whose value of that field was still the series' old one, as
+    Google does with the calendar's copy; what an exception changed itself stays."""
+    fields = [f for f in CARRIED if f in changed]
+    if not fields:
+        return
+    for child in _exceptions_of(session, series):
+        mine = fingerprint(child)
+        taken = [f for f in fields if mine[f] == before[f]]
+        if not taken:
+            continue
+        before_users = changelog.touched_users(child)
+        for name in taken:
+            _copy(series, child, name)
+        session.flush()
+        child.version += 1
+        child.updated_at = utcnow()
+        child.updated_by = actor.label or actor.origin.value
+        touched = before_users | changelog.touched_users(child)
+        changelog.record(session, child, ChangeOperation.UPDATE, actor.origin, touched, taken)
+
+
+def _copy(series: Activity, child: Activity, field: str) -> None:
+    if field == "name":
+        child.name = series.name
+    elif field == "type":
+        child.activity_type, child.activity_type_id = series.activity_type, series.activity_type_id
+    elif field == "location":
+        child.location = series.location
+    elif field == "notes":
+        child.notes = series.notes
+    elif field == "closed":
+        child.is_closed = series.is_closed
+    elif field == "customer":
+        child.customer, child.customer_id = series.customer, series.customer_id
+    elif field in ("project", "phase"):
+        child.phase, child.phase_id = series.phase, series.phase_id
+        child.project, child.project_id = series.project, series.project_id
+    elif field == "participants":
+        _replace_participants(child, [_participant_copy(p) for p in series.participants])
+
+
+def _participant_copy(p: ActivityParticipant) -> ActivityParticipant:
+    return ActivityParticipant(
+        kind=p.kind,
+        status=p.status,
+        email=p.email,
+        name=p.name,
+        user_id=p.user_id,
+        contact_id=p.contact_id,
+        resource_id=p.resource_id,
+        phone=p.phone,
+        mobile_phone=p.mobile_phone,
+    )
 
 
 def delete(session: Session, activity: Activity, actor: Actor, expected_version: int | None = None) -> None:
