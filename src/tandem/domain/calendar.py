@@ -65,6 +65,9 @@ class CalendarEvent:
     updated: datetime | None = None
     sequence: int = 0
     private_properties: dict[str, str] = field(default_factory=dict, hash=False)
+    event_type: str = "default"
+    """Google's `eventType` (`default`, `outOfOffice`, `focusTime`, `workingLocation`,
+    `fromGmail`, `birthday`, or one Google adds later); other calendars: `default`."""
 
     @property
     def cancelled(self) -> bool:

@@ -49,7 +49,7 @@ from tandem.sync.observe import NOT_READ, Item, Role, Seen, Unreadable, observe
 from tandem.sync.outcomes import HANDLERS
 from tandem.sync.pairing import pair
 from tandem.sync.participants import STATUS_FROM_RESPONSE
-from tandem.sync.rules import leaves_calendar, not_sent_reason, within_window
+from tandem.sync.rules import comes_into_the_psa, leaves_calendar, not_sent_reason, within_window
 from tandem.sync.series import Unrepresentable
 from tandem.sync.table import Decision, Side, decide
 
@@ -263,6 +263,7 @@ def plan_user(
     """Plan a user's batch. `linked_items` is the user's total number of links (for the
     breaker); without it, the links passed are counted."""
     linked = tuple(linked)
+    events = [e for e in events if comes_into_the_psa(e)]
     plans = tuple(plan_item(i, ctx, now) for i in pair(activities, events, linked, ctx, now, absent_event_ids))
     deletions = sum(1 for p in plans if p.deletes)
     total = len(linked) if linked_items is None else linked_items

@@ -10,10 +10,19 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from tandem.domain.activity import Activity, ActivityCategory
-from tandem.domain.calendar import SendUpdates
+from tandem.domain.calendar import CalendarEvent, SendUpdates
 from tandem.domain.syncstate import SyncedFields
 from tandem.sync.context import SyncContext
 from tandem.sync.series import ends_after
+
+IMPORTED_EVENT_TYPES = frozenset({"default", "outOfOffice", "focusTime", "fromGmail"})
+
+
+def comes_into_the_psa(event: CalendarEvent) -> bool:
+    """BEY-10: a working location (a Workspace user can have one every day) and a birthday
+    are not work and never become activities; a type Google adds later is left alone, never
+    imported as a meeting."""
+    return event.event_type in IMPORTED_EVENT_TYPES
 
 
 def type_is_sent(type_guid: str, ctx: SyncContext) -> bool:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
+
 from tandem.domain.activity import ActivityCategory, Recurrence
-from tandem.domain.calendar import EventStatus, SendUpdates
+from tandem.domain.calendar import CalendarEvent, EventStatus, SendUpdates
 from tandem.domain.syncstate import LinkedItem
 from tandem.sync import actions as act
 from tandem.sync.plan import NOT_READ, Item, plan_item, plan_user
-from tandem.sync.rules import send_updates_for
+from tandem.sync.rules import comes_into_the_psa, send_updates_for
 
 from .builders import (
     INTERNAL,
@@ -234,3 +236,19 @@ def test_cal_5_plan_user_filters_each_item_on_its_own() -> None:
     assert kinds[chosen.guid] == [act.SaveIntent, act.CreateEvent, act.SaveBase]
     assert kinds[other.guid] == [act.Skip]
     assert MEETING in CTX.synced_type_guids
+
+
+@pytest.mark.parametrize(
+    ("event_type", "comes_in"),
+    [
+        ("default", True),
+        ("outOfOffice", True),
+        ("focusTime", True),
+        ("fromGmail", True),
+        ("workingLocation", False),
+        ("birthday", False),
+        ("someTypeGoogleAddsLater", False),  # left alone, never imported as a meeting
+    ],
+)
+def test_bey_10_which_event_types_become_activities(event_type: str, comes_in: bool) -> None:
+    assert comes_into_the_psa(CalendarEvent(id="e1", event_type=event_type)) is comes_in

@@ -146,6 +146,7 @@ def event_from_json(item: Any, *, fallback_updated: datetime | None = None) -> C
         updated=parse_timestamp(item.get("updated")) or fallback_updated,
         sequence=sequence if isinstance(sequence, int) and not isinstance(sequence, bool) else 0,
         private_properties=_private_properties(item),
+        event_type=_text(item, "eventType") or "default",
     )
 
 

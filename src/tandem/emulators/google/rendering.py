@@ -99,7 +99,7 @@ def render_core(
     if properties:
         out["extendedProperties"] = properties
     out["reminders"] = core.get("reminders", {"useDefault": True})
-    out["eventType"] = "default"
+    out["eventType"] = core.get("eventType", "default")
     return out
 
 

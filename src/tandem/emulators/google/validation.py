@@ -180,6 +180,7 @@ def build_core(
     _plain_fields(body, core)
     core["start"], core["end"] = start.stored(), end.stored()
     context = exception_of or previous
+    core["eventType"] = event_type(body, context, start, end, core)
     if context is not None and context.get("recurringEventId"):
         core["recurringEventId"] = context["recurringEventId"]
         core["originalStartTime"] = context["originalStartTime"]
@@ -195,6 +196,44 @@ def build_core(
     core["iCalUID"] = (context or {}).get("iCalUID") or _ical_uid(body, event_id)
     core["sequence"] = _sequence(previous or exception_of, core, body.get("sequence"))
     return core, private
+
+
+EVENT_TYPES = ("default", "outOfOffice", "focusTime", "workingLocation", "fromGmail", "birthday")
+STATUS_TYPES = ("outOfOffice", "focusTime", "workingLocation")
+
+
+def event_type(body: dict[str, Any], context: Core | None, start: When, end: When, core: Core) -> str:
+    """The event's type and Google's rules for it (GOOGLE_NOTES "Event types"): fixed once the
+    event exists (an occurrence has its series' type); `fromGmail` is never made through the
+    API; out-of-office and focus time are timed and opaque; a working location is public and
+    transparent; a birthday is a one-day, all-day, yearly, private and transparent entry."""
+    given = body.get("eventType")
+    if given is not None and given not in EVENT_TYPES:
+        raise errors.invalid("Invalid value for: eventType", location="eventType")
+    stored = (context or {}).get("eventType")
+    if stored is not None:
+        if given is not None and given != stored:
+            raise errors.invalid("The event type cannot be changed.", location="eventType")
+        return str(stored)
+    kind = given or "default"
+    if kind == "fromGmail":
+        raise errors.invalid("Events of type fromGmail cannot be created through the API.", location="eventType")
+    if kind in ("outOfOffice", "focusTime"):
+        if start.all_day or core.get("transparency") == "transparent":
+            raise errors.invalid(f"A {kind} event must be timed and opaque.", location="eventType")
+    elif kind == "workingLocation":
+        if core.get("transparency") != "transparent" or core.get("visibility", "public") != "public":
+            raise errors.invalid("A workingLocation event must be public and transparent.", location="eventType")
+    elif kind == "birthday":
+        one_day = start.day is not None and end.day is not None and (end.day - start.day).days == 1
+        yearly = [line.upper() for line in body.get("recurrence") or []] == ["RRULE:FREQ=YEARLY"]
+        hidden = core.get("visibility") == "private" and core.get("transparency") == "transparent"
+        if not (one_day and yearly and hidden):
+            raise errors.invalid(
+                "A birthday event must be a one-day all-day yearly event, private and transparent.",
+                location="eventType",
+            )
+    return kind
 
 
 def _ical_uid(body: dict[str, Any], event_id: str) -> str:

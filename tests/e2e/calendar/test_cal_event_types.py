@@ -1,0 +1,43 @@
+"""Google's event types through a real sync (BEY-10): a calendar holds more than meetings,
+and what is not work never becomes a PSA activity."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.e2e.calendar.conftest import ALICE, World, event_body, soon
+
+
+def test_bey_10_working_locations_and_birthdays_never_become_activities(world: World) -> None:
+    alice = world.calendar(ALICE)
+    day = soon(2, hour=8)
+    entries = [
+        event_body("Customer workshop", day + timedelta(hours=1)),
+        event_body("Deep work", day + timedelta(hours=3), eventType="focusTime"),
+        event_body("Away", day + timedelta(days=1), eventType="outOfOffice"),
+        event_body(
+            "Office", day, hours=9, eventType="workingLocation", transparency="transparent", visibility="public"
+        ),
+        {
+            "summary": "Ben's birthday",
+            "start": {"date": day.date().isoformat()},
+            "end": {"date": (day.date() + timedelta(days=1)).isoformat()},
+            "eventType": "birthday",
+            "recurrence": ["RRULE:FREQ=YEARLY"],
+            "visibility": "private",
+            "transparency": "transparent",
+        },
+    ]
+    for body in entries:
+        made = alice.insert(body)
+        assert made.status_code == 200, made.text
+
+    report = world.sync(ALICE)
+
+    assert report.record.error is None
+    # once: "Office" (every working day of a Workspace user) and the birthday became activities too
+    assert sorted(a.name for a in world.activities()) == ["Away", "Customer workshop", "Deep work"]
+    world.sync(ALICE)  # and a later run does not change its mind
+    assert sorted(a.name for a in world.activities()) == ["Away", "Customer workshop", "Deep work"]
+    assert "Office" in world.titles(ALICE)  # Tandem never touches them in the calendar either
+    assert "Ben's birthday" in world.titles(ALICE)
