@@ -3,7 +3,8 @@ Prints figures beside the same run's no-load baseline; asserts nothing, and exit
 the timings (a setup failure is still an error).
 
     .venv/bin/python -u bench/door_load.py [--database sqlite|postgresql] [--users 200]
-        [--seconds 20] [--changes 60] [--guessers 100] [--writers 8] [--timeout 5]
+        [--seconds 20] [--changes 60] [--guessers 100] [--writers 8] [--write-every 0]
+        [--timeout 5]
 
 A real `tandem serve` process (started as the tests start it) on a fresh SQLite file or a
 throwaway PostgreSQL database, with `--users` users whose calendars sync to the Google
@@ -13,8 +14,9 @@ every user has reached the emulator, two phases of `--seconds` each, in the same
   baseline   nothing else
   load       plus `--guessers` clients posting wrong secrets to `POST /v1/token` as fast as
              they are answered (no token needed), and `--writers` clients creating and
-             patching activities through the API; both in a separate process so that this
-             one, which measures, keeps its CPU to itself
+             patching activities through the API (each pair as soon as the last is
+             answered, or one pair every `--write-every` s); both in a separate process so
+             that this one, which measures, keeps its CPU to itself
 
 Measured in each phase:
 
