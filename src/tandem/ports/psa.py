@@ -52,6 +52,8 @@ class SyncSetup:
     personal_type_guid: str | None
     type_categories: Mapping[str, ActivityCategory]
     users: tuple[PsaUser, ...] = field(default=())
+    absence_type_guid: str | None = None
+    """The organisation's type of category Absences, if it has one (BEY-10: out-of-office)."""
 
 
 class PsaPort(Protocol):

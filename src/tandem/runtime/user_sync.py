@@ -220,6 +220,7 @@ class UserSync:
             synced_type_guids=setup.synced_type_guids,
             default_type_guid=setup.default_type_guid,
             personal_type_guid=setup.personal_type_guid,
+            absence_type_guid=setup.absence_type_guid,
             type_categories=setup.type_categories,
             people=People.of({u.email: u.guid for u in setup.users if u.email}),
             default_time_zone=user.time_zone,

@@ -85,6 +85,9 @@ class SyncContext:
     breaker: DeletionBreaker = field(default_factory=DeletionBreaker)
     confirm_mass_deletion: bool = False
     quarantine_retry: timedelta = timedelta(hours=1)
+    absence_type_guid: str | None = None
+    """The organisation's type of category Absences, if it has one: a calendar's
+    out-of-office entry comes in as one (BEY-10)."""
 
     @property
     def user_email_lower(self) -> str:
@@ -92,6 +95,13 @@ class SyncContext:
 
     def category_of(self, type_guid: str) -> ActivityCategory:
         return self.type_categories.get(type_guid, ActivityCategory.CALENDAR_ENTRY)
+
+    def type_for_entry(self, private: bool, event_type: str) -> str:
+        """The type a calendar entry first seen comes in as: an out-of-office is an absence
+        (BEY-10) where the organisation has an Absences type; otherwise by privacy (CAL-6)."""
+        if event_type == "outOfOffice" and self.absence_type_guid is not None:
+            return self.absence_type_guid
+        return self.type_for_privacy(private)
 
     def type_for_privacy(self, private: bool) -> str:
         """The type a calendar entry's privacy asks for (CAL-6)."""

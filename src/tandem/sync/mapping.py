@@ -229,10 +229,12 @@ def new_activity(
     organiser: str,
     series_guid: str | None = None,
     original_start: Moment | None = None,
+    event_type: str = "default",
 ) -> Adopted:
     """The activity a calendar entry first seen becomes; the user owns it."""
-    type_guid = ctx.type_for_privacy(fields.private)
-    warnings = (WARN_PRIVATE_AS_DEFAULT,) if fields.private and ctx.personal_type_guid is None else ()
+    type_guid = ctx.type_for_entry(fields.private, event_type)
+    absent = type_guid == ctx.absence_type_guid
+    warnings = (WARN_PRIVATE_AS_DEFAULT,) if fields.private and ctx.personal_type_guid is None and not absent else ()
     everyone = frozenset(a.email for a in fields.attendees)
     participants = participants_with((), fields.attendees, everyone, ctx.people, organiser)
     activity = Activity(

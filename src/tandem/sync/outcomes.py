@@ -243,6 +243,7 @@ def _adopt_new(seen: Seen, ctx: SyncContext) -> Adopted:
         organiser=seen.organiser,
         series_guid=series,
         original_start=original,
+        event_type=event.event_type if event is not None else "default",
     )
 
 

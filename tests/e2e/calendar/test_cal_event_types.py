@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tandem.domain.activity import ActivityCategory
 from tests.e2e.calendar.conftest import ALICE, World, event_body, soon
+from tests.support import factories
 
 
 def test_bey_10_working_locations_and_birthdays_never_become_activities(world: World) -> None:
@@ -41,3 +43,17 @@ def test_bey_10_working_locations_and_birthdays_never_become_activities(world: W
     assert sorted(a.name for a in world.activities()) == ["Away", "Customer workshop", "Deep work"]
     assert "Office" in world.titles(ALICE)  # Tandem never touches them in the calendar either
     assert "Ben's birthday" in world.titles(ALICE)
+
+
+def test_bey_10_an_out_of_office_comes_in_as_an_absence(world: World) -> None:
+    absence = factories.activity_type(world.tandem, "Absence", "Absences")
+    day = soon(3, hour=8)
+    away = world.calendar(ALICE).insert(event_body("Dentist", day, hours=2, eventType="outOfOffice"))
+    assert away.status_code == 200, away.text
+    world.calendar(ALICE).insert(event_body("Planning", day + timedelta(hours=3)))
+
+    world.sync(ALICE)
+
+    assert world.activity("Dentist").type_guid == absence.guid  # once: the default type, a "meeting"
+    assert world.activity("Dentist").category is ActivityCategory.ABSENCES
+    assert world.activity("Planning").type_guid == world.types["Meeting"].guid

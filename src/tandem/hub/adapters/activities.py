@@ -100,15 +100,18 @@ class HubPsa:
 
     def _read_setup(self) -> SyncSetup:
         with self._read("the organisation's settings") as session:
-            types = session.scalars(sa.select(ActivityType).where(ActivityType.is_active.is_(True))).all()
+            active = sa.select(ActivityType).where(ActivityType.is_active.is_(True)).order_by(ActivityType.id)
+            types = session.scalars(active).all()
             users = session.scalars(sa.select(User)).all()
             default = next((t for t in types if t.is_default), None)
             personal = next((t for t in types if t.category == ActivityCategory.PERSONAL.value), None)
+            absence = next((t for t in types if t.category == ActivityCategory.ABSENCES.value), None)
             return SyncSetup(
                 addon_enabled=counters.settings(session).calendar_addon_enabled,
                 synced_type_guids=frozenset(t.guid for t in types if t.calendar_sync),
                 default_type_guid=default.guid if default else None,
                 personal_type_guid=personal.guid if personal else None,
+                absence_type_guid=absence.guid if absence else None,
                 type_categories={t.guid: ActivityCategory(t.category) for t in types},
                 users=tuple(PsaUser(u.guid, u.email, u.time_zone, u.is_active, u.calendar_sync_enabled) for u in users),
             )
