@@ -57,3 +57,17 @@ def test_bey_10_an_out_of_office_comes_in_as_an_absence(world: World) -> None:
     assert world.activity("Dentist").type_guid == absence.guid  # once: the default type, a "meeting"
     assert world.activity("Dentist").category is ActivityCategory.ABSENCES
     assert world.activity("Planning").type_guid == world.types["Meeting"].guid
+
+
+def test_bey_10_focus_time_comes_in_as_the_users_own_entry_personal_when_private(world: World) -> None:
+    day = soon(3, hour=8)
+    for name, visibility in (("Deep work", "default"), ("Writing", "private")):
+        made = world.calendar(ALICE).insert(event_body(name, day, eventType="focusTime", visibility=visibility))
+        assert made.status_code == 200, made.text
+        day += timedelta(hours=2)
+
+    world.sync(ALICE)
+
+    assert world.activity("Deep work").type_guid == world.types["Meeting"].guid
+    assert world.activity("Deep work").owner_guid == world.users[ALICE].guid
+    assert world.activity("Writing").type_guid == world.types["Personal"].guid  # CAL-6 holds for focus time
