@@ -57,7 +57,6 @@ class WorkerProcess:
         self._connection: Connection | None = None
         self._sender: threading.Thread | None = None
         self._started_at = 0.0
-        self.restarts = 0
 
     # ------------------------------------------------------------------ what the API tells
 
@@ -85,10 +84,6 @@ class WorkerProcess:
                 await watch
             await asyncio.to_thread(self._stop)
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
-
     def _start(self) -> None:
         ours, theirs = self._context.Pipe()
         process = self._context.Process(target=self._target, args=(*self._args, theirs), name="tandem-worker")
@@ -114,7 +109,6 @@ class WorkerProcess:
             )
             await asyncio.sleep(wait)
             self._start()
-            self.restarts += 1
             wait = min(wait * 2, MAX_RESTART_S)
 
     def _send_forever(self) -> None:

@@ -46,9 +46,9 @@ class Limits:
     body_timeout_s: float = 30.0
     """How long a client may take to send its whole body."""
     refusal_hold_s: float = 1.0
-    """An early refusal that says when to come back (`Retry-After`) is answered after this
-    pause (never longer than that wait): a guesser ignoring `Retry-After` gets one answer a
-    second per connection instead of hundreds, and the server's time goes to everyone else."""
+    """An early refusal is answered after this pause (a throttled address waits at least 1 s
+    anyway): a guesser ignoring `Retry-After` gets one answer a second per connection
+    instead of hundreds, and the server's time goes to everyone else."""
 
     def for_path(self, path: str) -> int:
         return self.small_body_bytes if path.rstrip("/") in self.small_body_paths else self.body_bytes
@@ -96,9 +96,7 @@ class Door:
             return
         refusal = self.refuse(scope) if self.refuse is not None else None
         if refusal is not None:
-            retry_after = limits.whole_number(refusal.headers.get("Retry-After", ""))
-            if retry_after:
-                await asyncio.sleep(min(retry_after, self.limits.refusal_hold_s))
+            await asyncio.sleep(self.limits.refusal_hold_s)
             await errors.respond(refusal.status, refusal.type, refusal.problems, refusal.headers)(scope, receive, send)
             return
         await self._run(scope, _replay(body, receive), send)
