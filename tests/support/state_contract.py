@@ -221,6 +221,15 @@ class SyncStateStoreContract:
         assert store.lowest_hub_seq([USER]) == 40
         assert store.lowest_hub_seq(["u-9"]) is None
 
+    def test_a_run_recorded_with_its_advance_moves_the_cursor_with_it(self, store: SyncStateStore) -> None:
+        store.save_cursor(Cursor(USER, CAL, "token-1", 42, T0))
+        run = RunRecord(USER, CAL, T0, T0, RunCounts(events_created=1))
+        store.record_run(run, Cursor(USER, CAL, "token-2", 50, T0))
+        assert store.cursor(USER, CAL) == Cursor(USER, CAL, "token-2", 50, T0)
+        assert store.last_runs(USER) == [run]
+        store.record_run(RunRecord(USER, CAL, T0, T0, RunCounts()))  # an idle run: its record alone
+        assert store.cursor(USER, CAL) == Cursor(USER, CAL, "token-2", 50, T0)
+
     def test_runs_come_back_whole_newest_first_per_user(self, store: SyncStateStore) -> None:
         assert store.last_runs(USER) == []
         for i in range(3):

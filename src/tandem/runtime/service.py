@@ -221,13 +221,12 @@ class SyncRuntime:
             log.warning("sync of %s: %s", user_guid, reason)
             return
         self.calendar = calendar
-        await asyncio.to_thread(self.schedule.save, _started(row, now))
         report = await self._run(user_guid, calendar, now)
         self.reports[user_guid] = report
         record = report.record
         latest = await asyncio.to_thread(self.schedule.get, user_guid)
         after = policy.after_run(
-            latest or row,
+            _started(latest or row, now),
             self.clock(),
             self.settings.poll_interval_s,
             error=record.error,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -137,32 +137,23 @@ class UserSync:
             results = []
         unfinished = [r for r in results if r.outcome is Outcome.UNFINISHED]
         error = stopped or (f"{len(unfinished)} items will be retried: {unfinished[0].error}" if unfinished else None)
-        if error is None:
-            try:
-                await asyncio.to_thread(self._advance, reading, started)
-            except errors.TandemError as unsaved:  # every item is done; the next run reads them again
-                error = f"will retry: the cursors could not advance: {unsaved}"
         counts = count_actions(a for r in results for a in r.executed)
-        failed = len(unfinished) + (1 if stopped else 0)
-        report = await self._record(
-            reading.user.guid, ctx.calendar_id, started, replace(counts, failed=failed), error=error
-        )
+        counts = replace(counts, failed=len(unfinished) + (1 if stopped else 0))
+        advance = _advanced(reading, started) if error is None else None
+        try:
+            report = await self._record(
+                reading.user.guid, ctx.calendar_id, started, counts, error=error, advance=advance
+            )
+        except errors.TandemError as unsaved:
+            if advance is None:
+                raise
+            # Every item is done and its state saved; the next run reads them again.
+            error = f"will retry: the cursors could not advance: {unsaved}"
+            report = await self._record(reading.user.guid, ctx.calendar_id, started, counts, error=error)
         report.plan, report.results = plan, results
         report.warnings = [w.message for w in executor.warnings]
         report.stopped, report.quota = stopped, quota
         return report
-
-    def _advance(self, reading: Reading, now: datetime) -> None:
-        cursor = reading.cursor
-        self.store.save_cursor(
-            Cursor(
-                user_guid=reading.user.guid,
-                calendar_id=reading.ctx.calendar_id,
-                calendar_token=reading.calendar.next_cursor,
-                hub_seq=reading.hub_seq,
-                initial_done_at=(cursor.initial_done_at if cursor and cursor.initial_done_at else now),
-            )
-        )
 
     async def _record(
         self,
@@ -175,6 +166,7 @@ class UserSync:
         halted: str | None = None,
         dry_run: bool = False,
         save: bool = True,
+        advance: Cursor | None = None,
     ) -> RunReport:
         record = RunRecord(
             user_guid=user_guid,
@@ -187,7 +179,7 @@ class UserSync:
             dry_run=dry_run,
         )
         if save:
-            await asyncio.to_thread(self.store.record_run, record)
+            await asyncio.to_thread(self.store.record_run, record, advance)
         return RunReport(user_guid, record)
 
     # ------------------------------------------------------------------ reading
@@ -206,7 +198,9 @@ class UserSync:
         linked, absent = await self._links(user.guid, ctx, activities, events, full=changes.full)
         retry = await asyncio.to_thread(self.store.due_for_retry, user.guid, ctx.calendar_id, self.clock())
         await self._retry_quarantined(retry, ctx, activities, events, linked)
-        total = await asyncio.to_thread(self.store.count_links, user.guid, ctx.calendar_id)
+        # The deletion breaker's denominator; a run that read nothing plans nothing.
+        read_something = activities or events or absent
+        total = await asyncio.to_thread(self.store.count_links, user.guid, ctx.calendar_id) if read_something else 0
         return Reading(setup, user, ctx, cursor, activities, events, linked, absent, hub_seq, changes, total)
 
     def _context(self, setup: SyncSetup, user: PsaUser, confirm: bool) -> SyncContext:
@@ -268,15 +262,13 @@ class UserSync:
             for item in await asyncio.to_thread(self.store.all_links, user_guid, ctx.calendar_id):
                 linked[item.link.activity_guid] = item
         for _ in range(2):  # links lead to activities, activities to links
-            guids, ids = wanted_links(activities.values(), events)
-            by_activity = await asyncio.to_thread(self.store.links_by_activity, user_guid, ctx.calendar_id, guids)
-            by_event = await asyncio.to_thread(self.store.links_by_event, user_guid, ctx.calendar_id, ids)
-            for item in (*by_activity.values(), *by_event.values()):
+            for item in await self._links_of(ctx, activities.values(), events):
                 linked[item.link.activity_guid] = item
             wanted = {li.link.activity_guid for li in linked.values()} | wanted_activity_guids(events, ctx)
             missing = wanted - activities.keys()
-            if missing:
-                activities.update(await asyncio.to_thread(self.psa.get_activities, missing))
+            if not missing:
+                break
+            activities.update(await asyncio.to_thread(self.psa.get_activities, missing))
         absent: frozenset[str] = frozenset()
         if full:
             seen = {e.id for e in events}
@@ -305,12 +297,37 @@ class UserSync:
                 if event is not None:
                     events.append(event)
                     have.add(event.id)
-        guids, ids = wanted_links(activities.values(), events)
-        for item in (
-            *(await asyncio.to_thread(self.store.links_by_activity, ctx.user_guid, ctx.calendar_id, guids)).values(),
-            *(await asyncio.to_thread(self.store.links_by_event, ctx.user_guid, ctx.calendar_id, ids)).values(),
-        ):
+        for item in await self._links_of(ctx, activities.values(), events):
             linked[item.link.activity_guid] = item
+
+    async def _links_of(
+        self, ctx: SyncContext, activities: Iterable[Activity], events: Sequence[CalendarEvent]
+    ) -> list[LinkedItem]:
+        """The links of these activities and events (no store call for nothing)."""
+        guids, ids = wanted_links(activities, events)
+        found: list[LinkedItem] = []
+        if guids:
+            by_activity = await asyncio.to_thread(self.store.links_by_activity, ctx.user_guid, ctx.calendar_id, guids)
+            found.extend(by_activity.values())
+        if ids:
+            found.extend(
+                (await asyncio.to_thread(self.store.links_by_event, ctx.user_guid, ctx.calendar_id, ids)).values()
+            )
+        return found
+
+
+def _advanced(reading: Reading, now: datetime) -> Cursor | None:
+    """The cursor this run moved the user to; None when it stayed where it was (an idle run
+    writes nothing but its record)."""
+    cursor = reading.cursor
+    moved = Cursor(
+        user_guid=reading.user.guid,
+        calendar_id=reading.ctx.calendar_id,
+        calendar_token=reading.calendar.next_cursor,
+        hub_seq=reading.hub_seq,
+        initial_done_at=(cursor.initial_done_at if cursor and cursor.initial_done_at else now),
+    )
+    return None if moved == cursor else moved
 
 
 def _syncable_user(setup: SyncSetup, user_guid: str) -> PsaUser:

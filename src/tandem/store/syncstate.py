@@ -164,6 +164,16 @@ def _item(row: SyncLink) -> LinkedItem:
     return LinkedItem(link=link, base=base, intent=_intent(row.intent))
 
 
+def _save_cursor(session: Session, cursor: Cursor) -> None:
+    row = session.get(SyncCursor, (cursor.user_guid, cursor.calendar_id))
+    if row is None:
+        row = SyncCursor(user_guid=cursor.user_guid, calendar_id=cursor.calendar_id)
+        session.add(row)
+    row.calendar_token = cursor.calendar_token
+    row.hub_seq = cursor.hub_seq
+    row.initial_done_at = cursor.initial_done_at
+
+
 def _item_key(activity_guid: str | None, event_id: str | None) -> str:
     return f"{activity_guid or ''}|{event_id or ''}"
 
@@ -386,13 +396,7 @@ class SqlSyncStateStore:
 
     def save_cursor(self, cursor: Cursor) -> None:
         with self._units.write() as session:
-            row = session.get(SyncCursor, (cursor.user_guid, cursor.calendar_id))
-            if row is None:
-                row = SyncCursor(user_guid=cursor.user_guid, calendar_id=cursor.calendar_id)
-                session.add(row)
-            row.calendar_token = cursor.calendar_token
-            row.hub_seq = cursor.hub_seq
-            row.initial_done_at = cursor.initial_done_at
+            _save_cursor(session, cursor)
 
     def lowest_hub_seq(self, user_guids: Collection[str]) -> int | None:
         wanted = list(user_guids)
@@ -416,9 +420,11 @@ class SqlSyncStateStore:
     keep_runs: int = 200
     """Run records kept per user (older ones are dropped as new ones come)."""
 
-    def record_run(self, run: RunRecord) -> None:
+    def record_run(self, run: RunRecord, advance: Cursor | None = None) -> None:
         counts = {name: getattr(run.counts, name) for name in RunCounts.__dataclass_fields__}
         with self._units.write() as session:
+            if advance is not None:
+                _save_cursor(session, advance)
             session.add(
                 SyncRun(
                     user_guid=run.user_guid,

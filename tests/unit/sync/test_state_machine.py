@@ -230,12 +230,15 @@ class Faults:
         self.calls = 0
         self.dead = False
         self.landed: list[tuple[str, str]] = []
+        self.names: list[str] = []
+        """What each call was, in order: where a test finds the call it wants to fail."""
 
     def next(self, what: str) -> str | None:
         if self.dead:
             raise Crash(what)
         kind = self.plan.get(self.calls)
         self.calls += 1
+        self.names.append(what)
         if kind is not None:
             self.landed.append((kind, what))
         if kind == "crash":
@@ -466,8 +469,10 @@ class FaultyStore:
     def save_cursor(self, cursor: Cursor) -> None:
         self._call("save_cursor", lambda: self.store.save_cursor(cursor))
 
-    def record_run(self, run: RunRecord) -> None:
-        self._call("record_run", lambda: self.store.record_run(run), may_fail=False)
+    def record_run(self, run: RunRecord, advance: Cursor | None = None) -> None:
+        # A run's record alone never fails here (the run's outcome must be readable); with
+        # the cursor it advanced to, the one unit of work may, and then nothing of it holds.
+        self._call("record_run", lambda: self.store.record_run(run, advance), may_fail=advance is not None)
 
     def last_runs(self, user: str, limit: int = 20) -> Sequence[RunRecord]:
         found: Sequence[RunRecord] = self._call("last_runs", lambda: self.store.last_runs(user, limit))
@@ -522,6 +527,8 @@ class SyncMachine(RuleBasedStateMachine):
         self.counter = 0
         self.kills: list[tuple[str, str]] = []
         self.calls_of_last_run = 0
+        self.names_of_last_run: list[str] = []
+        self.landed_in_last_run: list[tuple[str, str]] = []
         self.complete_syncs: list[datetime] = []
 
     def fresh(self) -> int:
@@ -548,6 +555,8 @@ class SyncMachine(RuleBasedStateMachine):
             return None
         finally:
             self.calls_of_last_run = faults.calls
+            self.names_of_last_run = faults.names
+            self.landed_in_last_run = faults.landed
 
     # ---------------------------------------------------------------- creating
     def _new_activity(self, name: str, notes: str, n: int) -> Model:
@@ -924,6 +933,30 @@ def test_bey_3_a_crash_after_any_action_converges_without_duplicates() -> None:
     assert killed_in >= {"EventInsert", "EventUpdate", "create_activity", "update_activity", "save_intent", "save_item"}
 
 
+def _invited() -> SyncMachine:
+    machine = SyncMachine()
+    machine.existing(on_psa=0, on_calendar=0, twins=1)
+    machine.invite(PSA, 0, user=False)
+    return machine
+
+
+def _crashed_and_answered(crash_at: int, response: ResponseStatus) -> SyncMachine:
+    """An invitation whose first run crashed saving its item, then the guest's answer."""
+    machine = _invited()
+    assert machine.run_sync({crash_at: "crash"}) is None
+    assert machine.kills == [("crash", "save_item")]
+    machine.respond(0, 0, response)
+    return machine
+
+
+def _call_number(scenario: Callable[[], SyncMachine], what: str) -> int:
+    """The number of the first `what` call of a clean run after `scenario` (run on a twin)."""
+    twin = scenario()
+    assert twin.run_sync() is not None
+    twin.teardown()
+    return twin.names_of_last_run.index(what)
+
+
 def _crash_scenario() -> SyncMachine:
     machine = SyncMachine()
     machine.existing(on_psa=1, on_calendar=1, twins=1)
@@ -940,15 +973,14 @@ def test_cal_13_a_response_reaches_the_psa_after_a_crash_and_a_412() -> None:
     then a run whose PSA write met a concurrent edit (412). The replan still carries the
     answer to the PSA (participation status flows calendar -> PSA), and a declining
     external leaves the PSA's list (CAL-14d)."""
+    crash_at = _call_number(_invited, "save_item")
     for response in (ResponseStatus.ACCEPTED, ResponseStatus.DECLINED):
-        machine = SyncMachine()
-        machine.existing(on_psa=0, on_calendar=0, twins=1)
-        machine.invite(PSA, 0, user=False)
+        answered = functools.partial(_crashed_and_answered, crash_at, response)
+        edit_at = _call_number(answered, "update_activity")
+        machine = answered()
         guest = next(iter(machine.models.values())).attendees
-        assert machine.run_sync({14: "crash"}) is None
-        assert machine.kills == [("crash", "save_item")]
-        machine.respond(0, 0, response)
-        report = machine.run_sync({15: "concurrent_edit"})
+        report = machine.run_sync({edit_at: "concurrent_edit"})
+        assert machine.landed_in_last_run == [("concurrent_edit", "update_activity")]
         assert report is not None
         assert _complete(report)
         people = _people(machine.psa.live()[0])

@@ -143,7 +143,9 @@ class MemorySyncStateStore:
         wanted = set(user_guids)
         return min((c.hub_seq for (user, _), c in self._cursors.items() if user in wanted), default=None)
 
-    def record_run(self, run: RunRecord) -> None:
+    def record_run(self, run: RunRecord, advance: Cursor | None = None) -> None:
+        if advance is not None:
+            self.save_cursor(advance)
         runs = self._runs.setdefault(run.user_guid, [])
         runs.append(run)
         del runs[: -self.keep_runs]
