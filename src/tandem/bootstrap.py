@@ -25,7 +25,7 @@ from tandem import migrations
 from tandem.config import Settings
 from tandem.connectors.google import Endpoints, GoogleCalendar, GoogleSettings
 from tandem.connectors.visma_business import VismaBusinessErp
-from tandem.demo import organisation
+from tandem.demo import calendar_seed, organisation
 from tandem.demo.organisation import DemoSummary
 from tandem.domain.erp import ErpEntity
 from tandem.domain.errors import ConfigurationError
@@ -171,7 +171,8 @@ class Tandem:
     @contextlib.contextmanager
     def demo_calendar(self) -> Iterator[EmulatorServer]:
         """The demo's Google: the emulator on `demo_calendar_port`, with the hub's users as
-        its users, Tandem configured with its service account, and the users' sync on.
+        its users and the demo users' own entries (`calendar_seed`), Tandem configured with
+        its service account, and the users' sync on.
         Its calendars live in memory, so Tandem forgets its links to them at every start."""
         with self.db.read() as session:
             emails = [e for e in session.scalars(sa.select(User.email).where(User.email.is_not(None))) if e]
@@ -192,6 +193,8 @@ class Tandem:
                 calendar_setup.set_enabled(session, True)
                 session.execute(sa.update(User).where(User.email.is_not(None)).values(calendar_sync_enabled=True))
             self.sync_store().forget_calendar()
+            with self.db.read() as session:
+                calendar_seed.seed_calendar(server.state, session, utcnow().date())
             log.info(
                 "demo calendar (Google emulator) on %s: see %s/emulator/calendars/<email>",
                 server.base_url,

@@ -2,6 +2,8 @@
 
 organisation    load(session, today): a small realistic organisation in the hub (`tandem
                 demo-data`, `demo_on_first_start`), written through the hub's services
+calendar_seed   seed_calendar(emulator, session, today): the demo users' own Google entries
+                (an out-of-office), put into the demo calendar before the first sync
 psa_seed        load_psa_seed(db, seed): the ERP demo's PSA half loaded into the hub
 visma_business  create_demo_database(url, seed=…) → DemoManifest: a Visma Business demo
                 company with planted problems, and its PSA half as a `PsaSeed`

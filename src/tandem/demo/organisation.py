@@ -1,13 +1,20 @@
 """A small, realistic organisation to try Tandem with: `tandem demo-data`, and `make run`
 on an empty database.
 
+Its calendar is the coming week (Monday after the day it is loaded, so nothing is past,
+CAL-11): the weekly team meeting, a series whose second occurrence is moved to Tuesday
+(an exception, CAL-9); a customer kick-off with a colleague, a customer contact (PSA only,
+CAL-14) and an external partner; a private dentist visit; a customer workshop; an all-day
+conference of the Absences type; and a project task that never goes to the calendar (CAL-12).
+The out-of-office that comes from Google is `calendar_seed`'s.
+
 Everything goes through the services, as any other writer would; activities land in
 the change log like real ones.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -29,6 +36,11 @@ class DemoSummary:
     users: int
     activities: int
     skipped: bool = False
+
+
+def coming_monday(today: date) -> date:
+    """The Monday after `today`: the demo's week, all of it still ahead (CAL-11)."""
+    return today + timedelta(days=7 - today.weekday())
 
 
 def is_empty(session: Session) -> bool:
@@ -149,7 +161,7 @@ def _week_of_activities(
     room_guid: str,
 ) -> int:
     tz = ZoneInfo(ZONE)
-    monday = today + timedelta(days=7 - today.weekday())  # the coming week: all of it still ahead
+    monday = coming_monday(today)
 
     def at(day: int, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(monday + timedelta(days=day), time(hour, minute), tz)
@@ -228,4 +240,15 @@ def _week_of_activities(
         ),
     ]
     made: list[Activity] = [activities.create(session, plan, ACTOR) for plan in plans]
+    weekly = plans[0]
+    moved = replace(  # the week after, the team meets on Tuesday afternoon: an exception of the series (CAL-9)
+        weekly,
+        start=at(8, 13),
+        end=at(8, 13, 30),
+        rrule=None,
+        notes="Moved to Tuesday this week.",
+        recurrence_parent_guid=made[0].guid,
+        original_start=at(7, 9),
+    )
+    made.append(activities.create(session, moved, ACTOR))
     return len(made)

@@ -160,6 +160,17 @@ def _recurrence_from_json(data: Mapping[str, Any] | None) -> Recurrence | None:
 # ---------------------------------------------------------------------------- links
 
 
+STAND_IN = "standin"
+"""The end of a stand-in copy's event id: the activity's id (26 characters of base32hex)
+with this after it (`sync.ids.stand_in_event_id_for`; CAL-14, `sync.observe.Role.STAND_IN`)."""
+
+
+def is_stand_in(event_id: str) -> bool:
+    """The event id of a stand-in copy, or of an occurrence of one (`<series id>_<start>`)."""
+    series = event_id.split("_", 1)[0]
+    return len(series) == 26 + len(STAND_IN) and series.endswith(STAND_IN)
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     """An activity and a calendar event that are the same thing, in one user's calendar."""

@@ -55,6 +55,26 @@ class SyncStateStore(Protocol):
         """How many items the user has linked: the denominator of the deletion breaker."""
         ...
 
+    def stand_ins(self, user_guid: str, calendar_id: str) -> Sequence[LinkedItem]:
+        """The user's stand-in copies of colleagues' activities (links whose event id is a
+        stand-in id, `sync.ids.is_stand_in`), occurrences included (CAL-14)."""
+        ...
+
+    def holders(self, activity_guids: Collection[str]) -> Mapping[str, frozenset[tuple[str, str]]]:
+        """For each of these activities that any user's own calendar holds (a link whose
+        event the user organises: no `organiser_email`), those users and the event ids, as
+        (user guid, event id); activities nobody holds are missing. Across users: what tells
+        an owner's sync that a colleague holds a stand-in copy, and a participant's sync that
+        the owner's calendar holds the activity (CAL-14)."""
+        ...
+
+    def hosting_users(self, user_guids: Collection[str]) -> frozenset[str]:
+        """Those of these users whose calendars hold their own activities: their first sync
+        completed, or no sync of theirs has run yet (presumed able, so that a new
+        organisation's meetings are not first copied and then taken back). A user whose
+        runs fail before a first sync completes (no calendar account) is not one (CAL-14)."""
+        ...
+
     def save_intent(self, link: Link, intent: Intent) -> None:
         """Before an item's writes: upsert the link with this intent, keeping its base (a
         new link gets no base). One transaction."""

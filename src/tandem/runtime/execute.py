@@ -31,6 +31,7 @@ from tandem.ports.state import SyncStateStore
 from tandem.runtime.reactions import Reaction, reaction
 from tandem.sync import actions as act
 from tandem.sync.context import SyncContext
+from tandem.sync.ids import series_event_id_of
 from tandem.sync.plan import Item, ItemPlan, plan_item
 
 log = logging.getLogger("tandem.runtime.execute")
@@ -263,19 +264,53 @@ class Executor:
         return plan_item(Item(activity, event, linked), ctx, self.now)
 
 
+def _written_event_id(action: act.Action) -> str | None:
+    if isinstance(action, act.CreateEvent | act.UpdateEvent | act.RestoreEvent):
+        return action.event.id
+    return action.event_id if isinstance(action, act.DeleteEvent) else None
+
+
+def _after_its_series(plan: ItemPlan, events: set[str], activities: set[str]) -> bool:
+    for action in plan.actions:
+        event_id = _written_event_id(action)
+        if event_id is not None and "_" in event_id and series_event_id_of(event_id) in events:
+            return True
+        if isinstance(action, act.CreateActivity) and action.activity.recurrence_parent_guid in activities:
+            return True
+    return False
+
+
+def waves(plans: Sequence[ItemPlan]) -> tuple[list[int], list[int]]:
+    """The plan's items in two waves (indexes): an occurrence of a series this plan creates
+    is written only after the series exists, on either side. Google has no occurrence of an
+    event it has not made yet, and the hub no exception of an activity it does not have: a
+    write in the same batch may land first and be refused (404; "no such parent")."""
+    events = {a.event.id for p in plans for a in p.actions if isinstance(a, act.CreateEvent)}
+    activities = {a.activity.guid for p in plans for a in p.actions if isinstance(a, act.CreateActivity)}
+    first: list[int] = []
+    second: list[int] = []
+    for index, plan in enumerate(plans):
+        (second if _after_its_series(plan, events, activities) else first).append(index)
+    return first, second
+
+
 async def execute_all(executor: Executor, plans: Sequence[ItemPlan], concurrency: int = 200) -> list[ItemResult]:
-    """Every item of a plan, up to `concurrency` at once; the order of results is the plan's."""
+    """Every item of a plan, up to `concurrency` at once (in `waves`); the order of results
+    is the plan's."""
     slots = asyncio.Semaphore(concurrency)
+    results: dict[int, ItemResult] = {}
 
-    async def one(plan: ItemPlan) -> ItemResult:
+    async def one(index: int) -> None:
         async with slots:
-            return await executor.run(plan)
+            results[index] = await executor.run(plans[index])
 
-    tasks = [asyncio.create_task(one(p)) for p in plans]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+    for wave in waves(plans):
+        tasks = [asyncio.create_task(one(i)) for i in wave]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+    return [results[i] for i in range(len(plans))]

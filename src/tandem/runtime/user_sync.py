@@ -23,7 +23,7 @@ from tandem.config import SyncSettings
 from tandem.domain import errors
 from tandem.domain.activity import Activity
 from tandem.domain.calendar import CalendarEvent
-from tandem.domain.syncstate import Cursor, LinkedItem, QuarantinedItem, RunCounts, RunRecord
+from tandem.domain.syncstate import Cursor, LinkedItem, QuarantinedItem, RunCounts, RunRecord, is_stand_in
 from tandem.ports.calendar import CalendarChanges, CalendarPort
 from tandem.ports.psa import PsaPort, PsaUser, SyncSetup
 from tandem.ports.state import SyncStateStore
@@ -198,6 +198,7 @@ class UserSync:
         linked, absent = await self._links(user.guid, ctx, activities, events, full=changes.full)
         retry = await asyncio.to_thread(self.store.due_for_retry, user.guid, ctx.calendar_id, self.clock())
         await self._retry_quarantined(retry, ctx, activities, events, linked)
+        ctx = await self._stand_ins(setup, ctx, activities, linked)
         # The deletion breaker's denominator; a run that read nothing plans nothing.
         read_something = activities or events or absent
         total = await asyncio.to_thread(self.store.count_links, user.guid, ctx.calendar_id) if read_something else 0
@@ -274,6 +275,39 @@ class UserSync:
             seen = {e.id for e in events}
             absent = frozenset(li.link.event_id for li in linked.values() if li.link.event_id not in seen)
         return linked, absent
+
+    async def _stand_ins(
+        self, setup: SyncSetup, ctx: SyncContext, activities: dict[str, Activity], linked: dict[str, LinkedItem]
+    ) -> SyncContext:
+        """CAL-14 across users: the user's stand-in copies (each run looks at them, so a copy
+        goes as soon as its owner's calendar can hold the activity), whose calendars hold
+        their owners' activities, and who holds what of the unlinked activities read."""
+        if not ctx.fans_out_invitations:
+            return ctx  # every participant's calendar holds its own copy anyway
+        copies = await asyncio.to_thread(self.store.stand_ins, ctx.user_guid, ctx.calendar_id)
+        for item in copies:
+            linked.setdefault(item.link.activity_guid, item)
+        missing = {item.link.activity_guid for item in copies} - activities.keys()
+        if missing:
+            activities.update(await asyncio.to_thread(self.psa.get_activities, missing))
+        if not copies and all(a.owner_guid == ctx.user_guid for a in activities.values()):
+            hosts = None  # nothing of a colleague's: nobody's calendar matters here
+        else:
+            can = [u.guid for u in setup.users if u.is_active and u.calendar_sync and u.email]
+            hosts = await asyncio.to_thread(self.store.hosting_users, can)
+        unlinked = [guid for guid in activities if guid not in linked]
+        held = await asyncio.to_thread(self.store.holders, unlinked) if unlinked else {}
+        owner_holds = frozenset(
+            guid
+            for guid, holders in held.items()
+            if any(user == activities[guid].owner_guid and not is_stand_in(event) for user, event in holders)
+        )
+        stood_in = frozenset(
+            guid
+            for guid, holders in held.items()
+            if any(user != ctx.user_guid and is_stand_in(event) for user, event in holders)
+        )
+        return replace(ctx, hosts=hosts, owner_holds=owner_holds, stood_in=stood_in)
 
     async def _retry_quarantined(
         self,

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tandem.domain.syncstate import (
+    STAND_IN,
     BaseSnapshot,
     Conflict,
     ConflictWinner,
@@ -30,6 +31,7 @@ from tandem.domain.syncstate import (
     RunCounts,
     RunRecord,
     SyncedFields,
+    is_stand_in,
 )
 from tandem.store.base import Base
 from tandem.store.db import Database
@@ -223,6 +225,36 @@ class SqlSyncStateStore:
                 )
                 or 0
             )
+
+    def stand_ins(self, user_guid: str, calendar_id: str) -> Sequence[LinkedItem]:
+        with self._units.read() as session:
+            rows = self._links(session, user_guid, calendar_id, SyncLink.event_id.contains(STAND_IN, autoescape=True))
+            return [_item(row) for row in rows if is_stand_in(row.event_id)]
+
+    def holders(self, activity_guids: Collection[str]) -> Mapping[str, frozenset[tuple[str, str]]]:
+        found: dict[str, set[tuple[str, str]]] = {}
+        with self._units.read() as session:
+            for chunk in _chunks(list(activity_guids)):
+                rows = session.execute(
+                    sa.select(SyncLink.activity_guid, SyncLink.user_guid, SyncLink.event_id).where(
+                        SyncLink.activity_guid.in_(chunk), SyncLink.organiser_email.is_(None)
+                    )
+                )
+                for guid, user, event_id in rows:
+                    found.setdefault(guid, set()).add((user, event_id))
+        return {guid: frozenset(held) for guid, held in found.items()}
+
+    def hosting_users(self, user_guids: Collection[str]) -> frozenset[str]:
+        found: set[str] = set()
+        with self._units.read() as session:
+            for chunk in _chunks(list(set(user_guids))):
+                done = sa.select(SyncCursor.user_guid).where(
+                    SyncCursor.user_guid.in_(chunk), SyncCursor.initial_done_at.is_not(None)
+                )
+                tried = sa.select(SyncRun.user_guid).where(SyncRun.user_guid.in_(chunk)).distinct()
+                found.update(session.scalars(done))
+                found.update(set(chunk) - set(session.scalars(tried)))
+        return frozenset(found)
 
     def _claim(self, session: Session, link: Link) -> SyncLink:
         """The row for this link: the one of its activity, other rows of its event dropped

@@ -88,10 +88,24 @@ class SyncContext:
     absence_type_guid: str | None = None
     """The organisation's type of category Absences, if it has one: a calendar's
     out-of-office entry comes in as one (BEY-10)."""
+    hosts: frozenset[str] | None = None
+    """Users whose own calendars hold their activities (sync on, and a first sync done);
+    None: every owner's does. A colleague's activity whose owner is not a host is written
+    to each syncing participant's calendar as a stand-in copy (CAL-14, `Role.STAND_IN`)."""
+    owner_holds: frozenset[str] = frozenset()
+    """Activities (of the items read) that their owner's calendar holds already: no
+    stand-in copy is made for them, whatever the owner's sync does now."""
+    stood_in: frozenset[str] = frozenset()
+    """Activities (of the items read) that another user's calendar holds a stand-in copy
+    of: the owner's calendar waits until those copies are gone."""
 
     @property
     def user_email_lower(self) -> str:
         return self.user_email.strip().lower()
+
+    def hosts_own(self, user_guid: str) -> bool:
+        """The user's calendar holds the activities they own."""
+        return self.hosts is None or user_guid in self.hosts
 
     def category_of(self, type_guid: str) -> ActivityCategory:
         return self.type_categories.get(type_guid, ActivityCategory.CALENDAR_ENTRY)

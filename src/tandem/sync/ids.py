@@ -14,6 +14,12 @@ fixed namespace and "organiser account + event id". The organiser's account is t
 in every attendee's copy, so all participants' syncs derive the same guid and a retried
 create in the hub is idempotent.
 
+A participant's *stand-in copy* of a colleague's activity (the owner's calendar cannot hold
+it: no account, or sync off; see `sync.observe.Role.STAND_IN`) has the activity's id with
+`standin` after it (base32hex too): a different id from the one the owner's calendar will
+use, so when the owner's calendar takes the activity over, Google's copy for the participant
+never meets an id the participant's own copy still holds (Google keeps a deleted event's id).
+
 Occurrences of a series that were moved or cancelled have their own event ids in Google,
 `<series id>_<original start as YYYYMMDDTHHMMSSZ>` (or `_YYYYMMDD` for all-day series).
 This module is the one place the sync derives or takes apart such an id (`event_id_of`,
@@ -30,6 +36,7 @@ import uuid
 from datetime import UTC, datetime
 
 from tandem.domain.activity import Activity, Moment
+from tandem.domain.syncstate import STAND_IN
 
 EVENT_NAMESPACE = uuid.UUID("6f1c8a52-3e0b-5d7a-9c41-2b8e7f0d4a16")
 """Fixed forever: changing it would re-derive every calendar-born activity guid."""
@@ -44,8 +51,16 @@ def event_id_for(activity_guid: str) -> str:
     return base64.b32hexencode(raw).decode("ascii").rstrip("=").lower()
 
 
+def stand_in_event_id_for(activity_guid: str) -> str:
+    """The event id of a participant's stand-in copy of an activity."""
+    return event_id_for(activity_guid) + STAND_IN
+
+
 def guid_from_event_id(event_id: str) -> str | None:
-    """The activity guid an event id encodes, or None when the id is not one of ours."""
+    """The activity guid an event id encodes (a stand-in copy's too), or None when the id
+    is not one of ours."""
+    if len(event_id) == _ID_LENGTH + len(STAND_IN) and event_id.endswith(STAND_IN):
+        event_id = event_id[:_ID_LENGTH]
     if len(event_id) != _ID_LENGTH or not set(event_id) <= _BASE32HEX:
         return None
     try:

@@ -32,7 +32,14 @@ from tandem.sync.participants import (
     calendar_attendees,
     participants_with,
 )
-from tandem.sync.series import Unrepresentable, check_recurrence, normalise_moment, normalise_recurrence, zone
+from tandem.sync.series import (
+    Unrepresentable,
+    check_recurrence,
+    normalise_moment,
+    normalise_recurrence,
+    without_stray_exdates,
+    zone,
+)
 
 WARN_PRIVATE_AS_DEFAULT = "private-entry-default-type"
 """CAL-6: no Personal type, so a private calendar entry became a public activity."""
@@ -62,7 +69,7 @@ def _timing(start: Moment | None, end: Moment | None, time_zone: str | None) -> 
 def _recurrence(recurrence: Recurrence | None, start: Moment, time_zone: str | None) -> Recurrence | None:
     result = normalise_recurrence(recurrence, start)
     check_recurrence(result, start, time_zone)
-    return result
+    return without_stray_exdates(result, start, time_zone)
 
 
 def owner_email(activity: Activity, ctx: SyncContext) -> str:
@@ -116,8 +123,10 @@ def event_from_fields(
     current: CalendarEvent | None = None,
     series_event_id: str | None = None,
     original_start: Moment | None = None,
+    event_type: str = "default",
 ) -> CalendarEvent:
-    """The event to write for these fields; rooms and calendar-only data of `current` are kept."""
+    """The event to write for these fields; rooms and calendar-only data of `current` are kept.
+    A new event gets `event_type`; an existing one keeps its own (Google fixes it)."""
     keep = current.attendees if current is not None else ()
     return CalendarEvent(
         id=event_id,
@@ -138,6 +147,7 @@ def event_from_fields(
         updated=None if current is None else current.updated,
         sequence=0 if current is None else current.sequence,
         private_properties={} if current is None else dict(current.private_properties),
+        event_type=event_type if current is None else current.event_type,
     )
 
 

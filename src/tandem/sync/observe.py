@@ -18,11 +18,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from tandem.domain.activity import Activity
+from tandem.domain.activity import Activity, ParticipantKind, ParticipantStatus
 from tandem.domain.calendar import CalendarEvent
-from tandem.domain.syncstate import WRITE_MARK, BaseSnapshot, Intent, Link, LinkedItem, QuarantineSide, SyncedFields
+from tandem.domain.syncstate import (
+    WRITE_MARK,
+    BaseSnapshot,
+    Intent,
+    Link,
+    LinkedItem,
+    QuarantineSide,
+    SyncedFields,
+    is_stand_in,
+)
 from tandem.sync.context import SyncContext
-from tandem.sync.ids import activity_guid_for_event, event_id_of
+from tandem.sync.ids import activity_guid_for_event, event_id_of, stand_in_event_id_for
 from tandem.sync.mapping import event_organiser, fields_from_activity, fields_from_event, owner_email
 from tandem.sync.merge import Refs, calendar_changes, psa_changes
 from tandem.sync.series import Unrepresentable
@@ -67,6 +76,18 @@ class Role(enum.StrEnum):
     read-only, so calendar changes flow into the PSA and nothing is written back."""
     PARTICIPANT = "participant"
     """Someone else's activity or event: only the user's own response status is taken."""
+    STAND_IN = "stand-in"
+    """A colleague's activity the user takes part in, whose owner's calendar cannot hold it
+    (no account, or sync off: not a host): the user's own copy, under its own id
+    (`ids.stand_in_event_id_for`), without guests (nobody is invited on the owner's behalf),
+    synced both ways as the owner's would be; deleting the copy declines. When the owner's
+    calendar becomes a host, the copy is removed (silently) and the owner's event, with its
+    invitations, takes its place (CAL-14)."""
+
+    @property
+    def writes_calendar(self) -> bool:
+        """The user's sync writes this item's event in the user's calendar."""
+        return self in (Role.ORGANISER, Role.STAND_IN)
 
 
 class Unreadable(Exception):
@@ -154,7 +175,7 @@ def role_of(item: Item, organiser: str, ctx: SyncContext) -> Role:
         return Role.ORGANISER  # every participant's copy is written by their own sync
     activity = item.activity
     if activity is not None and activity.owner_guid != ctx.user_guid:
-        return Role.PARTICIPANT
+        return Role.STAND_IN if _stands_in(item, activity, ctx) else Role.PARTICIPANT
     if organiser != ctx.user_email_lower:
         if activity is None and ctx.people.user_guid(organiser) is not None:
             return Role.PARTICIPANT  # a colleague's event: their sync brings it in
@@ -162,10 +183,34 @@ def role_of(item: Item, organiser: str, ctx: SyncContext) -> Role:
     return Role.ORGANISER
 
 
-def _ids(item: Item, organiser: str) -> tuple[str, str]:
+def takes_part(activity: Activity, ctx: SyncContext) -> bool:
+    """The user is a participant of the activity who has not declined it."""
+    return any(
+        p.kind is ParticipantKind.USER and p.ref_guid == ctx.user_guid and p.status is not ParticipantStatus.DECLINED
+        for p in activity.participants
+    )
+
+
+def _stands_in(item: Item, activity: Activity, ctx: SyncContext) -> bool:
+    """A colleague's activity goes to this user's calendar as a stand-in copy (`Role.STAND_IN`)."""
+    owner_hosts = ctx.hosts_own(activity.owner_guid)
+    linked, event = item.linked, item.event
+    if linked is not None:
+        return is_stand_in(linked.link.event_id) and not owner_hosts and takes_part(activity, ctx)
+    if isinstance(event, CalendarEvent):
+        return is_stand_in(event.id) and not owner_hosts and takes_part(activity, ctx)
+    return not owner_hosts and activity.guid not in ctx.owner_holds and takes_part(activity, ctx)
+
+
+def _ids(item: Item, organiser: str, stand_in: bool = False) -> tuple[str, str]:
     if item.linked is not None:
         return item.linked.link.activity_guid, item.linked.link.event_id
     activity, event = item.activity, item.event
+    if activity is not None and stand_in:
+        parent = activity.recurrence_parent_guid
+        series = item.series_event_id or (None if parent is None else stand_in_event_id_for(parent))
+        own = event_id_of(activity, series) if parent is not None else stand_in_event_id_for(activity.guid)
+        return activity.guid, event.id if isinstance(event, CalendarEvent) else own
     if activity is not None:
         derived = event_id_of(activity, item.series_event_id)  # raises for a guid that is no uuid
         return activity.guid, event.id if isinstance(event, CalendarEvent) else derived
@@ -249,15 +294,20 @@ def _side(present: SyncedFields | None, gone: bool, ref: SyncedFields | None, ps
 def observe(item: Item, ctx: SyncContext) -> Seen:
     """Ids, role, canonical fields and side states; raises Unreadable for CAL-17 items."""
     organiser = _organiser(item, ctx)
-    activity_guid, event_id = _ids(item, organiser)
+    role = role_of(item, organiser, ctx)
+    if role is Role.STAND_IN:
+        organiser = ctx.user_email_lower  # the user's own copy
+    activity_guid, event_id = _ids(item, organiser, stand_in=role is Role.STAND_IN)
     states, refs = _refs(item)
     agreed = item.linked is not None and item.linked.base is not None
     cal = _cal_fields(item, ctx, organiser)
     psa = _psa_fields(item, ctx, organiser, refs.psa or cal)
+    if role is Role.STAND_IN:  # a copy invites nobody, and guests added to it stay there
+        cal = None if cal is None else replace(cal, attendees=())
+        psa = None if psa is None else replace(psa, attendees=())
     event, activity = item.event, item.activity
     cal_gone = isinstance(event, CalendarEvent) and event.cancelled
     # Without a base nothing can be UNCHANGED: a present side is new to the pair.
     cal_side = _side(cal, cal_gone, states.calendar if agreed else None, psa=False)
     psa_side = _side(psa, activity is not None and activity.deleted, states.psa if agreed else None, psa=True)
-    role = role_of(item, organiser, ctx)
     return Seen(item, role, organiser, activity_guid, event_id, psa, cal, refs, psa_side, cal_side)

@@ -54,8 +54,8 @@ from tandem.sync.mapping import (
     new_exception,
 )
 from tandem.sync.merge import FIELDS, Merge, keep_calendar, merge, winner_of
-from tandem.sync.observe import Role, Seen
-from tandem.sync.rules import send_updates_for
+from tandem.sync.observe import Seen
+from tandem.sync.rules import event_type_for, send_updates_for
 from tandem.sync.table import Decision
 
 Handler = Callable[[Seen, SyncContext, datetime], tuple[Action, ...]]
@@ -75,7 +75,7 @@ def _json(fields: SyncedFields | None) -> dict[str, Any] | None:
 
 
 def _writable(seen: Seen) -> bool:
-    return seen.role is Role.ORGANISER
+    return seen.role.writes_calendar
 
 
 def _unlink(seen: Seen, ctx: SyncContext) -> tuple[Action, ...]:
@@ -129,8 +129,15 @@ def _event(seen: Seen, ctx: SyncContext, fields: SyncedFields) -> CalendarEvent:
     if activity is not None and activity.recurrence_parent_guid is not None:
         series = series_event_id_of(seen.event_id)
         original = activity.original_start
+    kind = "default" if activity is None else event_type_for(activity, fields, ctx)
     return event_from_fields(
-        fields, event_id=seen.event_id, ctx=ctx, current=seen.event, series_event_id=series, original_start=original
+        fields,
+        event_id=seen.event_id,
+        ctx=ctx,
+        current=seen.event,
+        series_event_id=series,
+        original_start=original,
+        event_type=kind,
     )
 
 

@@ -39,9 +39,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from tandem.domain.activity import Activity, ParticipantKind
+from tandem.domain.activity import Activity, ParticipantKind, ParticipantStatus
 from tandem.domain.calendar import CalendarEvent, SendUpdates
-from tandem.domain.syncstate import BaseSnapshot, LinkedItem, QuarantinedItem, QuarantineSide, RunCounts
+from tandem.domain.syncstate import BaseSnapshot, LinkedItem, QuarantinedItem, QuarantineSide, RunCounts, is_stand_in
 from tandem.sync import actions as act
 from tandem.sync.actions import Action
 from tandem.sync.context import SyncContext
@@ -92,7 +92,11 @@ def _ids_of(item: Item) -> tuple[str | None, str | None]:
     return (None if item.activity is None else item.activity.guid), event_id
 
 
-def _quarantine(item: Item, ctx: SyncContext, now: datetime, side: QuarantineSide, reason: str) -> ItemPlan:
+def _quarantine(
+    item: Item, ctx: SyncContext, now: datetime, side: QuarantineSide, reason: str, *, at_once: bool = False
+) -> ItemPlan:
+    """Set the item aside with its reason; it is planned again after `quarantine_retry`, or
+    at the user's next run (`at_once`: waiting, not refused)."""
     activity_guid, event_id = _ids_of(item)
     record = QuarantinedItem(
         user_guid=ctx.user_guid,
@@ -101,7 +105,7 @@ def _quarantine(item: Item, ctx: SyncContext, now: datetime, side: QuarantineSid
         event_id=event_id,
         side=side,
         reason=reason,
-        retry_at=now + ctx.quarantine_retry,
+        retry_at=now if at_once else now + ctx.quarantine_retry,
     )
     return ItemPlan(activity_guid, event_id, None, (act.Quarantine(record),))
 
@@ -127,6 +131,54 @@ def _respond(seen: Seen, ctx: SyncContext) -> tuple[Action, ...]:
     return (act.Skip("the organiser's own sync writes this item; the user's response is as in the PSA"),)
 
 
+def _retire_stand_in(seen: Seen, ctx: SyncContext) -> tuple[Action, ...]:
+    """CAL-14: the user's stand-in copy of an activity whose owner's calendar now holds it
+    (or that the user declined): removed without mail (it has no guests), and unlinked; the
+    owner's event, with its invitation, takes its place."""
+    actions: list[Action] = []
+    if seen.cal_side not in (Side.ABSENT, Side.DELETED):
+        actions.append(act.DeleteEvent(ctx.calendar_id, seen.event_id, seen.event_etag, SendUpdates.NONE))
+    if seen.item.linked is not None:
+        actions.append(act.Unlink(seen.item.linked.link))
+    return tuple(actions)
+
+
+def _holds_stand_in(seen: Seen) -> bool:
+    linked, event = seen.item.linked, seen.event
+    if linked is not None:
+        return is_stand_in(linked.link.event_id)
+    return event is not None and not event.cancelled and is_stand_in(event.id)
+
+
+def _declined_by_deleting(seen: Seen, ctx: SyncContext) -> tuple[Action, ...] | None:
+    """CAL-14: the user deleted their stand-in copy: they decline, as removing Google's copy
+    of an invitation does; the copy is not made again."""
+    activity, linked = seen.live_activity, seen.item.linked
+    if activity is None or linked is None or linked.base is None or seen.cal_side is not Side.DELETED:
+        return None
+    participants = tuple(
+        replace(p, status=ParticipantStatus.DECLINED)
+        if p.kind is ParticipantKind.USER and p.ref_guid == ctx.user_guid
+        else p
+        for p in activity.participants
+    )
+    declined = replace(activity, participants=participants)
+    return (act.UpdateActivity(declined, activity.version, frozenset({"attendees"})), act.Unlink(linked.link))
+
+
+def _waits_for_stand_ins(seen: Seen, ctx: SyncContext) -> bool:
+    """CAL-14: the owner's calendar takes an activity over only once no colleague's stand-in
+    copy of it is left, so no participant ever sees it twice."""
+    activity = seen.live_activity
+    return (
+        seen.role is Role.ORGANISER
+        and seen.item.linked is None
+        and activity is not None
+        and activity.guid in ctx.stood_in
+        and seen.cal_side in (Side.ABSENT, Side.DELETED)
+    )
+
+
 def _stray_occurrence(seen: Seen) -> bool:
     event = seen.event
     return (
@@ -142,7 +194,7 @@ def _type_left(seen: Seen, ctx: SyncContext, linked: LinkedItem, base: BaseSnaps
     """CAL-5/CAL-16: a linked activity whose type left the synced set is removed from the
     calendar without notifications, and unlinked; the PSA keeps the activity."""
     activity = seen.live_activity
-    if activity is None or seen.role is not Role.ORGANISER or not leaves_calendar(activity, base.type_guid, ctx):
+    if activity is None or not seen.role.writes_calendar or not leaves_calendar(activity, base.type_guid, ctx):
         return None
     unlink = act.Unlink(linked.link)
     if seen.cal_side in (Side.DELETED, Side.ABSENT):
@@ -181,7 +233,16 @@ def plan_item(item: Item, ctx: SyncContext, now: datetime) -> ItemPlan:
         reason = "a cancelled occurrence came without its series; the calendar port must fold it into the series"
         return _quarantine(item, ctx, now, QuarantineSide.CALENDAR, reason)
     if seen.role is Role.PARTICIPANT:
+        if _holds_stand_in(seen):
+            return ItemPlan(*ids, None, _retire_stand_in(seen, ctx))
         return ItemPlan(*ids, None, _respond(seen, ctx))
+    if seen.role is Role.STAND_IN:
+        declined = _declined_by_deleting(seen, ctx)
+        if declined is not None:
+            return ItemPlan(*ids, None, declined)
+    if _waits_for_stand_ins(seen, ctx):
+        reason = "CAL-14: waiting until the participants' stand-in copies are gone (their next sync removes them)"
+        return _quarantine(item, ctx, now, QuarantineSide.CALENDAR, reason, at_once=True)
     try:
         ruled = _rules_first(seen, ctx, now)
     except Unrepresentable as exc:

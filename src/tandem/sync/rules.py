@@ -25,6 +25,18 @@ def comes_into_the_psa(event: CalendarEvent) -> bool:
     return event.event_type in IMPORTED_EVENT_TYPES
 
 
+def event_type_for(activity: Activity, fields: SyncedFields, ctx: SyncContext) -> str:
+    """BEY-10: the Google event type a new event is made with. An absence goes out as an
+    out-of-office entry where Google can hold one: timed (Google refuses an all-day one) and
+    the user's own (no guests: an out-of-office is a status, not a meeting). Anything else,
+    and an absence Google cannot hold, is a default (busy) event. The type is fixed once the
+    event exists, so only a new event gets one."""
+    absence = ctx.category_of(activity.type_guid) is ActivityCategory.ABSENCES
+    if absence and isinstance(fields.start, datetime) and not fields.attendees:
+        return "outOfOffice"
+    return "default"
+
+
 def type_is_sent(type_guid: str, ctx: SyncContext) -> bool:
     """CAL-5 and CAL-12: the admin's chosen types go to the calendar; Task-category ones never."""
     return type_guid in ctx.synced_type_guids and ctx.category_of(type_guid) is not ActivityCategory.TASK

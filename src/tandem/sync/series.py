@@ -107,6 +107,26 @@ def check_recurrence(recurrence: Recurrence | None, start: Moment, time_zone: st
             raise Unrepresentable(f"recurrence rule {recurrence.rrule!r} cannot be expanded: {exc}") from exc
 
 
+def without_stray_exdates(recurrence: Recurrence | None, start: Moment, time_zone: str | None) -> Recurrence | None:
+    """The recurrence without EXDATEs that name no occurrence of its rule: they exclude
+    nothing (a cancelled occurrence of a series whose time moved since: Google keeps it
+    cancelled under its old start), so the two sides compare on what they show (CAL-9)."""
+    if recurrence is None or not recurrence.exdates:
+        return recurrence
+    tz = zone(time_zone)
+    rules = _occurrences(Recurrence(rrule=recurrence.rrule, rdates=recurrence.rdates), start, tz)
+    kept = []
+    for moment in recurrence.exdates:
+        local = _as_local(moment, tz)
+        try:
+            found = rules.after(local, inc=True)
+        except (ValueError, TypeError) as exc:
+            raise Unrepresentable(f"recurrence rule {recurrence.rrule!r} cannot be expanded: {exc}") from exc
+        if found == local:
+            kept.append(moment)
+    return Recurrence(rrule=recurrence.rrule, exdates=tuple(kept), rdates=recurrence.rdates)
+
+
 def ends_after(
     start: Moment, end: Moment, recurrence: Recurrence | None, time_zone: str | None, moment: datetime
 ) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tandem.emulators.google import EmulatorServer
 from tests.integration.google_emulator.helpers import ALICE, Calendar, all_day, error_reason, timed
 
 MORNING = ("2030-05-06T09:00:00+03:00", "2030-05-06T17:00:00+03:00")
@@ -87,3 +88,22 @@ def test_bey_10_the_type_is_fixed_once_the_event_exists(calendar_of: Callable[[s
     renamed = alice.patch(made["id"], {"summary": "Deep work"})
     assert renamed.status_code == 200
     assert (renamed.json()["summary"], renamed.json()["eventType"]) == ("Deep work", "focusTime")
+
+
+def test_bey_10_an_out_of_office_keeps_how_it_answers_invitations(calendar_of: Callable[[str], Calendar]) -> None:
+    alice = calendar_of(ALICE)
+    made = alice.insert(_typed("outOfOffice", outOfOfficeProperties={"autoDeclineMode": "declineNone"}))
+    assert made.status_code == 200, made.text
+    assert made.json()["outOfOfficeProperties"] == {"autoDeclineMode": "declineNone"}
+    wrong = alice.insert(_typed("outOfOffice", outOfOfficeProperties={"autoDeclineMode": "declineEverything"}))
+    assert (wrong.status_code, error_reason(wrong)) == (400, "invalid")
+
+
+def test_bey_10_an_account_without_status_events_is_refused_one_on_the_event_type(
+    calendar_of: Callable[[str], Calendar], server: EmulatorServer
+) -> None:
+    server.state.deny_status_events(ALICE)
+    refused = calendar_of(ALICE).insert(_typed("outOfOffice"))
+    assert refused.status_code == 400
+    assert refused.json()["error"]["errors"][0]["location"] == "eventType"
+    assert calendar_of(ALICE).insert(_typed("default")).status_code == 200

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.rrule import rrulestr
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -48,11 +49,19 @@ def timed(draw: st.DrawFn) -> tuple[datetime, datetime, str, Recurrence | None]:
     end = start + timedelta(minutes=draw(st.integers(0, 24 * 60)))
     recurrence = None
     if draw(st.booleans()):
-        skipped = draw(st.lists(st.integers(1, 4), max_size=3, unique=True))
-        exdates = tuple((start + timedelta(days=d)).astimezone(ZoneInfo(zone)) for d in skipped)
         rule = draw(st.sampled_from([*RULES, "FREQ=DAILY;UNTIL=20331231T000000Z"]))
-        recurrence = Recurrence(rrule=rule, exdates=exdates)
+        skipped = draw(st.lists(st.sampled_from(_later_occurrences(rule, start, zone)), max_size=3, unique=True))
+        recurrence = Recurrence(rrule=rule, exdates=tuple(skipped))
     return start, end, zone, recurrence
+
+
+def _later_occurrences(rule: str, start: datetime, zone: str) -> list[datetime]:
+    """The 2nd to 5th occurrences of a series on its zone's wall clock (dateutil itself)."""
+    tz = ZoneInfo(zone)
+    text = rule.upper().removeprefix("RRULE:").replace("Z", "")  # a naive UNTIL with a naive start
+    local = start.astimezone(tz).replace(tzinfo=None)
+    naive = rrulestr(text, dtstart=local)
+    return [moment.replace(tzinfo=tz) for moment in list(naive.xafter(local, count=5, inc=False))[:4]]
 
 
 @st.composite
@@ -143,6 +152,19 @@ def test_cal_13_times_are_utc_inside_and_keep_their_zone(
         assert {d.astimezone(UTC) for d in recurrence.exdates if isinstance(d, datetime)} == set(
             written.recurrence.exdates
         )
+
+
+def test_cal_9_an_exdate_that_names_no_occurrence_is_not_carried() -> None:
+    first = datetime(2030, 3, 4, 8, tzinfo=UTC)  # a Monday
+    kept, stray = first + timedelta(weeks=1), first + timedelta(days=8)  # a Tuesday: no occurrence
+    a = activity(
+        start=first,
+        end=first + timedelta(hours=1),
+        recurrence=Recurrence("FREQ=WEEKLY;COUNT=6;BYDAY=MO", (kept, stray)),
+    )
+    fields = fields_from_activity(a, CTX, ANN_EMAIL)
+    assert fields.recurrence is not None
+    assert fields.recurrence.exdates == (kept,)
 
 
 @given(st.data())

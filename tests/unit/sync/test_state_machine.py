@@ -466,6 +466,18 @@ class FaultyStore:
         found: Cursor | None = self._call("cursor", lambda: self.store.cursor(user, calendar))
         return found
 
+    def stand_ins(self, user: str, calendar: str) -> Sequence[LinkedItem]:
+        found: Sequence[LinkedItem] = self._call("stand_ins", lambda: self.store.stand_ins(user, calendar))
+        return found
+
+    def holders(self, guids: Collection[str]) -> Mapping[str, frozenset[tuple[str, str]]]:
+        found: Mapping[str, frozenset[tuple[str, str]]] = self._call("holders", lambda: self.store.holders(guids))
+        return found
+
+    def hosting_users(self, users: Collection[str]) -> frozenset[str]:
+        found: frozenset[str] = self._call("hosting_users", lambda: self.store.hosting_users(users))
+        return found
+
     def save_cursor(self, cursor: Cursor) -> None:
         self._call("save_cursor", lambda: self.store.save_cursor(cursor))
 

@@ -13,6 +13,8 @@ as that user by domain-wide delegation and only ever addresses their primary cal
     update    events.patch with If-Match: only the named field groups, so what Tandem does not
               know (reminders, colours, conference data, attachments) is left as it is, in
               one round trip (patch costs Google 3 quota units, a get+update 2 and two trips).
+              A group Google keeps fixed on the event's type (a fromGmail entry's title or
+              times: `events.WRITABLE_GROUPS`) is InvalidRequest, and nothing is sent.
     delete    events.delete with If-Match; already deleted (410) or missing (404) is success.
     batch     the same writes, up to 1000 per batch request, an outcome per write.
 """
@@ -20,8 +22,10 @@ as that user by domain-wide delegation and only ever addresses their primary cal
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +59,7 @@ from tandem.ports.calendar import (
     WriteOutcome,
 )
 
+log = logging.getLogger("tandem.connectors.google")
 PAGE_SIZE = 2500
 GONE_IS_DONE = (404, 410)
 
@@ -224,8 +229,20 @@ class GoogleCalendar:
     async def insert(self, calendar_id: str, event: CalendarEvent, *, send_updates: SendUpdates) -> CalendarEvent:
         write = EventInsert(event, send_updates)
         call = self._write_call(write, calendar_id)
-        seen = self._seen(await self._api.send(calendar_id, call), call, calendar_id)
-        return seen.event
+        answer = await self._api.answer(calendar_id, call)
+        if _status_type_refused(write, answer):
+            return await self._insert_as_default(calendar_id, write)
+        if not answer.ok:
+            raise translate(answer, self._call(call, calendar_id))
+        return self._seen(answer, call, calendar_id).event
+
+    async def _insert_as_default(self, calendar_id: str, write: EventInsert) -> CalendarEvent:
+        """BEY-10: Google would not take the entry as an out-of-office (the account may not
+        have status events): the same entry as a default, busy event."""
+        log.info("%s: Google refused an out-of-office entry; writing it as a busy event", calendar_id)
+        return await self.insert(
+            calendar_id, replace(write.event, event_type="default"), send_updates=write.send_updates
+        )
 
     async def update(
         self,
@@ -267,6 +284,11 @@ class GoogleCalendar:
             return answer
         if isinstance(write, EventDelete):
             return None if answer.ok or answer.status in GONE_IS_DONE else translate(answer, self._call(call, user))
+        if isinstance(write, EventInsert) and _status_type_refused(write, answer):
+            try:
+                return await self._insert_as_default(user, write)
+            except TandemError as error:
+                return error
         if not answer.ok:
             return translate(answer, self._call(call, user))
         try:
@@ -328,6 +350,18 @@ class GoogleCalendar:
             return Seen(event_from_json(body), _uid(body))
         except MappingError as exc:
             raise translate(exc, self._call(call, user)) from exc
+
+
+def _status_type_refused(write: EventInsert, answer: Answer) -> bool:
+    """Google answered 400 about the event type of an out-of-office entry Tandem made."""
+    if write.event.event_type != "outOfOffice" or answer.status != 400:
+        return False
+    try:
+        body = answer.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    problems = body.get("error", {}).get("errors", []) if isinstance(body, dict) else []
+    return any(isinstance(p, dict) and p.get("location") == "eventType" for p in problems)
 
 
 def _uid(item: Any) -> str | None:

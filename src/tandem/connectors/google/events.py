@@ -18,6 +18,9 @@ and the rest of the calendar still syncs.
 
 Writing builds either a whole event (insert) or a patch of named field groups
 (`SYNCED_FIELD_GROUPS`): a patch names only what it changes, and `null` clears a field.
+Google keeps most fields of some event types fixed (`WRITABLE_GROUPS`): a patch of any
+other group of such an event is refused here (Unwritable), before anything is sent, so the
+sync sets the item aside with the reason (CAL-17) instead of Google's 400.
 """
 
 from __future__ import annotations
@@ -35,6 +38,12 @@ from tandem.domain.calendar import Attendee, CalendarEvent, EventStatus, Respons
 from tandem.domain.syncstate import SYNCED_FIELD_GROUPS
 
 PRIVATE_VISIBILITIES = frozenset({"private", "confidential"})
+WRITABLE_GROUPS: dict[str, frozenset[str]] = {"fromGmail": frozenset({"private", "attendees"})}
+"""BEY-10: the field groups Google lets a write change, per restricted event type; every
+other type: all. On a `fromGmail` entry (a flight, a reservation Gmail found) Google lets
+only colorId, reminders, visibility, transparency, status, attendees and the extended
+properties change (GOOGLE_NOTES "Event types"): of Tandem's groups, privacy and attendees
+(and status and Tandem's write mark, which ride along)."""
 
 
 # ------------------------------------------------------------------------------ reading
@@ -230,7 +239,26 @@ def insert_body(event: CalendarEvent) -> dict[str, Any]:
         body.update({k: v for k, v in _group(event, group, patch=False).items() if v is not None})
     if event.private_properties:
         body["extendedProperties"] = {"private": dict(event.private_properties)}
+    if event.event_type == "outOfOffice":
+        # BEY-10: an absence; Google wants it opaque. Tandem never declines anyone's meeting.
+        body.update(
+            eventType="outOfOffice", transparency="opaque", outOfOfficeProperties={"autoDeclineMode": "declineNone"}
+        )
     return body
+
+
+def _check_writable(event: CalendarEvent, groups: tuple[str, ...]) -> None:
+    """Unwritable when the patch would change a group Google keeps fixed on this event's type:
+    what cannot be written must not be silently dropped."""
+    writable = WRITABLE_GROUPS.get(event.event_type)
+    if writable is None:
+        return
+    refused = [group for group in groups if group not in writable]
+    if refused:
+        raise Unwritable(
+            f"event {event.id} is a {event.event_type} entry, on which Google lets only the "
+            f"{', '.join(sorted(writable))} fields change (not {', '.join(refused)})"
+        )
 
 
 def patch_body(event: CalendarEvent, fields: frozenset[str] | None) -> dict[str, Any]:
@@ -238,6 +266,7 @@ def patch_body(event: CalendarEvent, fields: frozenset[str] | None) -> dict[str,
     cancelled event comes back). Private extended properties merge key by key on Google's
     side, so Tandem's write mark rides along without touching other applications' keys."""
     groups = SYNCED_FIELD_GROUPS if fields is None else tuple(sorted(fields))
+    _check_writable(event, groups)
     body: dict[str, Any] = {}
     for group in groups:
         body.update(_group(event, group, patch=True))

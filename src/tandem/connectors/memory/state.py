@@ -23,6 +23,7 @@ from tandem.domain.syncstate import (
     LinkedItem,
     QuarantinedItem,
     RunRecord,
+    is_stand_in,
 )
 
 _Scope = tuple[str, str]
@@ -63,6 +64,23 @@ class MemorySyncStateStore:
 
     def count_links(self, user_guid: str, calendar_id: str) -> int:
         return len(self._scope(user_guid, calendar_id))
+
+    def stand_ins(self, user_guid: str, calendar_id: str) -> Sequence[LinkedItem]:
+        return [item for item in self._scope(user_guid, calendar_id).values() if is_stand_in(item.link.event_id)]
+
+    def holders(self, activity_guids: Collection[str]) -> Mapping[str, frozenset[tuple[str, str]]]:
+        wanted = set(activity_guids)
+        found: dict[str, set[tuple[str, str]]] = {}
+        for (user, _), links in self._links.items():
+            for guid, item in links.items():
+                if guid in wanted and item.link.organiser_email is None:
+                    found.setdefault(guid, set()).add((user, item.link.event_id))
+        return {guid: frozenset(held) for guid, held in found.items()}
+
+    def hosting_users(self, user_guids: Collection[str]) -> frozenset[str]:
+        wanted = set(user_guids)
+        done = {c.user_guid for c in self._cursors.values() if c.user_guid in wanted and c.initial_done_at}
+        return frozenset(done | {u for u in wanted if not self._runs.get(u)})
 
     def _claim(self, link: Link) -> LinkedItem | None:
         """This link's current item (by activity), other links of its event dropped: an

@@ -7,6 +7,8 @@ No authentication, but only loopback clients are served. Each endpoint calls the
     GET    /emulator/users     POST {"email", "timeZone"?}
     GET    /emulator/calendars/{email}             the user's live events, as the API shows them
                                                    (to look at a demo calendar without a token)
+    POST   /emulator/calendars/{email}/events      an event as Google itself makes it (a fromGmail
+                                                   entry, a contact's birthday): `seed_event`
     GET    /emulator/clock     POST {"freeze": true, "at"?} | {"unfreeze": true} | {"advance": s} | {"offset": s}
     POST   /emulator/tokens/expire                 every access token stops working
     POST   /emulator/sync-tokens/invalidate        {"user"?}: 410 fullSyncRequired from now on
@@ -30,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tandem.emulators.google.errors import ApiError
 from tandem.emulators.google.limits import FaultRule
 from tandem.emulators.google.rendering import render
 from tandem.emulators.google.state import GoogleEmulator
@@ -100,6 +103,7 @@ class Controls:
             ("/delegation", self.delegation, ["POST"]),
             ("/api-enabled", self.api_enabled, ["POST"]),
             ("/calendars/{email}", self.calendar_view, ["GET"]),
+            ("/calendars/{email}/events", self.seed_event, ["POST"]),
         ]
         return [Route(path, _loopback_only(handler), methods=methods) for path, handler, methods in table]
 
@@ -113,6 +117,16 @@ class Controls:
             items = [render(r, calendar) for r in calendar.events.values() if not r.cancelled]
         items.sort(key=lambda e: str(e.get("start", {}).get("dateTime") or e.get("start", {}).get("date") or ""))
         return JSONResponse({"calendar": email, "items": items})
+
+    async def seed_event(self, request: Request) -> Response:
+        body = await _json(request)
+        try:
+            event = self.emulator.seed_event(request.path_params["email"], body)
+        except ApiError as error:
+            return JSONResponse(error.body(), status_code=error.status)
+        except KeyError as error:
+            return JSONResponse({"error": str(error.args[0])}, status_code=404)
+        return JSONResponse(event)
 
     @staticmethod
     def _ok(**extra: Any) -> JSONResponse:

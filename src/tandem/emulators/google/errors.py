@@ -86,6 +86,19 @@ def parse_error() -> ApiError:
     return ApiError(400, "parseError", "Parse Error")
 
 
+def event_type_restriction(event_type: str) -> ApiError:
+    """A write that changes what the event's type keeps fixed (a `fromGmail` entry's title, a
+    birthday's description...). GOOGLE_NOTES names the fields but not the answer; this is the
+    answer users of the API report from Google for such writes (400, domain `calendar`,
+    reason `eventTypeRestriction`, this message)."""
+    return ApiError(
+        400,
+        "eventTypeRestriction",
+        f"Attempt made to modify '{event_type}' event in a way that is not valid for this event type.",
+        domain="calendar",
+    )
+
+
 # --- 401 / 403 auth ------------------------------------------------------------------
 
 

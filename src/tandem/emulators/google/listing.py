@@ -6,6 +6,10 @@ after the token's sequence number up to the sequence number seen on its first pa
 snapshot), oldest change first, deleted events included whatever `showDeleted` says;
 `nextSyncToken` appears only on the last page and carries the snapshot, so nothing
 changed while paging is lost. The parameters Google forbids beside `syncToken` are 400.
+
+`eventTypes` (repeatable) narrows every read, full or incremental, to those types (no
+`eventTypes`: every type). It is allowed beside `syncToken` and, like `singleEvents`, must
+stay as in the full sync: a sync token from a read with other types is 410.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from typing import Any
 
 from tandem.emulators.google import errors
 from tandem.emulators.google.calendars import Calendar, EventRecord
+from tandem.emulators.google.event_types import EVENT_TYPES
 from tandem.emulators.google.instances import occurrences
 from tandem.emulators.google.recurrence import last_start
 from tandem.emulators.google.rendering import render_listed
 from tandem.emulators.google.times import format_timestamp, parse_timestamp, parse_when
 from tandem.emulators.google.tokens import (
     PageCursor,
+    SyncShape,
     page_token,
     query_fingerprint,
     read_page_token,
@@ -61,6 +67,7 @@ class ListQuery:
     ical_uid: str | None
     private_filters: tuple[tuple[str, str], ...]
     shared_filters: tuple[tuple[str, str], ...]
+    event_types: frozenset[str] | None
 
     def one(self, name: str) -> str | None:
         values = self.params.get(name)
@@ -108,6 +115,16 @@ def _filters(params: Mapping[str, list[str]], name: str) -> tuple[tuple[str, str
     return tuple(found)
 
 
+def _event_types(params: Mapping[str, list[str]]) -> frozenset[str] | None:
+    values = params.get("eventTypes")
+    if not values:
+        return None
+    for value in values:
+        if value not in EVENT_TYPES:
+            raise errors.invalid(f"Invalid value for: eventTypes: {value}", location="eventTypes")
+    return frozenset(values)
+
+
 def _timestamp(params: Mapping[str, list[str]], name: str) -> datetime | None:
     values = params.get(name)
     return parse_timestamp(values[-1], parameter=name) if values else None
@@ -131,6 +148,7 @@ def parse_query(params: Mapping[str, list[str]]) -> ListQuery:
         ical_uid=_last(params, "iCalUID"),
         private_filters=_filters(params, "privateExtendedProperty"),
         shared_filters=_filters(params, "sharedExtendedProperty"),
+        event_types=_event_types(params),
     )
     if query.time_min and query.time_max and query.time_max <= query.time_min:
         raise errors.time_range_empty("timeMax")
@@ -195,6 +213,8 @@ def _in_window(record: EventRecord, calendar: Calendar, query: ListQuery) -> boo
 
 def items_for(record: EventRecord, calendar: Calendar, query: ListQuery, *, incremental: bool) -> list[Item]:
     """What one stored record contributes to a list (none, itself, or its occurrences)."""
+    if query.event_types is not None and record.core.get("eventType", "default") not in query.event_types:
+        return []  # an occurrence or exception has its series' type
     start = record.start().utc(calendar.time_zone)
     expand = query.single_events and record.recurring and not record.cancelled
     if incremental:
@@ -266,7 +286,7 @@ def list_events(
         cursor = read_page_token(token, fingerprint)
     else:
         sync = query.one("syncToken")
-        base = read_sync_token(sync, calendar, query.single_events, now, sync_ttl) if sync else None
+        base = read_sync_token(sync, calendar, _token_shape(query), now, sync_ttl) if sync else None
         cursor = PageCursor(fingerprint, base or 0, 0, calendar.seq, base)
     if query.order_by is not None:
         return _ordered(calendar, query, cursor)
@@ -291,8 +311,14 @@ def list_events(
     if after is not None:
         response["nextPageToken"] = page_token(after)
     else:
-        response["nextSyncToken"] = sync_token(calendar, cursor.snapshot, query.single_events, now)
+        response["nextSyncToken"] = sync_token(calendar, cursor.snapshot, _token_shape(query), now)
     return response
+
+
+def _token_shape(query: ListQuery) -> SyncShape:
+    """What a sync token is bound to: the parameters that must stay as in the full sync."""
+    types = None if query.event_types is None else tuple(sorted(query.event_types))
+    return SyncShape(query.single_events, types)
 
 
 def _ordered(calendar: Calendar, query: ListQuery, cursor: PageCursor) -> dict[str, Any]:

@@ -30,6 +30,8 @@ _PLAIN_FIELDS = (
     "guestsCanInviteOthers",
     "guestsCanSeeOtherGuests",
     "anyoneCanAddSelf",
+    "birthdayProperties",
+    "outOfOfficeProperties",
 )
 
 

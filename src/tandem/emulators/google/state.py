@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tandem.emulators.google import errors
+from tandem.emulators.google import errors, writes
 from tandem.emulators.google.accounts import DEFAULT_P12_PASSWORD, ServiceAccount, create_service_account
 from tandem.emulators.google.calendars import Calendar
 from tandem.emulators.google.clock import EmulatorClock
@@ -135,6 +135,12 @@ class GoogleEmulator:
         with self.lock:
             self._delegation.setdefault(client_id, set()).update(scopes)
 
+    def deny_status_events(self, email: str) -> None:
+        """This account may not have out-of-office, focus time or working location entries
+        (until `reset`): inserting one is 400 on `eventType`, as Google answers."""
+        with self.lock:
+            self.world.without_status_events.add(email.strip().lower())
+
     def revoke_delegation(self, client_id: str, scopes: list[str] | tuple[str, ...] | None = None) -> None:
         with self.lock:
             granted = self._delegation.setdefault(client_id, set())
@@ -202,6 +208,18 @@ class GoogleEmulator:
         return self.world.ensure_calendar(wanted)
 
     # --- controls ---------------------------------------------------------------------
+
+    def seed_event(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Put an event in the user's calendar as Google itself does, and return it as the API
+        shows it: a `fromGmail` entry (which no API client may insert), or a birthday tied
+        to a contact (`birthdayProperties: {"contact": ..., "type": "birthday"}`). Google's
+        checks for the body apply (`errors.ApiError` when it is refused)."""
+        with self.lock:
+            self.world.now = self.now()
+            calendar = self.world.calendars.get(user.lower())
+            if calendar is None:
+                raise KeyError(f"{user} has no calendar here")
+            return writes.seed_event(self.world, calendar, body)
 
     def expire_access_tokens(self) -> None:
         """Every issued access token stops working at once (clients must fetch new ones)."""

@@ -1,10 +1,10 @@
 """Page and sync tokens: opaque to clients, checked strictly by the emulator.
 
 A sync token names a calendar, the change sequence number it was issued at, the calendar's
-token epoch (bumped to invalidate every token, as an ACL change does at Google), whether it
-came from a `singleEvents` query, and when it was issued (for an optional lifetime). Any
-token that does not decode, or names another calendar, an old epoch, a future sequence, a
-different `singleEvents`, or is too old, is answered 410 `fullSyncRequired`.
+token epoch (bumped to invalidate every token, as an ACL change does at Google), the shape
+of the query it came from (`singleEvents`, `eventTypes`), and when it was issued (for an
+optional lifetime). Any token that does not decode, or names another calendar, an old
+epoch, a future sequence, another shape, or is too old, is answered 410 `fullSyncRequired`.
 """
 
 from __future__ import annotations
@@ -42,6 +42,14 @@ def query_fingerprint(params: Mapping[str, list[str]]) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class SyncShape:
+    """The parameters an incremental read must repeat from its full sync."""
+
+    single_events: bool
+    event_types: tuple[str, ...] | None  # sorted; None: every type
+
+
+@dataclass(frozen=True, slots=True)
 class PageCursor:
     fingerprint: int
     position: int  # creation index, change seq already returned, or offset
@@ -76,13 +84,14 @@ def read_page_token(token: str, fingerprint: int) -> PageCursor:
         raise errors.invalid("Invalid page token value.", location="pageToken") from None
 
 
-def sync_token(calendar: Calendar, seq: int, single_events: bool, now: datetime) -> str:
-    return _encode(
-        {"k": "s", "c": calendar.owner, "n": seq, "e": calendar.epoch, "s": single_events, "t": int(now.timestamp())}
-    )
+def sync_token(calendar: Calendar, seq: int, shape: SyncShape, now: datetime) -> str:
+    payload: dict[str, Any] = {"k": "s", "c": calendar.owner, "n": seq, "e": calendar.epoch, "s": shape.single_events}
+    if shape.event_types is not None:
+        payload["y"] = list(shape.event_types)
+    return _encode({**payload, "t": int(now.timestamp())})
 
 
-def read_sync_token(token: str, calendar: Calendar, single_events: bool, now: datetime, ttl: float | None) -> int:
+def read_sync_token(token: str, calendar: Calendar, shape: SyncShape, now: datetime, ttl: float | None) -> int:
     """The change seq a valid token stands for; 410 fullSyncRequired otherwise."""
     payload = _decode(token)
     if payload is None or payload.get("k") != "s" or payload.get("c") != calendar.owner:
@@ -90,7 +99,9 @@ def read_sync_token(token: str, calendar: Calendar, single_events: bool, now: da
     seq, epoch, issued = payload.get("n"), payload.get("e"), payload.get("t")
     if not isinstance(seq, int) or not isinstance(issued, int) or epoch != calendar.epoch or seq > calendar.seq:
         raise errors.full_sync_required()
-    if payload.get("s") != single_events:
+    types = payload.get("y")
+    bound = tuple(types) if isinstance(types, list) else None
+    if payload.get("s") != shape.single_events or bound != shape.event_types:
         raise errors.full_sync_required()
     if ttl is not None and now.timestamp() - issued > ttl:
         raise errors.full_sync_required()

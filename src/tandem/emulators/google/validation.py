@@ -3,7 +3,8 @@
 What Google refuses (400 with its reason) and what it silently repairs are both behaviour
 a client can notice, so both are here: ids must be base32hex (a-v, 0-9), 5-1024 long;
 the end may not be before the start; a timed series needs `start.timeZone`; extended
-property keys over 44 characters are dropped and values over 1024 are truncated.
+property keys over 44 characters are dropped and values over 1024 are truncated. What each
+event type must look like, and may change, is in `event_types`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from tandem.emulators.google import errors, recurrence
 from tandem.emulators.google.calendars import Core
+from tandem.emulators.google.event_types import event_type
 from tandem.emulators.google.times import When, parse_when
 
 ID_CHARACTERS = frozenset("abcdefghijklmnopqrstuv0123456789")
@@ -169,18 +171,25 @@ def build_core(
     creator: str,
     previous: Core | None,
     exception_of: Core | None = None,
+    seeded: bool = False,
 ) -> tuple[Core, dict[str, str]]:
     """The stored fields of an event written with `body` (a whole-event replacement).
 
     Returns the shared core and the writer's private extended properties. `exception_of`
     is the stored core of a series' occurrence this write turns into an exception.
+    `seeded`: Google itself makes the event (Gmail, Contacts), not a client of the API.
     """
     start, end = _times(body)
     core: Core = {"id": event_id, "status": _enum(body, "status", STATUSES, "confirmed")}
     _plain_fields(body, core)
     core["start"], core["end"] = start.stored(), end.stored()
     context = exception_of or previous
-    core["eventType"] = event_type(body, context, start, end, core)
+    core["eventType"] = event_type(body, context, start, end, core, seeded=seeded)
+    birthday = (context or {}).get("birthdayProperties") or (body.get("birthdayProperties") if seeded else None)
+    if core["eventType"] == "birthday" and isinstance(birthday, dict):
+        core["birthdayProperties"] = birthday  # output only: Contacts ties a birthday to a contact
+    if core["eventType"] == "outOfOffice":
+        core["outOfOfficeProperties"] = _out_of_office(body, context)
     if context is not None and context.get("recurringEventId"):
         core["recurringEventId"] = context["recurringEventId"]
         core["originalStartTime"] = context["originalStartTime"]
@@ -198,42 +207,24 @@ def build_core(
     return core, private
 
 
-EVENT_TYPES = ("default", "outOfOffice", "focusTime", "workingLocation", "fromGmail", "birthday")
-STATUS_TYPES = ("outOfOffice", "focusTime", "workingLocation")
+DECLINE_MODES = ("declineNone", "declineAllConflictingInvitations", "declineOnlyNewConflictingInvitations")
 
 
-def event_type(body: dict[str, Any], context: Core | None, start: When, end: When, core: Core) -> str:
-    """The event's type and Google's rules for it (GOOGLE_NOTES "Event types"): fixed once the
-    event exists (an occurrence has its series' type); `fromGmail` is never made through the
-    API; out-of-office and focus time are timed and opaque; a working location is public and
-    transparent; a birthday is a one-day, all-day, yearly, private and transparent entry."""
-    given = body.get("eventType")
-    if given is not None and given not in EVENT_TYPES:
-        raise errors.invalid("Invalid value for: eventType", location="eventType")
-    stored = (context or {}).get("eventType")
-    if stored is not None:
-        if given is not None and given != stored:
-            raise errors.invalid("The event type cannot be changed.", location="eventType")
-        return str(stored)
-    kind = given or "default"
-    if kind == "fromGmail":
-        raise errors.invalid("Events of type fromGmail cannot be created through the API.", location="eventType")
-    if kind in ("outOfOffice", "focusTime"):
-        if start.all_day or core.get("transparency") == "transparent":
-            raise errors.invalid(f"A {kind} event must be timed and opaque.", location="eventType")
-    elif kind == "workingLocation":
-        if core.get("transparency") != "transparent" or core.get("visibility", "public") != "public":
-            raise errors.invalid("A workingLocation event must be public and transparent.", location="eventType")
-    elif kind == "birthday":
-        one_day = start.day is not None and end.day is not None and (end.day - start.day).days == 1
-        yearly = [line.upper() for line in body.get("recurrence") or []] == ["RRULE:FREQ=YEARLY"]
-        hidden = core.get("visibility") == "private" and core.get("transparency") == "transparent"
-        if not (one_day and yearly and hidden):
-            raise errors.invalid(
-                "A birthday event must be a one-day all-day yearly event, private and transparent.",
-                location="eventType",
-            )
-    return kind
+def _out_of_office(body: dict[str, Any], context: Core | None) -> dict[str, Any]:
+    """`outOfOfficeProperties` as written (or as they were): how Google answers invitations
+    that meet the absence, and with what message."""
+    given = body.get("outOfOfficeProperties")
+    if given is None:
+        kept = (context or {}).get("outOfOfficeProperties")
+        return dict(kept) if isinstance(kept, dict) else {"autoDeclineMode": "declineNone"}
+    if not isinstance(given, dict) or given.get("autoDeclineMode", "declineNone") not in DECLINE_MODES:
+        raise errors.invalid(
+            "Invalid value for: outOfOfficeProperties.autoDeclineMode", location="outOfOfficeProperties"
+        )
+    out: dict[str, Any] = {"autoDeclineMode": given.get("autoDeclineMode", "declineNone")}
+    if isinstance(given.get("declineMessage"), str):
+        out["declineMessage"] = given["declineMessage"]
+    return out
 
 
 def _ical_uid(body: dict[str, Any], event_id: str) -> str:

@@ -21,6 +21,9 @@ class World:
         self.calendars: dict[str, Calendar] = {}
         self.users: set[str] = set()
         self.notifications: list[Notification] = []
+        self.without_status_events: set[str] = set()
+        """Accounts that may not have status events (out-of-office, focus time, working
+        location): Google refuses them for users whose edition or settings lack them."""
         self.now = now
         self._etags = 0
 

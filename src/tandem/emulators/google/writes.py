@@ -6,13 +6,18 @@ their mailboxes. On an attendee's copy Google keeps only the attendee's own
 `responseStatus` and private extended properties and silently ignores everything else,
 except a changed *shared* property, which is 403 `forbiddenForNonOrganizer`; the response
 goes to the organiser's event and from there to every copy.
+
+An event's type may keep fields fixed (`event_types.WRITABLE`: a `fromGmail` entry's title
+and times, most of a birthday): a write that changes one is 400 `eventTypeRestriction`,
+whether it is an update or a patch. Such events are never inserted through the API; a test
+puts one in a calendar with `seed_event`, as Gmail or Contacts would.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tandem.emulators.google import errors
+from tandem.emulators.google import errors, event_types
 from tandem.emulators.google.calendars import Calendar, Core, EventRecord
 from tandem.emulators.google.instances import VirtualInstance, materialize, propagate, resolve
 from tandem.emulators.google.rendering import instance_core, render, render_instance
@@ -72,12 +77,31 @@ def insert_event(
         raise errors.duplicate()
     if body.get("attendees") and as_service_account:
         raise errors.forbidden_for_service_accounts()
+    if body.get("eventType") in event_types.STATUS_TYPES and calendar.owner in world.without_status_events:
+        raise errors.invalid(f"This user cannot have events of type {body['eventType']}.", location="eventType")
     core, private = build_core(body, event_id=event_id, organizer=calendar.owner, creator=calendar.owner, previous=None)
     record = EventRecord(event_id, core, "", world.now, world.now, calendar.next_order(), private=private)
     calendar.add(record)
     calendar.touch(record, now=world.now, etag=world.new_etag())
     fan_out(world, calendar, record, None)
     notify_write(world, None, core, send_updates, world.now)
+    return render(record, calendar)
+
+
+def seed_event(world: World, calendar: Calendar, body: dict[str, Any]) -> dict[str, Any]:
+    """An event Google itself puts in the calendar (a `fromGmail` entry Gmail found in mail, a
+    birthday from Contacts, `birthdayProperties.contact` included): the rules of `insert` but
+    the one that keeps `fromGmail` out of the API, and nobody is mailed."""
+    raw_id = body.get("id")
+    event_id = validate_event_id(raw_id) if raw_id is not None else new_event_id()
+    if event_id in calendar.events:
+        raise errors.duplicate()
+    core, private = build_core(
+        body, event_id=event_id, organizer=calendar.owner, creator=calendar.owner, previous=None, seeded=True
+    )
+    record = EventRecord(event_id, core, "", world.now, world.now, calendar.next_order(), private=private)
+    calendar.add(record)
+    calendar.touch(record, now=world.now, etag=world.new_etag())
     return render(record, calendar)
 
 
@@ -114,6 +138,8 @@ def write_event(
         previous=None if isinstance(target, VirtualInstance) else before,
         exception_of=before if isinstance(target, VirtualInstance) else None,
     )
+    private_before = target.master.private if isinstance(target, VirtualInstance) else target.private
+    event_types.check_write(before, core, private_before, private)
     if isinstance(target, VirtualInstance):
         record = materialize(world, calendar, target, core)
     else:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tandem.domain.activity import ChangeOperation
+from tandem.hub import recurrence as rec
 from tandem.hub.models import Activity, ActivityParticipant
 from tandem.hub.models.common import utcnow
 from tandem.hub.services import changelog, counters, lookup
@@ -78,9 +80,49 @@ def update(
     changelog.record(
         session, activity, operation, actor.origin, before_users | changelog.touched_users(activity), changed
     )
+    if before["recurrence"][0]:
+        _drop_stray_exceptions(session, activity, changed, actor)
     if activity.rrule:
         _carry_to_exceptions(session, activity, before, changed, actor)
     return activity
+
+
+TIMING = ("start", "end", "all_day", "time_zone", "recurrence")
+
+
+def _drop_stray_exceptions(session: Session, series: Activity, changed: list[str], actor: Actor) -> None:
+    """A series whose time or rule changed (CAL-9): an exception whose occurrence the series
+    no longer has names nothing any more, and goes, as Google drops it from the calendar's
+    copy; the series' new time applies to that day. Exceptions of occurrences the series
+    still has stay, with their own times."""
+    if not any(f in changed for f in TIMING):
+        return
+    for child in _exceptions_of(session, series):
+        if not _still_occurs(series, child):
+            delete(session, child, actor)
+
+
+def _still_occurs(series: Activity, child: Activity) -> bool:
+    if not series.rrule:
+        return False
+    zone = series.time_zone or "UTC"
+    if series.is_all_day:
+        day, first = child.original_start_date, series.start_date
+        if day is None or first is None:
+            return False
+        instant = datetime.combine(day, time(), ZoneInfo(zone))
+        start: datetime | date = first
+        wanted: datetime | date = day
+    else:
+        if child.original_start_at is None:
+            return False
+        instant = wanted = child.original_start_at
+        start = series.start_at
+    try:
+        found = rec.occurrences(series.rrule, start, zone, instant, instant + timedelta(minutes=1), limit=1)
+    except ValueError:
+        return False
+    return found == [wanted]
 
 
 CARRIED = ("name", "type", "location", "notes", "closed", "customer", "project", "phase", "participants")
