@@ -143,7 +143,17 @@ def sync_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
                     else None,
                     "last_error": sync_health.latest_failure(last, row),
                     "conflicts": len(store.conflicts(user.guid)),
-                    "quarantined": [q.reason for q in store.quarantined(user.guid, calendar_id)],
+                    "quarantined": [
+                        {
+                            "reason": q.reason,
+                            "side": q.side.value,
+                            "activity": q.activity_guid,
+                            "event": q.event_id,
+                            "attempts": q.attempts,
+                            "retry_at": q.retry_at.isoformat(),
+                        }
+                        for q in store.quarantined(user.guid, calendar_id)
+                    ],
                 }
             )
     if as_json:
@@ -161,3 +171,9 @@ def sync_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
             str(len(r["quarantined"])),
         )
     console.print(table)
+    aside = [(r["email"], q) for r in rows for q in r["quarantined"]]
+    if aside:
+        items = Table("user", "set aside (CAL-17)", "attempts", "retried at")
+        for email, q in aside:
+            items.add_row(email or "-", q["reason"], str(q["attempts"]), q["retry_at"])
+        console.print(items)

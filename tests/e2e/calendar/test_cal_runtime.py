@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tandem.runtime.service import SyncRuntime
@@ -315,3 +316,48 @@ def test_bey_11_a_saved_key_that_does_not_open_shows_in_sync_status_and_calendar
     refused = run(["sync", "--user", ALICE], env, tmp_path, check=False)
     assert refused.returncode == 1
     assert "P12 file did not open with the given password" in " ".join(refused.stderr.split())
+
+
+def test_cal_17_a_refused_entry_in_a_real_run_is_shown_with_its_reason_and_retried_at_its_time(
+    world: World, tmp_path: Path
+) -> None:
+    world.calendar(ALICE).insert(event_body("x" * 600, soon(2)))  # longer than a PSA activity name may be
+    world.calendar(ALICE).insert(event_body("Fine entry", soon(3)))
+    store = world.tandem.sync_store()
+    alice = world.users[ALICE].guid
+    now = [datetime.now(UTC)]
+
+    def runs() -> int:
+        return len(store.last_runs(alice, limit=100))
+
+    def attempts() -> list[int]:
+        return [q.attempts for q in store.quarantined(alice, ALICE)]
+
+    async def scenario() -> None:
+        runtime = _runtime(world, poll_interval_s=1)
+        runtime.clock = lambda: now[0]  # the runtime's time, moved by hand
+        await runtime.start()
+        try:
+            assert await _until(lambda: attempts() == [1] and "Fine entry" in {a.name for a in world.activities()})
+            (aside,) = store.quarantined(alice, ALICE)
+            assert aside.retry_at == now[0] + timedelta(hours=1)
+            # the next polls, before its time, leave it aside
+            before = runs()
+            now[0] += timedelta(seconds=5)
+            assert await _until(lambda: runs() > before)
+            assert attempts() == [1]
+            # at its time the runtime tries it again by itself (refused again: the name is still too long)
+            now[0] += timedelta(hours=1)
+            assert await _until(lambda: attempts() == [2])
+        finally:
+            await runtime.stop()
+
+    asyncio.run(scenario())
+    env = environment(world.tandem.settings.database_url, tmp_path)
+    status = {row["email"]: row for row in run_json(["sync", "status", "--json"], env, tmp_path)}
+    (shown,) = status[ALICE]["quarantined"]
+    assert "name" in shown["reason"]
+    assert "500" in shown["reason"]
+    assert shown["attempts"] == 2
+    table = run(["sync", "status"], {**env, "COLUMNS": "400"}, tmp_path).stdout  # wide: one line per row
+    assert shown["reason"] in table  # the reason itself, not just a count
