@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from tandem.config import SyncSettings
 from tandem.domain import errors
 from tandem.domain.activity import Activity
-from tandem.domain.calendar import CalendarEvent
+from tandem.domain.calendar import CalendarEvent, EventStatus
 from tandem.domain.syncstate import Cursor, LinkedItem, QuarantinedItem, RunCounts, RunRecord, is_stand_in
 from tandem.ports.calendar import CalendarChanges, CalendarPort
 from tandem.ports.psa import PsaPort, PsaUser, SyncSetup
@@ -30,6 +30,7 @@ from tandem.ports.state import SyncStateStore
 from tandem.runtime.execute import Executor, ItemResult, Outcome, RunStopped, WriteBatcher, execute_all
 from tandem.runtime.reactions import Reaction, during_reading, reaction
 from tandem.sync.context import DeletionBreaker, People, SyncContext
+from tandem.sync.ids import occurrence_event_id
 from tandem.sync.pairing import wanted_activity_guids, wanted_links
 from tandem.sync.plan import UserPlan, count_actions, plan_user
 
@@ -262,6 +263,7 @@ class UserSync:
         if full:
             for item in await asyncio.to_thread(self.store.all_links, user_guid, ctx.calendar_id):
                 linked[item.link.activity_guid] = item
+        await self._unfold_cancelled_exceptions(ctx, events)
         for _ in range(2):  # links lead to activities, activities to links
             for item in await self._links_of(ctx, activities.values(), events):
                 linked[item.link.activity_guid] = item
@@ -275,6 +277,30 @@ class UserSync:
             seen = {e.id for e in events}
             absent = frozenset(li.link.event_id for li in linked.values() if li.link.event_id not in seen)
         return linked, absent
+
+    async def _unfold_cancelled_exceptions(self, ctx: SyncContext, events: list[CalendarEvent]) -> None:
+        """CAL-9: the calendar port reports a cancelled occurrence as an EXDATE of its series,
+        never on its own. An occurrence the user had moved or edited (an exception, linked)
+        and then cancelled in the calendar must still reach its exception as a deletion: its
+        cancelled event is put back among the events read, for the linked ones."""
+        read = {e.id for e in events}
+        folded = {
+            occurrence_event_id(e.id, moment): CalendarEvent(
+                id=occurrence_event_id(e.id, moment),
+                status=EventStatus.CANCELLED,
+                recurring_event_id=e.id,
+                original_start=moment,
+                organizer_email=e.organizer_email,
+            )
+            for e in events
+            if e.recurrence is not None and not e.cancelled and e.recurring_event_id is None
+            for moment in e.recurrence.exdates
+        }
+        wanted = folded.keys() - read
+        if not wanted:
+            return
+        found = await asyncio.to_thread(self.store.links_by_event, ctx.user_guid, ctx.calendar_id, wanted)
+        events.extend(folded[event_id] for event_id in sorted(found))
 
     async def _stand_ins(
         self, setup: SyncSetup, ctx: SyncContext, activities: dict[str, Activity], linked: dict[str, LinkedItem]

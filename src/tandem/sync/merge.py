@@ -18,17 +18,19 @@ target, the other with what it held when the write was planned. When neither sid
 against its reference but they still differ, the target is what they agree on.
 
 Attendees merge one by one, not as one list: adding Ann on one side and Bob on the other
-gives both. Response status only ever flows from the calendar (CAL-13); a declined external
-attendee the PSA dropped (CAL-14d) is not a removal on the PSA side.
+gives both. So do a series' cancelled occurrences (EXDATEs), when both sides kept the rule.
+Response status only ever flows from the calendar (CAL-13); a declined external attendee
+the PSA dropped (CAL-14d) is not a removal on the PSA side.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
+from tandem.domain.activity import Moment, Recurrence
 from tandem.domain.calendar import ResponseStatus
 from tandem.domain.syncstate import SYNCED_FIELD_GROUPS, ConflictWinner, SyncedAttendee, SyncedFields
 
@@ -145,11 +147,33 @@ def _merge_scalars(
         c_changed = refs.calendar is None or get(refs.calendar) != c
         agreed = p if refs.target is None else get(refs.target)
         value, conflicted = _pick(p, c, p_changed, c_changed, agreed)
+        if conflicted and name == "recurrence" and refs.psa is not None and refs.calendar is not None:
+            value = _merge_exdates(p, c, get(refs.psa), get(refs.calendar))
+            conflicted = value is None
         if conflicted:
             conflicts.append(name)
             value = p if winner is ConflictWinner.PSA else c
         merged = _with(merged, name, value)
     return merged, conflicts
+
+
+def _merge_exdates(
+    psa: Recurrence | None, cal: Recurrence | None, psa_ref: Recurrence | None, cal_ref: Recurrence | None
+) -> Recurrence | None:
+    """CAL-9: both sides cancelled (or brought back) occurrences of the same rule: each
+    side's own cancellations stand, one by one, as attendees do. None when the rule itself
+    differs: a true conflict."""
+    if psa is None or cal is None or psa_ref is None or cal_ref is None:
+        return None
+    if len({(r.rrule, r.rdates) for r in (psa, cal, psa_ref, cal_ref)}) != 1:
+        return None
+    p, c, p_ref, c_ref = (set(r.exdates) for r in (psa, cal, psa_ref, cal_ref))
+    merged = (p_ref | (p - p_ref) | (c - c_ref)) - (p_ref - p) - (c_ref - c)
+    return replace(psa, exdates=tuple(sorted(merged, key=_moment_key)))
+
+
+def _moment_key(moment: Moment) -> datetime:
+    return moment if isinstance(moment, datetime) else datetime.combine(moment, time(), tzinfo=UTC)
 
 
 def _merge_attendees(psa: SyncedFields, cal: SyncedFields, refs: Refs) -> tuple[SyncedAttendee, ...]:

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import sqlalchemy as sa
@@ -17,7 +17,8 @@ from tandem.domain.activity import Activity
 from tandem.emulators.google import CALENDAR_SCOPE, EmulatorServer, ServiceAccount
 from tandem.hub.adapters.activities import HubPsa
 from tandem.hub.models import ActivityType, User
-from tandem.hub.services import calendar_setup, counters
+from tandem.hub.services import calendar_setup, counters, entities, masters
+from tandem.hub.services.drafts import ParticipantDraft
 from tandem.runtime.user_sync import RunReport
 from tests.integration.google_emulator.helpers import Calendar
 from tests.support import factories
@@ -27,6 +28,8 @@ GOOGLE_USERS = ("alice@example.com", "bob@example.com", "carol@example.com")
 ALICE, BOB, CAROL = GOOGLE_USERS
 DAVE = "dave@example.com"  # a PSA user without a Google account
 OUTSIDER = "guest@partner.example"
+CONTACT_EMAIL = "cy.client@customer.example"
+ROOM_EMAIL = "room1@example.com"
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +46,15 @@ def soon(days: float = 2, hour: int = 9) -> datetime:
     """A time in the near future, on the hour (never 'past', CAL-11)."""
     base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=days)
     return base.replace(hour=hour)
+
+
+class CustomerMeeting(NamedTuple):
+    """What World.customer_meeting made: the meeting's guid and its customer's, contact's and room's."""
+
+    guid: str
+    customer_guid: str
+    contact_guid: str
+    room_guid: str
 
 
 @dataclass
@@ -102,9 +114,42 @@ class World:
         end = kw.pop("end", None) or start + timedelta(hours=hours)
         return factories.activity(self.tandem, self.users[email], self.types[kind], start, end, name=name, **kw)
 
+    def standup(self, hour: int = 9, **kw: Any) -> tuple[str, datetime]:
+        """Alice's daily "Standup", three occurrences from soon(2, hour), made in the PSA and
+        synced once: (the series' guid, its first start)."""
+        first = soon(2, hour=hour)
+        series = self.create(ALICE, "Standup", first, rrule="FREQ=DAILY;COUNT=3", **kw)
+        self.sync(ALICE)
+        return series, first
+
+    def contact_and_room(self, customer_guid: str, contact_email: str | None = CONTACT_EMAIL) -> tuple[str, str]:
+        """A contact of the customer (Cy Client, with this email or none) and a room (Room 1,
+        ROOM_EMAIL), made through the hub's services: (contact guid, room guid)."""
+        contact: dict[str, Any] = {"first_name": "Cy", "last_name": "Client", "customer_guid": customer_guid}
+        if contact_email is not None:
+            contact["email"] = contact_email
+        with self.tandem.db.write() as session:
+            contact_guid = masters.save(session, entities.CONTACTS, None, contact).guid
+            room_guid = masters.save(session, entities.RESOURCES, None, {"name": "Room 1", "email": ROOM_EMAIL}).guid
+        return contact_guid, room_guid
+
+    def customer_meeting(self, name: str, *people: ParticipantDraft) -> CustomerMeeting:
+        """Alice's meeting, soon(2), for a new customer Acme: the people, then Acme's contact and a
+        room (contact_and_room) as participants."""
+        acme = factories.customer(self.tandem, "Acme")
+        contact, room = self.contact_and_room(acme.guid)
+        guid = self.create(
+            ALICE,
+            name,
+            soon(2),
+            customer_guid=acme.guid,
+            participants=(*people, ParticipantDraft("Contact", contact), ParticipantDraft("Resource", room)),
+        )
+        return CustomerMeeting(guid, acme.guid, contact, room)
+
     def change_user(self, who: str, /, **values: Any) -> None:
         """Change a user through the hub's services (as the API or the admin would)."""
-        from tandem.hub.services import entities, lookup, masters
+        from tandem.hub.services import lookup
 
         with self.tandem.db.write() as session:
             row = lookup.get(session, User, self.users[who].guid)
@@ -155,3 +200,15 @@ def event_body(summary: str, start: datetime, hours: float = 1, **extra: Any) ->
         "end": {"dateTime": (start + timedelta(hours=hours)).isoformat(), "timeZone": "Europe/Helsinki"},
         **extra,
     }
+
+
+def instance_id(series_event_id: str, original: datetime | date) -> str:
+    """Google's id of one occurrence of a series, by the occurrence's original start."""
+    if isinstance(original, datetime):
+        return f"{series_event_id}_{original.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    return f"{series_event_id}_{original:%Y%m%d}"
+
+
+def reschedule(to: datetime, hours: float = 1) -> dict[str, Any]:
+    """A patch that moves an event to start at `to`, lasting `hours`."""
+    return {"start": {"dateTime": to.isoformat()}, "end": {"dateTime": (to + timedelta(hours=hours)).isoformat()}}

@@ -19,7 +19,7 @@ import pytest
 
 from tandem.domain.activity import Activity, ParticipantKind, ParticipantStatus
 from tandem.hub.models import Activity as Row
-from tandem.hub.services import activities, entities, lookup, masters
+from tandem.hub.services import activities, lookup
 from tandem.hub.services.drafts import ParticipantDraft, draft_of, participants_of
 from tandem.sync.ids import event_id_for
 from tests.e2e.calendar.conftest import ALICE, BOB, CAROL, DAVE, OUTSIDER, World, event_body, soon
@@ -32,8 +32,6 @@ SOME_ORDERS = ((BOB, CAROL, ALICE), (ALICE, BOB, CAROL), (CAROL, ALICE, BOB))
 """The organiser's sync first, between and last, each attendee before and after her."""
 GUEST = "gus.guest@partner.example"
 """An outsider Google knows by name (OUTSIDER is known only by email)."""
-CONTACT_EMAIL = "cy.client@customer.example"
-ROOM_EMAIL = "room1@example.com"
 
 
 def _order_id(order: Sequence[str]) -> str:
@@ -118,6 +116,22 @@ def _mails(world: World) -> list[tuple[str, str, str]]:
     return sent
 
 
+def _sync_twice(world: World, order: Sequence[str]) -> None:
+    """Each participant's sync in this order, two rounds over: the second round meets what
+    the first wrote."""
+    world.sync(*order)
+    world.sync(*order)
+
+
+def _synced_review(world: World, *emails: str, start: datetime | None = None) -> tuple[str, str]:
+    """Alice's "Design review" with these users, made in the PSA and synced for everyone, the
+    mail it caused cleared: (its guid, its event id)."""
+    guid = _meeting(world, "Design review", start or soon(2), *(_user(world, email) for email in emails))
+    world.sync(ALICE, BOB, CAROL)
+    _mails(world)
+    return guid, event_id_for(guid)
+
+
 def _answer(world: World, email: str, event_id: str, response: str) -> None:
     """The attendee answers in their own calendar, as Google Calendar's buttons do."""
     calendar = world.calendar(email)
@@ -147,8 +161,7 @@ def test_cal_14_a_psa_meeting_is_one_event_in_each_participants_calendar_whateve
 ) -> None:
     guid = _meeting(world, "Design review", soon(2), _user(world, BOB), _user(world, CAROL))
 
-    world.sync(*order)
-    world.sync(*order)  # the attendees' syncs now meet their copies too
+    _sync_twice(world, order)  # the attendees' syncs now meet their copies too
 
     activity = _only_activity(world)
     invited = ParticipantStatus.INVITED
@@ -173,8 +186,7 @@ def test_cal_14_a_meeting_made_in_the_calendar_is_one_activity_whatever_the_sync
     event_id = made.json()["id"]
     assert _mails(world) == [(BOB, "invitation", "Kick-off"), (CAROL, "invitation", "Kick-off")]
 
-    world.sync(*order)
-    world.sync(*order)
+    _sync_twice(world, order)
 
     activity = _only_activity(world)
     assert activity.name == "Kick-off"
@@ -196,18 +208,14 @@ def test_cal_14_edits_of_different_fields_on_both_sides_reach_every_copy_once(
     world: World, order: tuple[str, str, str]
 ) -> None:
     start = soon(2)
-    guid = _meeting(world, "Design review", start, _user(world, BOB), _user(world, CAROL))
-    world.sync(ALICE, BOB, CAROL)
-    event_id = event_id_for(guid)
-    _mails(world)
+    guid, event_id = _synced_review(world, BOB, CAROL, start=start)
 
     _edit(world, guid, name="Design review, round 2")
     moved = start + timedelta(hours=3)
     changed = world.calendar(ALICE).patch(event_id, {"description": "Agenda: the new API", **_times(moved)})
     assert changed.status_code == 200, changed.text
 
-    world.sync(*order)
-    world.sync(*order)
+    _sync_twice(world, order)
 
     activity = _only_activity(world)
     assert (activity.name, activity.start, activity.end, activity.notes) == (
@@ -236,10 +244,7 @@ def test_cal_14_edits_of_different_fields_on_both_sides_reach_every_copy_once(
 def test_bey_2_a_meeting_renamed_on_both_sides_takes_the_newer_name_in_every_copy(
     world: World, order: tuple[str, str, str], newer: str
 ) -> None:
-    guid = _meeting(world, "Design review", soon(2), _user(world, BOB), _user(world, CAROL))
-    world.sync(ALICE, BOB, CAROL)
-    event_id = event_id_for(guid)
-    _mails(world)
+    guid, event_id = _synced_review(world, BOB, CAROL)
 
     def in_psa() -> None:
         _edit(world, guid, name="Renamed in the PSA")
@@ -253,8 +258,7 @@ def test_bey_2_a_meeting_renamed_on_both_sides_takes_the_newer_name_in_every_cop
     time.sleep(0.05)  # Google's `updated` has millisecond precision: keep the two edits apart
     newest()
 
-    world.sync(*order)
-    world.sync(*order)
+    _sync_twice(world, order)
 
     expected = {"psa": "Renamed in the PSA", "calendar": "Renamed in Google"}[newer]
     assert _only_activity(world).name == expected
@@ -283,10 +287,7 @@ def test_bey_2_a_meeting_renamed_on_both_sides_takes_the_newer_name_in_every_cop
 def test_cal_14_an_attendees_answer_in_their_own_calendar_becomes_their_psa_status(
     world: World, order: tuple[str, ...], response: str, status: ParticipantStatus
 ) -> None:
-    guid = _meeting(world, "Design review", soon(2), _user(world, BOB), _user(world, CAROL))
-    world.sync(ALICE, BOB, CAROL)
-    event_id = event_id_for(guid)
-    _mails(world)
+    _, event_id = _synced_review(world, BOB, CAROL)
 
     _answer(world, BOB, event_id, response)
     world.sync(*order)
@@ -305,14 +306,10 @@ def test_cal_14_an_attendees_answer_in_their_own_calendar_becomes_their_psa_stat
 def test_cal_16_a_participant_removed_in_the_psa_leaves_the_meeting_and_only_they_are_told(
     world: World, order: tuple[str, str, str]
 ) -> None:
-    guid = _meeting(world, "Design review", soon(2), _user(world, BOB), _user(world, CAROL))
-    world.sync(ALICE, BOB, CAROL)
-    event_id = event_id_for(guid)
-    _mails(world)
+    guid, event_id = _synced_review(world, BOB, CAROL)
 
     _drop(world, guid, world.users[CAROL].guid)
-    world.sync(*order)
-    world.sync(*order)  # Carol's sync meets her cancelled copy: she must not come back
+    _sync_twice(world, order)  # Carol's sync meets her cancelled copy: she must not come back
 
     assert _users(_only_activity(world)) == {(world.users[BOB].guid, ParticipantStatus.INVITED)}
     for email in (ALICE, BOB):
@@ -325,10 +322,7 @@ def test_cal_16_a_participant_removed_in_the_psa_leaves_the_meeting_and_only_the
 def test_cal_14_an_attendee_who_deletes_the_meeting_from_their_calendar_declines_it_and_it_stays(
     world: World, order: tuple[str, ...]
 ) -> None:
-    guid = _meeting(world, "Design review", soon(2), _user(world, BOB), _user(world, CAROL))
-    world.sync(ALICE, BOB, CAROL)
-    event_id = event_id_for(guid)
-    _mails(world)
+    _, event_id = _synced_review(world, BOB, CAROL)
 
     removed = world.calendar(BOB).delete(event_id)  # Google records this as Bob declining
     assert removed.status_code == 204, removed.text
@@ -350,15 +344,11 @@ def test_cal_14_an_attendee_who_deletes_the_meeting_from_their_calendar_declines
 def test_cal_14_an_answer_and_a_psa_rename_at_the_same_time_both_stay(
     world: World, order: tuple[str, str, str]
 ) -> None:
-    guid = _meeting(world, "Design review", soon(2), _user(world, BOB), _user(world, CAROL))
-    world.sync(ALICE, BOB, CAROL)
-    event_id = event_id_for(guid)
-    _mails(world)
+    guid, event_id = _synced_review(world, BOB, CAROL)
 
     _answer(world, BOB, event_id, "accepted")
     _edit(world, guid, name="Design review, final")
-    world.sync(*order)
-    world.sync(*order)
+    _sync_twice(world, order)
 
     activity = _only_activity(world)
     assert activity.name == "Design review, final"
@@ -383,8 +373,7 @@ def test_cal_14_answers_given_before_the_first_sync_come_in_with_a_calendar_meet
     _answer(world, BOB, event_id, "tentative")
     _answer(world, CAROL, event_id, "accepted")
 
-    world.sync(*order)
-    world.sync(*order)
+    _sync_twice(world, order)
 
     activity = _only_activity(world)
     assert _users(activity) == {
@@ -401,15 +390,11 @@ def test_cal_14_answers_given_before_the_first_sync_come_in_with_a_calendar_meet
 def test_cal_16_a_participant_added_in_the_psa_gets_the_meeting_once_and_only_they_are_told(
     world: World, order: tuple[str, str, str]
 ) -> None:
-    guid = _meeting(world, "Design review", soon(2), _user(world, BOB))
-    world.sync(ALICE, BOB, CAROL)
-    event_id = event_id_for(guid)
+    guid, event_id = _synced_review(world, BOB)
     assert world.events(CAROL) == []
-    _mails(world)
 
     _edit(world, guid, participants=(_user(world, BOB), _user(world, CAROL)))
-    world.sync(*order)
-    world.sync(*order)
+    _sync_twice(world, order)
 
     invited = ParticipantStatus.INVITED
     assert _users(_only_activity(world)) == {(world.users[BOB].guid, invited), (world.users[CAROL].guid, invited)}
@@ -432,15 +417,11 @@ def test_cal_14_a_participant_without_a_calendar_account_is_an_attendee_told_by_
 def test_cal_16_a_participant_removed_in_the_psa_while_accepting_in_the_calendar_stays_removed(
     world: World, order: tuple[str, str, str]
 ) -> None:
-    guid = _meeting(world, "Design review", soon(2), _user(world, BOB), _user(world, CAROL))
-    world.sync(ALICE, BOB, CAROL)
-    event_id = event_id_for(guid)
-    _mails(world)
+    guid, event_id = _synced_review(world, BOB, CAROL)
 
     _answer(world, CAROL, event_id, "accepted")
     _drop(world, guid, world.users[CAROL].guid)
-    world.sync(*order)
-    world.sync(*order)
+    _sync_twice(world, order)
 
     assert _users(_only_activity(world)) == {(world.users[BOB].guid, ParticipantStatus.INVITED)}
     for email in (ALICE, BOB):
@@ -451,10 +432,7 @@ def test_cal_16_a_participant_removed_in_the_psa_while_accepting_in_the_calendar
 
 @pytest.mark.parametrize("order", SOME_ORDERS, ids=_order_id)
 def test_cal_14_attendees_changed_on_both_sides_merge_one_by_one(world: World, order: tuple[str, str, str]) -> None:
-    guid = _meeting(world, "Design review", soon(2), _user(world, BOB))
-    world.sync(ALICE, BOB, CAROL)
-    event_id = event_id_for(guid)
-    _mails(world)
+    guid, event_id = _synced_review(world, BOB)
 
     # the PSA swaps Bob for Carol; in Google, Alice adds an outsider (without mail)
     _edit(world, guid, participants=(_user(world, CAROL),))
@@ -464,8 +442,7 @@ def test_cal_14_attendees_changed_on_both_sides_merge_one_by_one(world: World, o
     )
     assert added.status_code == 200, added.text
 
-    world.sync(*order)
-    world.sync(*order)
+    _sync_twice(world, order)
 
     activity = _only_activity(world)
     assert _kinds(activity) == sorted([(ParticipantKind.USER, world.users[CAROL].guid), (ParticipantKind.OTHER, GUEST)])
@@ -479,14 +456,10 @@ def test_cal_14_attendees_changed_on_both_sides_merge_one_by_one(world: World, o
 def test_cal_16_a_meeting_deleted_in_the_psa_is_cancelled_once_for_every_attendee(
     world: World, order: tuple[str, str, str]
 ) -> None:
-    guid = _meeting(world, "Design review", soon(2), _user(world, BOB), _user(world, CAROL))
-    world.sync(ALICE, BOB, CAROL)
-    event_id = event_id_for(guid)
-    _mails(world)
+    guid, event_id = _synced_review(world, BOB, CAROL)
 
     _delete(world, guid)
-    world.sync(*order)
-    world.sync(*order)
+    _sync_twice(world, order)
 
     assert (world.activities(), world.events(ALICE), world.events(BOB), world.events(CAROL)) == ([], [], [], [])
     organisers_copy = world.calendar(ALICE).get(f"/{event_id}").json()
@@ -500,16 +473,12 @@ def test_cal_16_a_meeting_deleted_in_the_psa_is_cancelled_once_for_every_attende
 def test_cal_14_a_meeting_cancelled_by_its_organiser_in_the_calendar_leaves_the_psa(
     world: World, order: tuple[str, str, str]
 ) -> None:
-    guid = _meeting(world, "Design review", soon(2), _user(world, BOB), _user(world, CAROL))
-    world.sync(ALICE, BOB, CAROL)
-    event_id = event_id_for(guid)
-    _mails(world)
+    _, event_id = _synced_review(world, BOB, CAROL)
     cancelled = world.calendar(ALICE).delete(event_id, sendUpdates="all")
     assert cancelled.status_code == 204, cancelled.text
     assert _mails(world) == [(BOB, "cancellation", "Design review"), (CAROL, "cancellation", "Design review")]
 
-    world.sync(*order)
-    world.sync(*order)
+    _sync_twice(world, order)
 
     assert (world.activities(), world.events(ALICE), world.events(BOB), world.events(CAROL)) == ([], [], [], [])
     assert _mails(world) == []
@@ -552,22 +521,7 @@ def test_cal_15_a_synced_meetings_owner_cannot_be_changed_and_the_calendar_keeps
 
 
 def test_cal_14_contacts_and_rooms_never_reach_the_calendar_and_survive_its_changes(world: World) -> None:
-    acme = factories.customer(world.tandem, "Acme")
-    with world.tandem.db.write() as session:
-        contact = masters.save(
-            session,
-            entities.CONTACTS,
-            None,
-            {"first_name": "Cy", "last_name": "Client", "email": CONTACT_EMAIL, "customer_guid": acme.guid},
-        ).guid
-        room = masters.save(session, entities.RESOURCES, None, {"name": "Room 1", "email": ROOM_EMAIL}).guid
-    guid = world.create(
-        ALICE,
-        "Customer workshop",
-        soon(2),
-        customer_guid=acme.guid,
-        participants=(_user(world, BOB), ParticipantDraft("Contact", contact), ParticipantDraft("Resource", room)),
-    )
+    guid, _, contact, room = world.customer_meeting("Customer workshop", _user(world, BOB))
     event_id = event_id_for(guid)
     world.sync(BOB, ALICE, CAROL)
 
@@ -639,8 +593,7 @@ def test_cal_14_outsiders_added_in_the_calendar_become_other_participants_named_
 ) -> None:
     event_id = _with_outsiders(world, origin)
 
-    world.sync(*order)
-    world.sync(*order)
+    _sync_twice(world, order)
 
     activity = _only_activity(world)
     assert _others(activity) == {

@@ -15,20 +15,10 @@ from tandem.hub.models import Activity as ActivityRow
 from tandem.hub.services import activities, lookup
 from tandem.hub.services.drafts import ParticipantDraft, draft_of
 from tandem.sync.ids import event_id_for
-from tests.e2e.calendar.conftest import ALICE, BOB, World, event_body, soon
+from tests.e2e.calendar.conftest import ALICE, BOB, World, event_body, instance_id, reschedule, soon
 from tests.support import factories
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-
-
-def _instance_id(series_event_id: str, original: datetime | date) -> str:
-    if isinstance(original, datetime):
-        return f"{series_event_id}_{original.astimezone(UTC):%Y%m%dT%H%M%SZ}"
-    return f"{series_event_id}_{original:%Y%m%d}"
-
-
-def _moved(to: datetime, hours: float = 1) -> dict[str, Any]:
-    return {"start": {"dateTime": to.isoformat()}, "end": {"dateTime": (to + timedelta(hours=hours)).isoformat()}}
 
 
 def _when(side: dict[str, Any]) -> datetime | date:
@@ -99,12 +89,10 @@ def _settled(world: World) -> None:
 
 
 def test_cal_9_an_occurrence_moved_in_google_stays_moved_in_the_psa(world: World) -> None:
-    first = soon(2, hour=9)
-    series = world.create(ALICE, "Standup", first, rrule="FREQ=DAILY;COUNT=3")
-    world.sync(ALICE)
+    series, first = world.standup()
     second = first + timedelta(days=1)
     moved_to = second + timedelta(hours=4)
-    answer = world.calendar(ALICE).patch(_instance_id(event_id_for(series), second), _moved(moved_to))
+    answer = world.calendar(ALICE).patch(instance_id(event_id_for(series), second), reschedule(moved_to))
     assert answer.status_code == 200, answer.text
 
     world.sync(ALICE)
@@ -126,11 +114,9 @@ def test_cal_9_an_occurrence_moved_in_google_stays_moved_in_the_psa(world: World
 
 
 def test_cal_9_an_occurrence_renamed_in_google_becomes_an_exception_with_that_title(world: World) -> None:
-    first = soon(2, hour=10)
-    series = world.create(ALICE, "Standup", first, rrule="FREQ=DAILY;COUNT=3")
-    world.sync(ALICE)
+    series, first = world.standup(hour=10)
     third = first + timedelta(days=2)
-    answer = world.calendar(ALICE).patch(_instance_id(event_id_for(series), third), {"summary": "Standup (demo day)"})
+    answer = world.calendar(ALICE).patch(instance_id(event_id_for(series), third), {"summary": "Standup (demo day)"})
     assert answer.status_code == 200, answer.text
 
     world.sync(ALICE)
@@ -147,11 +133,9 @@ def test_cal_9_an_occurrence_renamed_in_google_becomes_an_exception_with_that_ti
 
 
 def test_cal_9_an_occurrence_cancelled_in_google_is_excluded_in_the_psa(world: World) -> None:
-    first = soon(2, hour=9)
-    series = world.create(ALICE, "Standup", first, rrule="FREQ=DAILY;COUNT=3")
-    world.sync(ALICE)
+    series, first = world.standup()
     second = first + timedelta(days=1)
-    answer = world.calendar(ALICE).delete(_instance_id(event_id_for(series), second))
+    answer = world.calendar(ALICE).delete(instance_id(event_id_for(series), second))
     assert answer.status_code == 204, answer.text
 
     world.sync(ALICE)
@@ -170,9 +154,7 @@ def test_cal_9_an_occurrence_cancelled_in_google_is_excluded_in_the_psa(world: W
 
 
 def test_cal_9_an_occurrence_moved_in_the_psa_is_moved_in_google(world: World) -> None:
-    first = soon(2, hour=9)
-    series = world.create(ALICE, "Standup", first, rrule="FREQ=DAILY;COUNT=3")
-    world.sync(ALICE)
+    series, first = world.standup()
     second = first + timedelta(days=1)
     moved_to = second + timedelta(hours=5)
     exception = world.create(ALICE, "Standup", moved_to, recurrence_parent_guid=series, original_start=second)
@@ -180,7 +162,7 @@ def test_cal_9_an_occurrence_moved_in_the_psa_is_moved_in_google(world: World) -
     world.sync(ALICE)
     _settled(world)
 
-    instance = world.calendar(ALICE).get(f"/{_instance_id(event_id_for(series), second)}")
+    instance = world.calendar(ALICE).get(f"/{instance_id(event_id_for(series), second)}")
     assert instance.status_code == 200, instance.text
     shown = instance.json()
     assert (_when(shown["start"]), _when(shown["end"])) == (moved_to, moved_to + timedelta(hours=1))
@@ -197,9 +179,7 @@ def test_cal_9_an_occurrence_moved_in_the_psa_is_moved_in_google(world: World) -
 
 
 def test_cal_9_an_occurrence_cancelled_in_the_psa_is_cancelled_in_google(world: World) -> None:
-    first = soon(2, hour=9)
-    series = world.create(ALICE, "Standup", first, rrule="FREQ=DAILY;COUNT=3")
-    world.sync(ALICE)
+    series, first = world.standup()
     second = first + timedelta(days=1)
     _edit(world, series, exdates=(second,))
 
@@ -207,7 +187,7 @@ def test_cal_9_an_occurrence_cancelled_in_the_psa_is_cancelled_in_google(world: 
     _settled(world)
 
     assert _shown(world, ALICE) == [("Standup", first), ("Standup", first + timedelta(days=2))]
-    instance = world.calendar(ALICE).get(f"/{_instance_id(event_id_for(series), second)}")
+    instance = world.calendar(ALICE).get(f"/{instance_id(event_id_for(series), second)}")
     assert instance.status_code == 404, instance.text  # no longer an occurrence of the series
     (master,) = _masters(world, ALICE)
     assert master["recurrence"] == [
@@ -233,13 +213,11 @@ def _psa_shown(world: World, series: str, until: datetime) -> list[datetime | da
 
 
 def test_cal_9_a_series_described_anew_in_the_psa_keeps_the_occurrence_moved_in_google(world: World) -> None:
-    first = soon(2, hour=9)
-    series = world.create(ALICE, "Standup", first, rrule="FREQ=DAILY;COUNT=3", notes="Room 1")
-    world.sync(ALICE)
+    series, first = world.standup(notes="Room 1")
     second = first + timedelta(days=1)
     moved_to = second + timedelta(hours=3)
-    instance = _instance_id(event_id_for(series), second)
-    assert world.calendar(ALICE).patch(instance, _moved(moved_to)).status_code == 200
+    instance = instance_id(event_id_for(series), second)
+    assert world.calendar(ALICE).patch(instance, reschedule(moved_to)).status_code == 200
     world.sync(ALICE)
 
     _edit(world, series, notes="Room 2")
@@ -261,9 +239,7 @@ def test_cal_9_a_series_described_anew_in_the_psa_keeps_the_occurrence_moved_in_
 
 
 def test_cal_9_a_series_renamed_in_google_keeps_the_occurrence_moved_in_the_psa(world: World) -> None:
-    first = soon(2, hour=9)
-    series = world.create(ALICE, "Standup", first, rrule="FREQ=DAILY;COUNT=3")
-    world.sync(ALICE)
+    series, first = world.standup()
     third = first + timedelta(days=2)
     moved_to = third - timedelta(hours=2)
     exception = world.create(ALICE, "Standup", moved_to, recurrence_parent_guid=series, original_start=third)
@@ -285,11 +261,9 @@ def test_cal_9_a_series_renamed_in_google_keeps_the_occurrence_moved_in_the_psa(
 
 
 def test_cal_9_a_series_renamed_in_the_psa_keeps_the_title_an_occurrence_was_given_in_google(world: World) -> None:
-    first = soon(2, hour=9)
-    series = world.create(ALICE, "Standup", first, rrule="FREQ=DAILY;COUNT=3")
-    world.sync(ALICE)
+    series, first = world.standup()
     second = first + timedelta(days=1)
-    own = world.calendar(ALICE).patch(_instance_id(event_id_for(series), second), {"summary": "Standup (demo)"})
+    own = world.calendar(ALICE).patch(instance_id(event_id_for(series), second), {"summary": "Standup (demo)"})
     assert own.status_code == 200, own.text
     world.sync(ALICE)
 
@@ -310,12 +284,11 @@ def test_cal_9_a_series_renamed_in_the_psa_keeps_the_title_an_occurrence_was_giv
 def _series_with_an_occurrence_moved_in_google(world: World) -> tuple[str, datetime, datetime]:
     """A daily series of three made in the PSA, its second occurrence moved in Google by four
     hours and synced back: (series guid, first start, where the second went)."""
-    first = soon(2, hour=9)
-    series = world.create(ALICE, "Standup", first, rrule="FREQ=DAILY;COUNT=3")
-    world.sync(ALICE)
+    series, first = world.standup()
     second = first + timedelta(days=1)
     moved_to = second + timedelta(hours=4)
-    assert world.calendar(ALICE).patch(_instance_id(event_id_for(series), second), _moved(moved_to)).status_code == 200
+    moved = world.calendar(ALICE).patch(instance_id(event_id_for(series), second), reschedule(moved_to))
+    assert moved.status_code == 200
     world.sync(ALICE)
     assert len(_exceptions(world, series)) == 1
     return series, first, moved_to
@@ -550,9 +523,9 @@ def test_cal_9_an_all_day_series_made_in_google_keeps_its_dates_and_exceptions_i
     world.sync(ALICE)
     assert (world.activity("Release day").start, world.activity("Release day").end) == (day, day + timedelta(days=1))
     week = timedelta(days=7)
-    assert calendar.delete(_instance_id(master_id, day + week)).status_code == 204
+    assert calendar.delete(instance_id(master_id, day + week)).status_code == 204
     moved = calendar.patch(
-        _instance_id(master_id, day + 2 * week),
+        instance_id(master_id, day + 2 * week),
         {
             "start": {"date": (day + 2 * week + timedelta(days=1)).isoformat()},
             "end": {"date": (day + 2 * week + timedelta(days=2)).isoformat()},
@@ -688,7 +661,7 @@ def test_cal_6_a_private_series_made_in_google_becomes_a_personal_series_and_sta
 
     second = first + timedelta(days=7)
     moved_to = second + timedelta(hours=1)
-    assert calendar.patch(_instance_id(master_id, second), _moved(moved_to)).status_code == 200
+    assert calendar.patch(instance_id(master_id, second), reschedule(moved_to)).status_code == 200
     world.sync(ALICE)
     _edit(world, series.guid, name="Physio (knee)")
     world.sync(ALICE)
@@ -795,7 +768,7 @@ def test_cal_9_series_made_in_google_with_occurrences_already_moved_come_in_whol
         made = calendar.insert(event_body(f"Series {n}", first, recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"]))
         assert made.status_code == 200, made.text
         moved_to = first + week + timedelta(hours=1)
-        answer = calendar.patch(_instance_id(made.json()["id"], first + week), _moved(moved_to))
+        answer = calendar.patch(instance_id(made.json()["id"], first + week), reschedule(moved_to))
         assert answer.status_code == 200, answer.text
         expected.append((f"Series {n}", moved_to, first + week))
 

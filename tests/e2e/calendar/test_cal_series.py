@@ -4,28 +4,19 @@ keeps what only the PSA knows of the series."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from tandem.domain.activity import ParticipantKind
-from tandem.hub.services import entities, masters
 from tandem.hub.services.drafts import ParticipantDraft
 from tandem.sync.ids import event_id_for
-from tests.e2e.calendar.conftest import ALICE, BOB, World, soon
+from tests.e2e.calendar.conftest import ALICE, BOB, World, instance_id, reschedule, soon
 from tests.support import factories
-
-
-def _instance_id(series_event_id: str, start: datetime) -> str:
-    return f"{series_event_id}_{start.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
 def test_cal_13_a_moved_occurrence_keeps_the_series_type_customer_contact_and_room(world: World) -> None:
     kind = factories.activity_type(world.tandem, "Customer meeting", "CalendarEntry", calendar_sync=True)
     acme = factories.customer(world.tandem, "Acme")
-    with world.tandem.db.write() as session:
-        contact = masters.save(
-            session, entities.CONTACTS, None, {"first_name": "Cy", "last_name": "Client", "customer_guid": acme.guid}
-        ).guid
-        room = masters.save(session, entities.RESOURCES, None, {"name": "Room 1", "email": "room1@example.com"}).guid
+    contact, room = world.contact_and_room(acme.guid, contact_email=None)
     first = soon(2, hour=9)
     series = factories.activity(
         world.tandem,
@@ -45,10 +36,7 @@ def test_cal_13_a_moved_occurrence_keeps_the_series_type_customer_contact_and_ro
     world.sync(ALICE)
     second = first + timedelta(days=7)
     moved_to = second + timedelta(hours=3)
-    answer = world.calendar(ALICE).patch(
-        _instance_id(event_id_for(series), second),
-        {"start": {"dateTime": moved_to.isoformat()}, "end": {"dateTime": (moved_to + timedelta(hours=1)).isoformat()}},
-    )
+    answer = world.calendar(ALICE).patch(instance_id(event_id_for(series), second), reschedule(moved_to))
     assert answer.status_code == 200, answer.text
 
     world.sync(ALICE)
@@ -79,17 +67,11 @@ def test_cal_13_a_moved_occurrence_keeps_the_series_type_customer_contact_and_ro
 
 
 def test_cal_9_a_series_renamed_in_the_psa_renames_its_moved_occurrence_on_both_sides(world: World) -> None:
-    first = soon(2, hour=9)
-    series = world.create(ALICE, "Standup", first, rrule="FREQ=DAILY;COUNT=3")
-    world.sync(ALICE)
+    series, first = world.standup()
     second = first + timedelta(days=1)
     moved_to = second + timedelta(hours=2)
-    instance = _instance_id(event_id_for(series), second)
-    moved = {
-        "start": {"dateTime": moved_to.isoformat()},
-        "end": {"dateTime": (moved_to + timedelta(hours=1)).isoformat()},
-    }
-    assert world.calendar(ALICE).patch(instance, moved).status_code == 200
+    instance = instance_id(event_id_for(series), second)
+    assert world.calendar(ALICE).patch(instance, reschedule(moved_to)).status_code == 200
     world.sync(ALICE)
     (exception,) = [a for a in world.activities() if a.recurrence_parent_guid == series]
 

@@ -134,9 +134,33 @@ def error_reason(response: httpx.Response) -> str:
     return str(response.json()["error"]["errors"][0]["reason"])
 
 
+def invalid_parameter(location: str, message: str) -> dict[str, str]:
+    """The error Google gives first in a 400 for a value of a request parameter it refuses."""
+    return {
+        "domain": "global",
+        "reason": "invalid",
+        "message": message,
+        "locationType": "parameter",
+        "location": location,
+    }
+
+
 def timed(start: str, end: str, **extra: Any) -> dict[str, Any]:
     return {"start": {"dateTime": start}, "end": {"dateTime": end}, **extra}
 
 
 def all_day(start: str, end: str, **extra: Any) -> dict[str, Any]:
     return {"start": {"date": start}, "end": {"date": end}, **extra}
+
+
+def birthday(summary: str) -> dict[str, Any]:
+    """A birthday as Google makes one: all day on 6 May 2030, yearly, private and free."""
+    return all_day(
+        "2030-05-06",
+        "2030-05-07",
+        summary=summary,
+        eventType="birthday",
+        recurrence=["RRULE:FREQ=YEARLY"],
+        visibility="private",
+        transparency="transparent",
+    )

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from tandem.emulators.google import EmulatorServer
-from tests.integration.google_emulator.helpers import ALICE, Calendar, all_day, error_reason, timed
+from tests.integration.google_emulator.helpers import ALICE, Calendar, birthday, error_reason, invalid_parameter, timed
 
 MORNING = ("2030-05-06T09:00:00Z", "2030-05-06T10:00:00Z")
 
@@ -21,15 +21,7 @@ def _one_of_each(alice: Calendar, server: EmulatorServer) -> dict[str, str]:
         timed(*MORNING, summary="Away", eventType="outOfOffice"),
         timed(*MORNING, summary="Deep work", eventType="focusTime"),
         timed(*MORNING, summary="Office", eventType="workingLocation", transparency="transparent", visibility="public"),
-        all_day(
-            "2030-05-06",
-            "2030-05-07",
-            summary="Birthday",
-            eventType="birthday",
-            recurrence=["RRULE:FREQ=YEARLY"],
-            visibility="private",
-            transparency="transparent",
-        ),
+        birthday("Birthday"),
     ]
     ids = {}
     for body in bodies:
@@ -77,13 +69,9 @@ def test_bey_10_event_types_narrows_expanded_occurrences_too(
 def test_bey_10_an_unknown_event_type_is_400(calendar_of: Callable[[str], Calendar]) -> None:
     refused = calendar_of(ALICE).get(eventTypes="holiday")
     assert refused.status_code == 400
-    assert refused.json()["error"]["errors"][0] == {
-        "domain": "global",
-        "reason": "invalid",
-        "message": "Invalid value for: eventTypes: holiday",
-        "locationType": "parameter",
-        "location": "eventTypes",
-    }
+    assert refused.json()["error"]["errors"][0] == invalid_parameter(
+        "eventTypes", "Invalid value for: eventTypes: holiday"
+    )
 
 
 def test_bey_10_an_incremental_read_with_event_types_returns_only_those_changes(

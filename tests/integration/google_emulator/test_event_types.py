@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tandem.emulators.google import EmulatorServer
-from tests.integration.google_emulator.helpers import ALICE, Calendar, all_day, error_reason, timed
+from tests.integration.google_emulator.helpers import ALICE, Calendar, all_day, birthday, error_reason, timed
 
 MORNING = ("2030-05-06T09:00:00+03:00", "2030-05-06T17:00:00+03:00")
 
@@ -25,18 +25,7 @@ def _typed(kind: str, **extra: Any) -> dict[str, Any]:
         pytest.param(_typed("outOfOffice"), id="out-of-office"),
         pytest.param(_typed("focusTime"), id="focus-time"),
         pytest.param(_typed("workingLocation", transparency="transparent", visibility="public"), id="working"),
-        pytest.param(
-            all_day(
-                "2030-05-06",
-                "2030-05-07",
-                summary="Ben's birthday",
-                eventType="birthday",
-                recurrence=["RRULE:FREQ=YEARLY"],
-                visibility="private",
-                transparency="transparent",
-            ),
-            id="birthday",
-        ),
+        pytest.param(birthday("Ben's birthday"), id="birthday"),
     ],
 )
 def test_bey_10_each_type_is_made_and_answered_with_its_type(
