@@ -8,6 +8,12 @@ construction: every field of an item is edited by one side only (the sides split
 fields per item, so a run often has to merge edits of both sides into one item), and an
 item is deleted only when the sync has settled it and nobody touched it in the same cycle
 (a deletion never meets an edit of the other side; see `Script.settled`).
+
+`Scene` (used by `test_faults.py` too) adds what random single items cannot: a weekly
+series made in each system with one occurrence moved and one cancelled in that system
+(CAL-9), and a meeting of Alice's with Bob and Carol made in each system (CAL-14), so
+that the killed and failing runs of all three users meet series, their exceptions and
+several participants' copies of one meeting.
 """
 
 from __future__ import annotations
@@ -22,15 +28,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from pprint import pformat
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from tandem.domain.activity import Activity
+from tandem.domain.activity import Activity, ParticipantKind, ParticipantStatus
 from tandem.hub.models import Activity as ActivityRow
 from tandem.hub.services import activities, lookup
-from tandem.hub.services.drafts import draft_of
+from tandem.hub.services.drafts import ParticipantDraft, draft_of
 from tandem.sync.ids import activity_guid_for_event, event_id_for
-from tests.e2e.calendar.conftest import ALICE, World, event_body, soon
+from tests.e2e.calendar.conftest import ALICE, BOB, CAROL, GOOGLE_USERS, World, event_body, soon
 from tests.integration.google_emulator.helpers import Calendar
 from tests.support import factories
 from tests.support.processes import TANDEM, environment
@@ -39,6 +46,10 @@ from tests.support.processes import run as run_tandem
 FIELDS = ("title", "time", "location", "notes")
 WORDS = ("alpha", "bravo", "delta", "echo", "kilo", "lima", "oscar", "romeo", "sierra", "tango")
 KEY = re.compile(r"^(k\d{3})\b")
+SCENE = re.compile(r"^[sm]\d{2}\b")
+"""Titles of the `Scene`'s series and meetings, which `Script` leaves alone."""
+HELSINKI = ZoneInfo("Europe/Helsinki")
+WEEKLY = "FREQ=WEEKLY;COUNT=4"
 WRITES = ("batch", "events.insert", "events.patch", "events.update", "events.delete")
 View = tuple[str, str, str, datetime, datetime]
 
@@ -94,9 +105,24 @@ class Seen:
         return found[0] if len(found) == 1 else None
 
 
+def listed(calendar: Calendar, **params: Any) -> list[dict[str, Any]]:
+    """Every event the calendar lists (as `World.events`, through a client made once: making
+    one loads the service account's key, which would cost more than the listing)."""
+    items: list[dict[str, Any]] = []
+    token: dict[str, str] = {}
+    while True:
+        page = calendar.list(maxResults=2500, **params, **token)
+        items.extend(page.get("items", []))
+        if "nextPageToken" not in page:
+            return items
+        token = {"pageToken": page["nextPageToken"]}
+
+
 def _by_key(things: list[Any], title: Any) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {}
     for thing in things:
+        if SCENE.match(title(thing) or ""):
+            continue
         match = KEY.match(title(thing) or "")
         assert match is not None, f"an item nobody made: {title(thing)!r}"
         out.setdefault(match.group(1), []).append(thing)
@@ -126,7 +152,9 @@ class Script:
 
     def seen(self) -> Seen:
         psa = [a for a in self.world.activities() if a.owner_guid == self.world.users[ALICE].guid]
-        return Seen(_by_key(psa, lambda a: a.name), _by_key(self.world.events(ALICE), lambda e: e.get("summary")))
+        # Google lists a series' cancelled occurrences (titleless) even without showDeleted
+        google = [e for e in listed(self.google) if not (e["status"] == "cancelled" and "recurringEventId" in e)]
+        return Seen(_by_key(psa, lambda a: a.name), _by_key(google, lambda e: e.get("summary")))
 
     def duplicates(self, seen: Seen) -> list[str]:
         """Keys with more than one activity or more than one event."""
@@ -300,6 +328,237 @@ def _field_of(body_key: str) -> str:
     return {"summary": "title", "description": "notes", "start": "time", "end": "time"}.get(body_key, body_key)
 
 
+# ---------------------------------------------------------------------------- series and meetings
+
+
+def _occurrence_id(series_event_id: str, original: datetime) -> str:
+    """Google's id of one occurrence of a timed series, by its original start."""
+    return f"{series_event_id}_{original.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def _psa_update(world: World, guid: str, **changes: Any) -> None:
+    with world.tandem.db.write() as session:
+        row = lookup.get(session, ActivityRow, guid)
+        activities.update(session, row, draft_of(row, **changes), factories.ACTOR)
+
+
+@dataclass
+class Series:
+    """Alice's weekly series of four, made on `side`, where later one occurrence is moved
+    `by` and another cancelled (`except_them`)."""
+
+    title: str
+    first: datetime
+    side: str
+    moved: int
+    cancelled: int
+    by: timedelta
+    made_as: str = ""
+    """The series' activity guid (made in the PSA) or event id (made in Google)."""
+    exception: str = ""
+    """The moved occurrence's activity guid, once made in the PSA."""
+    excepted: bool = False
+
+    def at(self, n: int) -> datetime:
+        """The original start of the n-th occurrence: same wall time each week, in the series' zone."""
+        return (self.first.astimezone(HELSINKI) + timedelta(weeks=n)).astimezone(UTC)
+
+    @property
+    def guid(self) -> str:
+        return self.made_as if self.side == "psa" else activity_guid_for_event(self.made_as, ALICE)
+
+    @property
+    def event_id(self) -> str:
+        return event_id_for(self.made_as) if self.side == "psa" else self.made_as
+
+    def make(self, world: World) -> None:
+        if self.side == "psa":
+            self.made_as = world.create(ALICE, self.title, self.first, rrule=WEEKLY)
+            return
+        made = world.calendar(ALICE).insert(event_body(self.title, self.first, recurrence=[f"RRULE:{WEEKLY}"]))
+        assert made.status_code == 200, made.text
+        self.made_as = made.json()["id"]
+
+    def except_them(self, world: World) -> None:
+        """Move one occurrence and cancel another, on the series' own side."""
+        moved_to, cancelled = self.at(self.moved) + self.by, self.at(self.cancelled)
+        if self.side == "psa":
+            self.exception = world.create(
+                ALICE, self.title, moved_to, recurrence_parent_guid=self.made_as, original_start=self.at(self.moved)
+            )
+            _psa_update(world, self.made_as, exdates=(cancelled,))
+        else:
+            google = world.calendar(ALICE)
+            end = moved_to + timedelta(hours=1)
+            times = {"start": {"dateTime": moved_to.isoformat()}, "end": {"dateTime": end.isoformat()}}
+            answer = google.patch(_occurrence_id(self.made_as, self.at(self.moved)), times)
+            assert answer.status_code == 200, answer.text
+            gone = google.delete(_occurrence_id(self.made_as, cancelled))
+            assert gone.status_code == 204, gone.text
+        self.excepted = True
+
+    def starts(self) -> list[datetime]:
+        """The starts of the occurrences both sides must show."""
+        if not self.excepted:
+            return [self.at(n) for n in range(4)]
+        return [self.at(n) + (self.by if n == self.moved else timedelta()) for n in range(4) if n != self.cancelled]
+
+    def exceptions(self) -> dict[tuple[str, datetime], tuple[str, datetime]]:
+        """(series guid, original start) -> (activity guid, start) of each exception activity."""
+        if not self.excepted:
+            return {}
+        original = self.at(self.moved)
+        made = self.exception or activity_guid_for_event(_occurrence_id(self.made_as, original), ALICE)
+        return {(self.guid, original): (made, original + self.by)}
+
+
+@dataclass
+class Meeting:
+    """Alice's meeting with Bob and Carol (all three syncing), made on `side`; later an
+    attendee may answer it in their own calendar (`answer`)."""
+
+    title: str
+    start: datetime
+    side: str
+    made_as: str = ""
+    answers: dict[str, str] = field(default_factory=lambda: {BOB: "needsAction", CAROL: "needsAction"})
+    """Each attendee's answer as Google has it (the PSA's status: STATUS_OF)."""
+
+    @property
+    def guid(self) -> str:
+        return self.made_as if self.side == "psa" else activity_guid_for_event(self.made_as, ALICE)
+
+    @property
+    def event_id(self) -> str:
+        return event_id_for(self.made_as) if self.side == "psa" else self.made_as
+
+    def make(self, world: World) -> None:
+        if self.side == "psa":
+            people = tuple(ParticipantDraft("User", world.users[email].guid) for email in (BOB, CAROL))
+            self.made_as = world.create(ALICE, self.title, self.start, participants=people)
+            return
+        attendees = [{"email": ALICE}, {"email": BOB}, {"email": CAROL}]  # as Google Calendar's editor lists them
+        made = world.calendar(ALICE).insert(event_body(self.title, self.start, attendees=attendees))
+        assert made.status_code == 200, made.text
+        self.made_as = made.json()["id"]
+
+    def answer(self, world: World, email: str, response: str) -> None:
+        """The attendee answers in their own calendar, as Google Calendar's buttons do."""
+        calendar = world.calendar(email)
+        copy = calendar.get(f"/{self.event_id}").json()
+        attendees = [{**a, "responseStatus": response} if a.get("self") else a for a in copy["attendees"]]
+        answered = calendar.patch(self.event_id, {"attendees": attendees})
+        assert answered.status_code == 200, answered.text
+        self.answers[email] = response
+
+
+STATUS_OF = {
+    "needsAction": ParticipantStatus.INVITED,
+    "accepted": ParticipantStatus.ACCEPTED,
+    "tentative": ParticipantStatus.TENTATIVE,
+    "declined": ParticipantStatus.DECLINED,
+}
+
+
+def _start_of(event: dict[str, Any]) -> datetime:
+    return _utc(event["start"]["dateTime"])
+
+
+@dataclass
+class Scene:
+    """The series and meetings (titles matching SCENE), made once and never edited by
+    `Script`; the exceptions (`except_in`) and the attendees' answers (`answer`) come later,
+    so that runs meet them after the series and meetings they change."""
+
+    world: World
+    series: tuple[Series, ...]
+    meetings: tuple[Meeting, ...]
+    calendars: dict[str, Calendar] = field(default_factory=dict)
+
+    @classmethod
+    def make(cls, world: World) -> Scene:
+        week = timedelta(weeks=1)
+        scene = cls(
+            world,
+            (
+                Series("s01 weekly (PSA)", soon(3, hour=7), "psa", moved=1, cancelled=2, by=timedelta(hours=3)),
+                Series("s02 weekly (Google)", soon(4, hour=12), "google", moved=2, cancelled=1, by=-timedelta(hours=2)),
+            ),
+            (
+                Meeting("m01 design review (PSA)", soon(5, hour=10), "psa"),
+                Meeting("m02 kick-off (Google)", soon(5, hour=13) + week, "google"),
+            ),
+        )
+        for thing in (*scene.series, *scene.meetings):
+            thing.make(world)
+        scene.calendars = {email: world.calendar(email) for email in GOOGLE_USERS}
+        return scene
+
+    def except_in(self, side: str) -> None:
+        (series,) = [s for s in self.series if s.side == side]
+        series.except_them(self.world)
+
+    def answer(self, email: str, response: str) -> None:
+        """The attendee answers the meeting made in Google (the only one sure to be in their
+        calendar whatever runs were killed so far)."""
+        (meeting,) = [m for m in self.meetings if m.side == "google"]
+        meeting.answer(self.world, email, response)
+
+    def check(self) -> None:
+        """Each series once in the PSA with exactly its exceptions and cancellations, and in
+        Alice's calendar exactly its occurrences; each meeting one activity with Bob and
+        Carol, one event in each of the three calendars with their answers, and one invitation
+        each for the meeting made in the PSA (the one made in Google mailed nobody)."""
+        self._check_psa()
+        self._check_calendars()
+        mails = sorted((n.event_id, n.recipient, n.kind) for n in self.world.server.state.notifications())
+        (psa_made,) = [m for m in self.meetings if m.side == "psa"]
+        assert mails == [(psa_made.event_id, BOB, "invitation"), (psa_made.event_id, CAROL, "invitation")]
+
+    def _check_psa(self) -> None:
+        users = self.world.users
+        ours = [a for a in self.world.activities() if SCENE.match(a.name)]
+        psa = [
+            (a.name, a.guid, a.recurrence is not None, a.recurrence_parent_guid, a.original_start, a.start)
+            for a in ours
+        ]
+        want = [(s.title, s.guid, True, None, None, s.first) for s in self.series]
+        want += [(m.title, m.guid, False, None, None, m.start) for m in self.meetings]
+        for s in self.series:
+            exceptions = s.exceptions().items()
+            want += [
+                (s.title, guid, False, parent, original, start) for (parent, original), (guid, start) in exceptions
+            ]
+        assert sorted(psa, key=str) == sorted(want, key=str)
+        by_guid = {a.guid: a for a in ours}
+        exdates = {s.title: getattr(by_guid[s.guid].recurrence, "exdates", None) for s in self.series}
+        assert exdates == {s.title: (s.at(s.cancelled),) if s.excepted else () for s in self.series}
+        for m in self.meetings:
+            activity = by_guid[m.guid]
+            people = sorted((p.kind, p.ref_guid, p.status) for p in activity.participants)
+            want = sorted((ParticipantKind.USER, users[e].guid, STATUS_OF[r]) for e, r in m.answers.items())
+            assert (m.title, activity.owner_guid, people) == (m.title, users[ALICE].guid, want)
+
+    def _check_calendars(self) -> None:
+        """Alice's calendar (series expanded) and each participant's copy of each meeting."""
+        shown = [
+            (e.get("summary", ""), e.get("recurringEventId", e["id"]), _start_of(e))
+            for e in listed(self.calendars[ALICE], singleEvents="true")
+            if SCENE.match(e.get("summary", ""))
+        ]
+        want = [(s.title, s.event_id, start) for s in self.series for start in s.starts()]
+        want += [(m.title, m.event_id, m.start) for m in self.meetings]
+        assert sorted(shown, key=str) == sorted(want, key=str)
+        meetings = {m.event_id: m for m in self.meetings}
+        for email in GOOGLE_USERS:
+            # Bob's and Carol's calendars hold the meetings and nothing else
+            events = [e for e in listed(self.calendars[email]) if email != ALICE or e["id"] in meetings]
+            assert sorted(e["id"] for e in events) == sorted(meetings), (email, [e.get("summary") for e in events])
+            for event in events:
+                guests = {a["email"]: a["responseStatus"] for a in event["attendees"] if not a.get("organizer")}
+                assert (email, event["organizer"]["email"], guests) == (email, ALICE, meetings[event["id"]].answers)
+
+
 # ---------------------------------------------------------------------------- the crash test
 
 
@@ -319,73 +578,82 @@ class Marks:
 
 
 @dataclass
+class Timing:
+    """One whole run of a user's sync, timed: from start to the first calendar read, then to
+    the run's record; and to the end of the process."""
+
+    full_s: float
+    reading_s: float
+    working_s: float
+
+
+@dataclass
 class Killer:
     world: World
     env: dict[str, str]
     cwd: Path
     rng: random.Random
     landed: dict[str, int] = field(default_factory=dict)
-    full_s: float = 0.0
-    reading_s: float = 0.0
-    working_s: float = 0.0
+    timings: dict[str, Timing] = field(default_factory=dict)
 
-    def marks(self) -> Marks:
-        counts = self.world.server.state.request_counts().get(ALICE, {})
-        user = self.world.users[ALICE].guid
+    def marks(self, email: str) -> Marks:
+        counts = self.world.server.state.request_counts().get(email, {})
+        user = self.world.users[email].guid
         store = self.world.tandem.sync_store()
         runs = len(store.last_runs(user, limit=10_000))
         in_flight = frozenset(
             (item.link.activity_guid, item.intent.write_id, item.intent.saved_at)
-            for item in store.all_links(user, ALICE)
+            for item in store.all_links(user, email)
             if item.intent is not None
         )
         return Marks(sum(counts.get(w, 0) for w in WRITES), self.world.tandem.psa().latest_seq(), runs, in_flight)
 
-    def _list_calls(self) -> int:
-        return self.world.server.state.request_counts().get(ALICE, {}).get("events.list", 0)
+    def _list_calls(self, email: str) -> int:
+        return self.world.server.state.request_counts().get(email, {}).get("events.list", 0)
 
-    def _start(self) -> subprocess.Popen[bytes]:
+    def _start(self, email: str) -> subprocess.Popen[bytes]:
         with (self.cwd / "sync.log").open("ab") as log:
             return subprocess.Popen(
-                [TANDEM, "sync", "--user", ALICE], env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT
+                [TANDEM, "sync", "--user", email], env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT
             )
 
-    def _first_read(self, process: subprocess.Popen[bytes], lists: int, limit: float) -> None:
+    def _first_read(self, email: str, process: subprocess.Popen[bytes], lists: int, limit: float) -> None:
         """Wait until the process has started reading the calendar (or ended, or `limit`)."""
-        while self._list_calls() == lists and process.poll() is None and time.monotonic() < limit:
+        while self._list_calls(email) == lists and process.poll() is None and time.monotonic() < limit:
             time.sleep(0.001)
 
-    def calibrate(self) -> None:
-        """One whole run, timed: from start to the first calendar read, to the run's record,
-        and to the end of the process."""
-        runs, lists, began = self.marks().runs, self._list_calls(), time.monotonic()
-        process = self._start()
-        self._first_read(process, lists, began + 60)
-        self.reading_s = time.monotonic() - began
-        while self.marks().runs == runs and process.poll() is None:
+    def calibrate(self, email: str, like: tuple[str, ...] = ()) -> None:
+        """One whole run of the user's, timed; the users `like` that one are given its timing."""
+        runs, lists, began = self.marks(email).runs, self._list_calls(email), time.monotonic()
+        process = self._start(email)
+        self._first_read(email, process, lists, began + 60)
+        reading_s = time.monotonic() - began
+        while self.marks(email).runs == runs and process.poll() is None:
             time.sleep(0.002)
-        self.working_s = time.monotonic() - began - self.reading_s
+        working_s = time.monotonic() - began - reading_s
         assert process.wait(60) == 0, (self.cwd / "sync.log").read_text()
-        self.full_s = time.monotonic() - began
+        for user in (email, *like):
+            self.timings[user] = Timing(time.monotonic() - began, reading_s, working_s)
 
-    def run_and_kill(self) -> str:
-        """`tandem sync` killed (SIGKILL) after a random delay: a third of the time anywhere
-        in a whole run's time; else counted from its first calendar read, over the time until
-        a run records itself (so that many kills land among the writes)."""
-        before = self.marks()
-        lists = self._list_calls()
-        process = self._start()
+    def run_and_kill(self, email: str) -> str:
+        """The user's `tandem sync` killed (SIGKILL) after a random delay: a third of the time
+        anywhere in a whole run's time; else counted from its first calendar read, over the
+        time until a run records itself (so that many kills land among the writes)."""
+        timing = self.timings[email]
+        before = self.marks(email)
+        lists = self._list_calls(email)
+        process = self._start(email)
         try:
-            deadline = time.monotonic() + self.rng.uniform(0, self.full_s)
+            deadline = time.monotonic() + self.rng.uniform(0, timing.full_s)
             if self.rng.random() < 2 / 3:
-                self._first_read(process, lists, time.monotonic() + 2 * self.full_s)
-                deadline = time.monotonic() + self.rng.uniform(0, self.working_s)
+                self._first_read(email, process, lists, time.monotonic() + 2 * timing.full_s)
+                deadline = time.monotonic() + self.rng.uniform(0, timing.working_s)
             while process.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.001)
         finally:
             process.kill()  # SIGKILL: no cleanup, no atexit, no rollback in the process
             process.wait(30)
-        after = self.marks()
+        after = self.marks(email)
         if after.runs > before.runs:
             landed = "after the run finished"
         elif after.in_flight - before.in_flight:
@@ -394,7 +662,8 @@ class Killer:
             landed = "between writes"
         else:
             landed = "before any write"
-        self.landed[landed] = self.landed.get(landed, 0) + 1
+        key = landed if email == ALICE else f"{email.split('@')[0]}: {landed}"
+        self.landed[key] = self.landed.get(key, 0) + 1
         return landed
 
 
@@ -402,6 +671,14 @@ CYCLES = 25
 SEED = int(os.environ.get("TANDEM_CRASH_SEED", "20240611"))
 """The edits and kill delays are drawn from this seed (set it to explore; the timing of a
 kill still varies with the machine's load, so a run is not replayed exactly)."""
+EXCEPTIONS_AT = {4: "psa", 7: "google"}
+"""The cycles at which a series' occurrences are moved and cancelled, on the series' side."""
+ANSWERS_AT = {6: (BOB, "accepted"), 7: (CAROL, "tentative")}
+"""The cycles at which an attendee answers the meeting made in Google, in their own calendar."""
+ATTENDEE_KILLED_AT = {1: BOB, 2: CAROL, 6: BOB, 7: CAROL}
+"""The cycles that kill an attendee's sync too, before or after Alice's: while the meetings
+are new and once they have answered, so that their killed runs have something to write (a
+run's process takes seconds to start: idle runs of theirs would only add time)."""
 
 
 def _env(world: World, directory: Path) -> dict[str, str]:
@@ -409,15 +686,20 @@ def _env(world: World, directory: Path) -> dict[str, str]:
     return environment(world.tandem.settings.database_url, directory, TANDEM_SECRET_KEY_FILE=key)
 
 
-def converged(world: World, script: Script) -> None:
-    """The end state, and nothing left to do: neither from the cursors nor after a full
-    re-read of the calendar (Google's 410, which must re-link, never duplicate)."""
+def converged(world: World, script: Script, scene: Scene) -> None:
+    """The end state, and nothing left to do for any of the three users: neither from the
+    cursors nor after a full re-read of the calendar (Google's 410, which must re-link,
+    never duplicate)."""
     script.check()
-    assert world.sync(ALICE, dry_run=True).plan.is_empty
-    world.server.state.invalidate_sync_tokens(ALICE)
-    full = world.sync(ALICE, dry_run=True)
-    assert full.plan is not None
-    assert full.plan.is_empty, full.plan
+    scene.check()
+    for email in GOOGLE_USERS:
+        again = world.sync(email, dry_run=True).plan
+        assert again is not None
+        assert again.is_empty, (email, again)
+        world.server.state.invalidate_sync_tokens(email)
+        full = world.sync(email, dry_run=True).plan
+        assert full is not None
+        assert full.is_empty, (email, full)
 
 
 @pytest.mark.slow
@@ -429,17 +711,32 @@ def test_bey_3_killing_the_sync_at_random_points_loses_and_duplicates_nothing(wo
     for side in ("psa", "google") * 4:
         script.create(side)
     killer = Killer(world, env, tmp_path, random.Random(SEED + 1))
-    killer.calibrate()
-    for _ in range(CYCLES):
+    killer.calibrate(ALICE)
+    killer.calibrate(BOB, like=(CAROL,))  # an attendee's run, with nothing to do yet
+    scene = Scene.make(world)  # after the calibration, so that only killed runs meet it first
+    for number in range(1, CYCLES + 1):
         script.cycle()
-        script.note(f"run killed {killer.run_and_kill()}", "sync", "*")
-    for _ in range(2):
-        run_tandem(["sync", "--user", ALICE], env, tmp_path)  # exit 0: no error, nothing halted
-    converged(world, script)
+        if number in EXCEPTIONS_AT:
+            scene.except_in(EXCEPTIONS_AT[number])
+            script.note(f"series made in {EXCEPTIONS_AT[number]}: an occurrence moved, one cancelled", "scene", "*")
+        if number in ANSWERS_AT:
+            scene.answer(*ANSWERS_AT[number])
+            script.note(f"{ANSWERS_AT[number][0]} answered the meeting made in Google", "scene", "*")
+        users = [ALICE]
+        if number in ATTENDEE_KILLED_AT:
+            users.insert(killer.rng.randrange(2), ATTENDEE_KILLED_AT[number])
+        for email in users:
+            script.note(f"{email}'s run killed {killer.run_and_kill(email)}", "sync", "*")
+    run_tandem(["sync", "--user", ALICE], env, tmp_path)  # exit 0: no error, nothing halted
+    for report in (world.sync(email) for email in (BOB, CAROL)):  # in this process: a new one takes seconds
+        assert (report.record.error, report.record.halted_reason, report.record.counts.failed) == (None, None, 0)
+    run_tandem(["sync", "--user", ALICE], env, tmp_path)
+    converged(world, script, scene)
+    alice = killer.timings[ALICE]
     print(
         f"\n{CYCLES} cycles, {len(script.items)} items left, {len(script.deleted)} deleted, "
-        f"{script.edits} edits; a whole run took {killer.full_s:.2f} s ({killer.reading_s:.2f} s to its first "
-        f"calendar read, then {killer.working_s:.2f} s to its record); kills: {killer.landed}"
+        f"{script.edits} edits; a whole run took {alice.full_s:.2f} s ({alice.reading_s:.2f} s to its first "
+        f"calendar read, then {alice.working_s:.2f} s to its record); kills: {killer.landed}"
     )
     # the test is about crashes among the writes: some kills must have left writes half done
     assert killer.landed.get("mid-write", 0) >= 1, killer.landed

@@ -3,8 +3,10 @@ that Google carried out but answered with an error), a few sync runs converge to
 the state the edits call for, with nothing duplicated and the failures retried, not
 swallowed.
 
-The edits and the state they must lead to come from `test_crash.Script`: the same state a
-fault-free sync reaches (the crash test and `test_cal_two_way.py` show that one).
+The edits and the state they must lead to come from `test_crash.Script`, with the series,
+their exceptions and the meetings of `test_crash.Scene`; the syncs of Alice, Bob and Carol
+all run under the faults: the same state a fault-free sync reaches (the crash test and
+`test_cal_two_way.py` show that one).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,8 +29,8 @@ from tandem.hub.services import activities, lookup
 from tandem.hub.services.drafts import draft_of
 from tandem.runtime.user_sync import RunReport
 from tandem.sync.ids import event_id_for
-from tests.e2e.calendar.conftest import ALICE, World, event_body, soon
-from tests.e2e.calendar.test_crash import Script, converged
+from tests.e2e.calendar.conftest import ALICE, BOB, CAROL, GOOGLE_USERS, World, event_body, soon
+from tests.e2e.calendar.test_crash import Scene, Script, converged
 from tests.support import factories
 
 SEED = int(os.environ.get("TANDEM_FAULT_SEED", "7"))
@@ -37,6 +40,13 @@ MAX_RUNS = 10
 FAST = RetryPolicy(retries=1, base_delay=0.005, max_delay=0.02)
 """The adapter's backoff, with short sleeps; one retry, so that some failures outlast it
 and must be retried by the next run too."""
+EXCEPTIONS_AT = {2: "psa", 4: "google"}
+"""The rounds at which a series' occurrences are moved and cancelled, on the series' side."""
+ANSWERS_AT = {3: (BOB, "accepted"), 5: (CAROL, "tentative")}
+"""The rounds at which an attendee answers the meeting made in Google, in their own calendar."""
+ATTENDEES_UNTIL = 6
+"""Bob's and Carol's syncs run in the rounds up to this one (the scene's last change and one
+more); later rounds change only Alice's own items, which their runs would only read."""
 
 
 def faults(run: int) -> FaultRule:
@@ -51,15 +61,15 @@ class Runs:
     reports: list[RunReport] = field(default_factory=list)
     injected: int = 0
 
-    def once(self, rule: FaultRule) -> RunReport:
-        """One run of Alice's sync while Google injects faults by `rule`."""
+    def once(self, rule: FaultRule, email: str = ALICE) -> RunReport:
+        """One run of the user's sync while Google injects faults by `rule`."""
         state = self.world.server.state
 
         async def run() -> RunReport:
             settings = self.world.tandem.calendar_settings()
             assert settings is not None
             async with GoogleCalendar.from_settings(settings, retry=FAST) as calendar:
-                return await self.world.tandem.user_sync(calendar).run(self.world.users[ALICE].guid)
+                return await self.world.tandem.user_sync(calendar).run(self.world.users[email].guid)
 
         state.set_faults(rule)
         try:
@@ -70,10 +80,11 @@ class Runs:
         self.reports.append(report)
         return report
 
-    def until_done(self) -> int:
-        """Runs until one finishes everything it read (at most MAX_RUNS); how many it took."""
+    def until_done(self, email: str) -> int:
+        """The user's runs until one finishes everything it read (at most MAX_RUNS); how many
+        it took."""
         for number in range(1, MAX_RUNS + 1):
-            record = self.once(faults(len(self.reports))).record
+            record = self.once(faults(len(self.reports)), email).record
             if record.error is None and record.counts.failed == 0 and record.halted_reason is None:
                 return number
         raise AssertionError(f"no convergence in {MAX_RUNS} runs: {[r.record.error for r in self.reports[-3:]]}")
@@ -87,14 +98,26 @@ def test_bey_3_twenty_percent_injected_failures_converge(world: World, caplog: p
     script = Script.start(world, SEED)
     for side in ("psa", "google") * 15:
         script.create(side)
+    scene = Scene.make(world)
+    orders = random.Random(SEED)
     runs = Runs(world)
     needed = []
     for round_ in range(ROUNDS):
         if round_:
             script.cycle(most=8)
-        needed.append(runs.until_done())
+        if round_ in EXCEPTIONS_AT:
+            scene.except_in(EXCEPTIONS_AT[round_])
+        if round_ in ANSWERS_AT:
+            scene.answer(*ANSWERS_AT[round_])
+        # the users' syncs in a new order each round (an attendee's before or after Alice's)
+        users = GOOGLE_USERS if round_ <= ATTENDEES_UNTIL else (ALICE,)
+        needed.append([runs.until_done(email) for email in orders.sample(users, len(users))])
         script.check()  # each round ends in the expected state, with no duplicate
-    converged(world, script)
+        if round_:
+            # from the second round: an attendee's answer is read by their own sync, which in the
+            # first round may have run before Alice's wrote the meeting
+            scene.check()
+    converged(world, script, scene)
 
     # The failures were met and retried: by the adapter (its log), and, where they outlasted
     # its retries, by the next run, after the run's record said what would be retried.
@@ -108,7 +131,7 @@ def test_bey_3_twenty_percent_injected_failures_converge(world: World, caplog: p
         f"\n{ROUNDS} rounds, {len(runs.reports)} runs (per round {needed}), {runs.injected} injected faults, "
         f"{len(retried_in_adapter)} retried by the adapter, {len(failed_runs)} runs left items for the next run; "
         f"{len(script.items)} items, {len(script.deleted)} deleted, {script.edits} edits; "
-        f"requests {world.server.state.request_counts().get(ALICE)}"
+        f"Alice's requests {world.server.state.request_counts().get(ALICE)}"
     )
 
 
