@@ -160,6 +160,8 @@ def _recurrence_from_json(data: Mapping[str, Any] | None) -> Recurrence | None:
 # ---------------------------------------------------------------------------- links
 
 
+ACTIVITY_EVENT_ID_LENGTH = 26
+"""An activity's own event id: its guid's 128 bits in base32hex (`sync.ids.event_id_for`)."""
 STAND_IN = "standin"
 """The end of a stand-in copy's event id: the activity's id (26 characters of base32hex)
 with this after it (`sync.ids.stand_in_event_id_for`; CAL-14, `sync.observe.Role.STAND_IN`)."""
@@ -168,7 +170,7 @@ with this after it (`sync.ids.stand_in_event_id_for`; CAL-14, `sync.observe.Role
 def is_stand_in(event_id: str) -> bool:
     """The event id of a stand-in copy, or of an occurrence of one (`<series id>_<start>`)."""
     series = event_id.split("_", 1)[0]
-    return len(series) == 26 + len(STAND_IN) and series.endswith(STAND_IN)
+    return len(series) == ACTIVITY_EVENT_ID_LENGTH + len(STAND_IN) and series.endswith(STAND_IN)
 
 
 @dataclass(frozen=True, slots=True)

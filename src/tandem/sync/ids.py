@@ -36,13 +36,13 @@ import uuid
 from datetime import UTC, datetime
 
 from tandem.domain.activity import Activity, Moment
-from tandem.domain.syncstate import STAND_IN
+from tandem.domain.syncstate import ACTIVITY_EVENT_ID_LENGTH, STAND_IN
 
 EVENT_NAMESPACE = uuid.UUID("6f1c8a52-3e0b-5d7a-9c41-2b8e7f0d4a16")
 """Fixed forever: changing it would re-derive every calendar-born activity guid."""
 
 _BASE32HEX = frozenset("0123456789abcdefghijklmnopqrstuv")
-_ID_LENGTH = 26
+_ID_LENGTH = ACTIVITY_EVENT_ID_LENGTH
 
 
 def event_id_for(activity_guid: str) -> str:

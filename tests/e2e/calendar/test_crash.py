@@ -342,8 +342,24 @@ def _psa_update(world: World, guid: str, **changes: Any) -> None:
         activities.update(session, row, draft_of(row, **changes), factories.ACTOR)
 
 
+class _MadeByAlice:
+    """Something Alice made on `side` ("psa" or Google): its activity guid and event id,
+    whichever side made it (`made_as`: the guid made in the PSA, or the event id in Google)."""
+
+    side: str
+    made_as: str
+
+    @property
+    def guid(self) -> str:
+        return self.made_as if self.side == "psa" else activity_guid_for_event(self.made_as, ALICE)
+
+    @property
+    def event_id(self) -> str:
+        return event_id_for(self.made_as) if self.side == "psa" else self.made_as
+
+
 @dataclass
-class Series:
+class Series(_MadeByAlice):
     """Alice's weekly series of four, made on `side`, where later one occurrence is moved
     `by` and another cancelled (`except_them`)."""
 
@@ -362,14 +378,6 @@ class Series:
     def at(self, n: int) -> datetime:
         """The original start of the n-th occurrence: same wall time each week, in the series' zone."""
         return (self.first.astimezone(HELSINKI) + timedelta(weeks=n)).astimezone(UTC)
-
-    @property
-    def guid(self) -> str:
-        return self.made_as if self.side == "psa" else activity_guid_for_event(self.made_as, ALICE)
-
-    @property
-    def event_id(self) -> str:
-        return event_id_for(self.made_as) if self.side == "psa" else self.made_as
 
     def make(self, world: World) -> None:
         if self.side == "psa":
@@ -413,7 +421,7 @@ class Series:
 
 
 @dataclass
-class Meeting:
+class Meeting(_MadeByAlice):
     """Alice's meeting with Bob and Carol (all three syncing), made on `side`; later an
     attendee may answer it in their own calendar (`answer`)."""
 
@@ -423,14 +431,6 @@ class Meeting:
     made_as: str = ""
     answers: dict[str, str] = field(default_factory=lambda: {BOB: "needsAction", CAROL: "needsAction"})
     """Each attendee's answer as Google has it (the PSA's status: STATUS_OF)."""
-
-    @property
-    def guid(self) -> str:
-        return self.made_as if self.side == "psa" else activity_guid_for_event(self.made_as, ALICE)
-
-    @property
-    def event_id(self) -> str:
-        return event_id_for(self.made_as) if self.side == "psa" else self.made_as
 
     def make(self, world: World) -> None:
         if self.side == "psa":
