@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -84,20 +87,80 @@ def _sqlite_on_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+class WriteGate:
+    """The order in which SQLite writers get the file's single write lock.
+
+    SQLite's own wait for that lock is a sleep-and-retry loop: a writer that finds it taken
+    sleeps up to 100 ms and tries again, and meanwhile whoever asks at the right moment gets
+    it. With the API's writers asking back to back, the sync worker (another process) lost
+    nearly every time and starved (BEY-11). So a writer first queues here: in its process
+    behind one lock, then across processes on an `flock` of a file beside the database,
+    where the kernel wakes a waiter the moment the lock is free. Each process thus puts one
+    writer at a time before SQLite, and a process that waits is woken, not polled.
+
+    Only the order changes: SQLite's own lock still guards every write, so a writer that
+    does not pass here (another program on the same file) is merely not queued. A writer
+    that waits longer than `wait_s` behind its own process's writers fails as SQLite's busy
+    timeout does ("database is locked"); the kernel frees the file lock of a process that dies.
+    """
+
+    def __init__(self, database_path: str | None, *, wait_s: float = 30.0) -> None:
+        on_disk = database_path and database_path != ":memory:" and not database_path.startswith("file:")
+        self._path = database_path + "-gate" if on_disk and database_path else None
+        self._wait_s = wait_s
+        self._in_process = threading.RLock()
+        self._fd: int | None = None
+        self._fd_pid = 0
+        self._depth = 0
+
+    @contextmanager
+    def passage(self) -> Iterator[None]:
+        if not self._in_process.acquire(timeout=self._wait_s):
+            raise sa.exc.OperationalError(
+                "BEGIN IMMEDIATE",
+                None,
+                sqlite3.OperationalError("database is locked (waited for this process's writers)"),
+            )
+        self._depth += 1
+        try:
+            if self._depth == 1 and self._path is not None:
+                fcntl.flock(self._file(), fcntl.LOCK_EX)
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self._fd is not None and self._fd_pid == os.getpid():
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self._in_process.release()
+
+    def close(self) -> None:
+        if self._fd is not None and self._fd_pid == os.getpid():
+            os.close(self._fd)
+        self._fd = None
+
+    def _file(self) -> int:
+        # A forked child shares its parent's open file and so its lock: open its own.
+        if self._fd is None or self._fd_pid != os.getpid():
+            assert self._path is not None
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, PRIVATE)
+            self._fd_pid = os.getpid()
+        return self._fd
+
+
 class Database:
     """An engine and the two kinds of unit of work Tandem runs on it."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, *, gate_wait_s: float = 30.0) -> None:
         self.engine = engine
         self._reader = sessionmaker(engine, expire_on_commit=False)
         self._writer = sessionmaker(
             engine.execution_options(sqlite_begin="IMMEDIATE"),
             expire_on_commit=False,
         )
+        self._gate = WriteGate(engine.url.database, wait_s=gate_wait_s) if self.is_sqlite else None
 
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> Database:
-        return cls(make_engine(url, **kwargs))
+    def from_url(cls, url: str, *, busy_timeout_s: float = 30.0, **kwargs: Any) -> Database:
+        return cls(make_engine(url, busy_timeout_s=busy_timeout_s, **kwargs), gate_wait_s=busy_timeout_s)
 
     @property
     def is_sqlite(self) -> bool:
@@ -112,8 +175,14 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One unit of work that writes: commit on success, roll back on any error."""
-        with self._writer() as session, session.begin():
+        if self._gate is None:
+            with self._writer() as session, session.begin():
+                yield session
+            return
+        with self._gate.passage(), self._writer() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._gate is not None:
+            self._gate.close()
