@@ -25,6 +25,7 @@ from tandem.domain.activity import Moment, Recurrence
 from tandem.domain.calendar import Attendee, CalendarEvent, EventStatus, ResponseStatus, SendUpdates
 from tandem.domain.errors import AlreadyExists, PreconditionFailed, TandemError
 from tandem.ports.calendar import CalendarPort, EventDelete, EventInsert, EventUpdate
+from tandem.sync.ids import occurrence_event_id
 
 HELSINKI = "Europe/Helsinki"
 NONE = SendUpdates.NONE
@@ -348,6 +349,42 @@ class CalendarContract:
         assert len(masters) == 1
         assert masters[0].recurrence is not None
         assert instants(masters[0].recurrence.exdates) == [instant(cancelled)]
+
+    async def test_a_moved_occurrence_goes_when_its_series_excludes_it(
+        self, calendar: CalendarPort, calendar_id: str
+    ) -> None:
+        """Google cancels an exception whose original start its series no longer has (here
+        through an EXDATE); the sync relies on it (CAL-9: a moved occurrence cancelled in the
+        PSA is an EXDATE on the series, written before the exception's own deletion)."""
+        first = local(2031, 3, 10, 9)
+        series = meeting(
+            "Weekly", start=first, end=first + timedelta(hours=1), recurrence=Recurrence("FREQ=WEEKLY;COUNT=4")
+        )
+        written = await calendar.insert(calendar_id, series, send_updates=NONE)
+        original = first + timedelta(weeks=1)
+        moved = replace(
+            written,
+            id=occurrence_event_id(written.id, original),
+            recurrence=None,
+            recurring_event_id=written.id,
+            original_start=original,
+            start=original + timedelta(hours=3),
+            end=original + timedelta(hours=4),
+            etag=None,
+        )
+        # An occurrence exists as soon as its series does: moving it is an update of it.
+        await calendar.update(calendar_id, moved, if_match=None, send_updates=NONE)
+        current = await calendar.get(calendar_id, written.id)
+        assert current is not None
+        assert current.recurrence is not None
+        excluded = replace(current, recurrence=replace(current.recurrence, exdates=(original,)))
+        await calendar.update(
+            calendar_id, excluded, if_match=current.etag, send_updates=NONE, fields=frozenset({"recurrence"})
+        )
+        gone = await calendar.get(calendar_id, moved.id)
+        assert gone is None or gone.cancelled
+        live = (await calendar.changes(calendar_id, None)).events
+        assert moved.id not in {e.id for e in live}
 
     async def test_the_private_flag_round_trips(self, calendar: CalendarPort, calendar_id: str) -> None:
         secret = await calendar.insert(calendar_id, meeting("Doctor", private=True), send_updates=NONE)

@@ -270,10 +270,12 @@ def _written_event_id(action: act.Action) -> str | None:
     return action.event_id if isinstance(action, act.DeleteEvent) else None
 
 
-def _after_its_series(plan: ItemPlan, events: set[str], activities: set[str]) -> bool:
+def _after_its_series(plan: ItemPlan, series: set[str], activities: set[str]) -> bool:
+    if plan.event_id and "_" in plan.event_id and series_event_id_of(plan.event_id) in series:
+        return True
     for action in plan.actions:
         event_id = _written_event_id(action)
-        if event_id is not None and "_" in event_id and series_event_id_of(event_id) in events:
+        if event_id is not None and "_" in event_id and series_event_id_of(event_id) in series:
             return True
         if isinstance(action, act.CreateActivity) and action.activity.recurrence_parent_guid in activities:
             return True
@@ -281,17 +283,46 @@ def _after_its_series(plan: ItemPlan, events: set[str], activities: set[str]) ->
 
 
 def waves(plans: Sequence[ItemPlan]) -> tuple[list[int], list[int]]:
-    """The plan's items in two waves (indexes): an occurrence of a series this plan creates
-    is written only after the series exists, on either side. Google has no occurrence of an
-    event it has not made yet, and the hub no exception of an activity it does not have: a
-    write in the same batch may land first and be refused (404; "no such parent")."""
-    events = {a.event.id for p in plans for a in p.actions if isinstance(a, act.CreateEvent)}
+    """The plan's items in two waves (indexes): an occurrence of a series this plan writes
+    is written only after the series, on either side.
+
+    - Google has no occurrence of an event it has not made yet, and the hub no exception of
+      an activity it does not have: in the same batch the occurrence may land first and be
+      refused (404; "no such parent").
+    - Deleting or cancelling an occurrence changes its series (the calendar folds it into the
+      series' EXDATEs, with a new etag): written first, it makes the series' own write fail
+      (412), and the replan then takes that fold for a user's edit of the series and undoes
+      the series' other new cancellations (found by the state machine, CAL-9).
+    """
+    series = {p.event_id for p in plans if p.actions and p.event_id}
+    series |= {a.event.id for p in plans for a in p.actions if isinstance(a, act.CreateEvent)}
     activities = {a.activity.guid for p in plans for a in p.actions if isinstance(a, act.CreateActivity)}
     first: list[int] = []
     second: list[int] = []
     for index, plan in enumerate(plans):
-        (second if _after_its_series(plan, events, activities) else first).append(index)
+        (second if _after_its_series(plan, series, activities) else first).append(index)
     return first, second
+
+
+def _unless_series_unfinished(
+    plans: Sequence[ItemPlan], second: list[int], results: dict[int, ItemResult]
+) -> list[int]:
+    """The second wave without the occurrences whose series' write did not finish: those
+    wait for the next run (they are unfinished too, so the run's cursors stay), lest their
+    write change the series behind its retry (see `waves`). A quarantined series does not
+    hold them: the run goes on without it."""
+    stuck = [results[i] for i in results if results[i].outcome is Outcome.UNFINISHED]
+    series = {r.plan.event_id for r in stuck if r.plan.event_id}
+    activities = {r.plan.activity_guid for r in stuck if r.plan.activity_guid}
+    if not stuck:
+        return second
+    go: list[int] = []
+    for index in second:
+        if _after_its_series(plans[index], series, activities):
+            results[index] = ItemResult(plans[index], Outcome.UNFINISHED, error="waits for its series to be written")
+        else:
+            go.append(index)
+    return go
 
 
 async def execute_all(executor: Executor, plans: Sequence[ItemPlan], concurrency: int = 200) -> list[ItemResult]:
@@ -304,7 +335,10 @@ async def execute_all(executor: Executor, plans: Sequence[ItemPlan], concurrency
         async with slots:
             results[index] = await executor.run(plans[index])
 
-    for wave in waves(plans):
+    first, second = waves(plans)
+    for wave in (first, second):
+        if wave is second:
+            wave = _unless_series_unfinished(plans, second, results)
         tasks = [asyncio.create_task(one(i)) for i in wave]
         try:
             await asyncio.gather(*tasks)

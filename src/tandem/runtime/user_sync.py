@@ -282,7 +282,9 @@ class UserSync:
         """CAL-9: the calendar port reports a cancelled occurrence as an EXDATE of its series,
         never on its own. An occurrence the user had moved or edited (an exception, linked)
         and then cancelled in the calendar must still reach its exception as a deletion: its
-        cancelled event is put back among the events read, for the linked ones."""
+        cancelled event is put back among the events read, for the linked ones, dated by its
+        series' last change (when the cancellation was folded into it): an undated deletion
+        would lose every "which came later" to the PSA."""
         read = {e.id for e in events}
         folded = {
             occurrence_event_id(e.id, moment): CalendarEvent(
@@ -291,6 +293,7 @@ class UserSync:
                 recurring_event_id=e.id,
                 original_start=moment,
                 organizer_email=e.organizer_email,
+                updated=e.updated,
             )
             for e in events
             if e.recurrence is not None and not e.cancelled and e.recurring_event_id is None

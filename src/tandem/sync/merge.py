@@ -147,9 +147,10 @@ def _merge_scalars(
         c_changed = refs.calendar is None or get(refs.calendar) != c
         agreed = p if refs.target is None else get(refs.target)
         value, conflicted = _pick(p, c, p_changed, c_changed, agreed)
-        if conflicted and name == "recurrence" and refs.psa is not None and refs.calendar is not None:
-            value = _merge_exdates(p, c, get(refs.psa), get(refs.calendar))
-            conflicted = value is None
+        if name == "recurrence" and refs.psa is not None and refs.calendar is not None:
+            occurrences = _merge_exdates(p, c, get(refs.psa), get(refs.calendar), agreed)
+            if occurrences is not None:
+                value, conflicted = occurrences, False
         if conflicted:
             conflicts.append(name)
             value = p if winner is ConflictWinner.PSA else c
@@ -158,17 +159,25 @@ def _merge_scalars(
 
 
 def _merge_exdates(
-    psa: Recurrence | None, cal: Recurrence | None, psa_ref: Recurrence | None, cal_ref: Recurrence | None
+    psa: Recurrence | None,
+    cal: Recurrence | None,
+    psa_ref: Recurrence | None,
+    cal_ref: Recurrence | None,
+    agreed: Recurrence | None,
 ) -> Recurrence | None:
-    """CAL-9: both sides cancelled (or brought back) occurrences of the same rule: each
-    side's own cancellations stand, one by one, as attendees do. None when the rule itself
-    differs: a true conflict."""
-    if psa is None or cal is None or psa_ref is None or cal_ref is None:
+    """CAL-9: the cancelled occurrences (EXDATEs) of a rule both sides kept, one by one, as
+    attendees are: from what the sides agreed on (the base, or an interrupted write's
+    target), each side's own cancellations and restorations since its reference stand.
+    Taking one side's whole list instead would undo the other's, or drop what an
+    interrupted write was still carrying across. None when the rule itself differs
+    anywhere: the field then merges as a whole (and may conflict)."""
+    if psa is None or cal is None or psa_ref is None or cal_ref is None or agreed is None:
         return None
-    if len({(r.rrule, r.rdates) for r in (psa, cal, psa_ref, cal_ref)}) != 1:
+    recurrences = (psa, cal, psa_ref, cal_ref, agreed)
+    if len({(r.rrule, r.rdates) for r in recurrences}) != 1:
         return None
-    p, c, p_ref, c_ref = (set(r.exdates) for r in (psa, cal, psa_ref, cal_ref))
-    merged = (p_ref | (p - p_ref) | (c - c_ref)) - (p_ref - p) - (c_ref - c)
+    p, c, p_ref, c_ref, start = (set(r.exdates) for r in recurrences)
+    merged = (start | (p - p_ref) | (c - c_ref)) - (p_ref - p) - (c_ref - c)
     return replace(psa, exdates=tuple(sorted(merged, key=_moment_key)))
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from tandem.domain.activity import Recurrence
 from tandem.domain.calendar import Attendee, EventStatus, ResponseStatus
-from tandem.domain.syncstate import ConflictWinner
+from tandem.domain.syncstate import ConflictWinner, SyncedFields
 from tandem.sync import actions as act
 from tandem.sync.mapping import fields_from_activity
 from tandem.sync.merge import Refs, merge, winner_of
@@ -141,3 +142,37 @@ def test_bey_2_response_status_only_flows_from_the_calendar() -> None:
     assert result.fields.attendees[0].response is ResponseStatus.ACCEPTED
     quiet = merge(declined_in_psa, base, Refs.of(base), ConflictWinner.PSA)
     assert (quiet.to_calendar, quiet.to_psa) == (frozenset(), frozenset())
+
+
+def _series(*cancelled: int) -> SyncedFields:
+    """A weekly series' synced fields with the occurrences of the given weeks cancelled."""
+    return fields_from_activity(
+        activity(recurrence=Recurrence("FREQ=WEEKLY;COUNT=4", exdates=tuple(at(5 + 7 * w, 8) for w in cancelled))),
+        CTX,
+        ANN_EMAIL,
+    )
+
+
+def test_cal_9_cancelled_occurrences_merge_one_by_one() -> None:
+    base = _series()
+    result = merge(_series(1), _series(2), Refs.of(base), ConflictWinner.PSA)
+    assert result.fields.recurrence == _series(1, 2).recurrence
+    assert not result.conflicts
+
+
+def test_cal_9_a_cancellation_an_interrupted_write_carried_is_kept_beside_a_newer_one() -> None:
+    """The run that was carrying the calendar's cancellation of week 0 to the PSA died; since,
+    the PSA cancelled week 1. Both stand: the PSA's list does not replace the target's."""
+    carried = Refs(psa=_series(), calendar=_series(0), target=_series(0))
+    result = merge(_series(1), _series(0), carried, ConflictWinner.PSA)
+    assert result.fields.recurrence == _series(0, 1).recurrence
+    assert result.to_psa == {"recurrence"}
+    assert result.to_calendar == {"recurrence"}
+
+
+def test_cal_9_a_changed_rule_merges_as_a_whole() -> None:
+    base = _series()
+    other_rule = replace(_series(2), recurrence=Recurrence("FREQ=WEEKLY;COUNT=6", exdates=()))
+    result = merge(_series(1), other_rule, Refs.of(base), ConflictWinner.CALENDAR)
+    assert result.fields.recurrence == other_rule.recurrence
+    assert result.conflicts == ("recurrence",)

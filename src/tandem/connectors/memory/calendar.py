@@ -8,6 +8,9 @@ relies on (see `tandem.ports.calendar`):
 - a full read leaves cancelled events out, an incremental one reports them cancelled;
 - a cancelled occurrence of a series is not reported on its own: its series master is,
   with the occurrence's original start among its exdates;
+- an occurrence exists as soon as its series does: updating it by its instance id (with
+  `recurring_event_id` and `original_start`) makes it a moved occurrence, and it is
+  cancelled when its series is, stops recurring, or excludes its original start;
 - `update(fields=...)` writes only the named field groups.
 
 Many calendars, keyed by calendar id, share one instance. The `user_*` methods are a
@@ -177,7 +180,30 @@ class MemoryCalendar:
         )
         cal.events[event.id] = stamped
         cal.changed_at[event.id] = cal.seq
+        if previous is not None and previous.recurrence is not None and event.recurring_event_id is None:
+            self._cancel_excluded_occurrences(calendar_id, stamped)
         return stamped
+
+    def _occurs(self, calendar_id: str, occurrence: CalendarEvent) -> bool:
+        """Whether `occurrence` names an occurrence of a live series of the calendar (the
+        rule itself is not expanded here: any original start it does not exclude)."""
+        if occurrence.recurring_event_id is None or occurrence.original_start is None:
+            return False
+        master = self._calendar(calendar_id).events.get(occurrence.recurring_event_id)
+        return (
+            master is not None
+            and not master.cancelled
+            and master.recurrence is not None
+            and occurrence.original_start not in master.recurrence.exdates
+        )
+
+    def _cancel_excluded_occurrences(self, calendar_id: str, master: CalendarEvent) -> None:
+        """As Google does: a moved occurrence goes with its series' cancellation, its
+        rule, or an EXDATE of its original start."""
+        cal = self._calendar(calendar_id)
+        for event in list(cal.events.values()):
+            if event.recurring_event_id == master.id and not event.cancelled and not self._occurs(calendar_id, event):
+                self._commit(calendar_id, replace(event, status=EventStatus.CANCELLED))
 
     def _insert(self, calendar_id: str, event: CalendarEvent) -> CalendarEvent:
         if not event.id:
@@ -189,6 +215,8 @@ class MemoryCalendar:
     def _update(
         self, calendar_id: str, event: CalendarEvent, if_match: str | None, fields: frozenset[str] | None
     ) -> CalendarEvent:
+        if event.id not in self._calendar(calendar_id).events and self._occurs(calendar_id, event):
+            return self._commit(calendar_id, replace(event, organizer_email=event.organizer_email or calendar_id))
         current = self._existing(calendar_id, event.id)
         if if_match is not None and if_match != current.etag:
             raise errors.PreconditionFailed(f"event {event.id} changed since etag {if_match}")
