@@ -151,7 +151,10 @@ class Database:
 
     def __init__(self, engine: sa.Engine, *, gate_wait_s: float = 30.0) -> None:
         self.engine = engine
-        self._reader = sessionmaker(engine, expire_on_commit=False)
+        self._reader = sessionmaker(
+            engine if engine.dialect.name == "sqlite" else engine.execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False,
+        )
         self._writer = sessionmaker(
             engine.execution_options(sqlite_begin="IMMEDIATE"),
             expire_on_commit=False,
@@ -168,7 +171,12 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only unit of work (rolled back at the end)."""
+        """A read-only unit of work. On PostgreSQL its statements run without a transaction
+        of their own (autocommit): under PostgreSQL's READ COMMITTED every statement takes
+        its own snapshot anyway, and a read is spared the BEGIN and ROLLBACK round trips
+        (a third of a one-change sync run's time went to them). Nothing is to be written
+        through it: on PostgreSQL it would stay. On SQLite a deferred transaction, rolled
+        back at the end."""
         with self._reader() as session:
             yield session
 
