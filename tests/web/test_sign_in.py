@@ -3,6 +3,10 @@ lock-out, inactive users, CSRF, and the password hash never leaving the server."
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -250,3 +254,25 @@ def test_the_form_keeps_its_csrf_token_across_pages_of_one_session(tandem: boots
     assert first is not None
     assert second is not None
     assert first.group(1) == second.group(1)
+
+
+def test_bey_11_the_password_check_runs_off_the_event_loop(
+    tandem: bootstrap.Tandem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = add_people(tandem)
+    on_a_loop: list[bool] = []
+    check = passwords.sign_in
+
+    def watched(*args: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_a_loop.append(True)  # the slow hash would stall every other request
+        except RuntimeError:
+            on_a_loop.append(False)
+        return check(*args)
+
+    monkeypatch.setattr(passwords, "sign_in", watched)
+    client = browser(tandem)
+    assert sign_in(client, people.user, "wrong password").status_code == 400
+    assert sign_in(client, people.user).status_code == 303
+    assert on_a_loop == [False, False]
