@@ -64,7 +64,8 @@ def test_cal_7_the_demo_admin_and_a_demo_user_in_a_real_browser(
     _shot(page, "01-sign-in")
 
     _sign_in(page, DEMO_ADMIN, "not the password")
-    expect(page.get_by_role("alert")).to_have_text("The email or password is not right.")
+    expect(page.locator("#password-error")).to_have_text("The email or password is not right.")
+    expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("Email")).to_have_value(DEMO_ADMIN)
     expect(page.get_by_label("Password")).to_have_value("")
     _shot(page, "02-sign-in-wrong-password")

@@ -87,7 +87,7 @@ async def sign_in(
         context.guard.failed(email, address)
         if wait := context.guard.locked_for_s(email, address):
             return again(429, {}, _locked(wait))
-        return again(400, {"password": WRONG}, WRONG)
+        return again(400, {"password": WRONG})
     context.guard.succeeded(email, address)
     seen.switch(seen.session.signed_in(result.guid, result.password_stamp, access.now_s()))
     return go(request, seen, next_path)
