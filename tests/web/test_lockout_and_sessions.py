@@ -31,7 +31,7 @@ def test_a_success_clears_the_emails_failures() -> None:
 
 def test_a_session_is_accepted_for_its_lifetime_and_only_with_its_signature() -> None:
     signer = SessionSigner(b"k" * 32, lifetime_s=100)
-    session = WebSession.anonymous(1000).signed_in("guid-1", "stamp", 1000)
+    session = WebSession.anonymous(1000).signed_in("guid-1", "stamp", "sid-1", 1000)
     cookie = signer.dumps(session)
     assert signer.loads(cookie, 1100) == session
     assert signer.loads(cookie, 1101) is None  # too old
@@ -45,4 +45,4 @@ def test_a_session_is_accepted_for_its_lifetime_and_only_with_its_signature() ->
 
 def test_signing_in_changes_the_csrf_token() -> None:
     anonymous = WebSession.anonymous(1000)
-    assert anonymous.signed_in("guid-1", "stamp", 1000).csrf != anonymous.csrf
+    assert anonymous.signed_in("guid-1", "stamp", "sid-1", 1000).csrf != anonymous.csrf

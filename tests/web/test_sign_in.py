@@ -155,12 +155,18 @@ def test_a_new_password_ends_the_sessions_made_with_the_old_one(tandem: bootstra
 def test_signing_out_ends_the_session(tandem: bootstrap.Tandem) -> None:
     people = add_people(tandem)
     client = signed_in(tandem, people.user)
+    elsewhere = signed_in(tandem, people.user)  # the same user in another browser
+    copied = browser(tandem)
+    copied.cookies.set("tandem_session", client.cookies["tandem_session"])  # a copy of the cookie
+    assert copied.get("/me").status_code == 200
     token = csrf_token(client, "/me")
     answer = client.post("/sign-out", data={"csrf_token": token})
     assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in")
     assert client.get("/me").status_code == 303
     page = client.get("/sign-in")
     assert "Sign out" not in page.text
+    assert copied.get("/me").status_code == 303  # the session ended on the server, not only in this browser
+    assert elsewhere.get("/me").status_code == 200  # the other browser's session goes on
 
 
 def test_a_form_without_the_sessions_csrf_token_is_refused(tandem: bootstrap.Tandem) -> None:

@@ -6,8 +6,8 @@ A page route takes one of three dependencies:
 - `signed_in`: a signed-in user; anyone else is sent to `/sign-in?next=<this page>`;
 - `admin`: a signed-in admin; a signed-in user gets the 403 page.
 
-Each checks the session cookie and reloads the user: an inactive user, or one whose
-password changed since, is signed out at their next request. A POST form's CSRF token is
+Each checks the session cookie and reloads the user: an inactive user, one whose password
+changed since, or a session that was signed out is signed out at their next request. A POST form's CSRF token is
 checked by `form` (`forms.py`).
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from fastapi import Depends, Request, Response
 
 from tandem.hub.models import User
-from tandem.hub.services import lookup, passwords
+from tandem.hub.services import lookup, passwords, sign_ins
 from tandem.web.context import web
 from tandem.web.sessions import COOKIE, WebSession
 
@@ -103,7 +103,8 @@ def _visit(request: Request) -> Visit:
         return Visit(session, None, https)
     with context.hub.db.read() as db:
         user = lookup.find(db, User, session.user)
-        person = _person(user) if user is not None and _still_valid(user, session) else None
+        live = user is not None and _still_valid(user, session) and sign_ins.is_live(db, session.sid, user)
+        person = _person(user) if user is not None and live else None
     if person is None:
         return Visit(WebSession.anonymous(now_s()), None, https, changed=True)
     return Visit(session, person, https)

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from tandem.hub.models import User
-from tandem.hub.services import passwords
+from tandem.hub.services import lookup, passwords, sign_ins
 from tandem.hub.services import users as own
 from tandem.web import access
 from tandem.web.access import Visit, local_path
@@ -89,18 +89,22 @@ async def sign_in(
             return again(429, {}, _locked(wait))
         return again(400, {"password": WRONG})
     context.guard.succeeded(email, address)
-    seen.switch(seen.session.signed_in(result.guid, result.password_stamp, access.now_s()))
+    signed, sid = result
+    seen.switch(seen.session.signed_in(signed.guid, signed.password_stamp, sid, access.now_s()))
     return go(request, seen, next_path)
 
 
-def _check(context: WebContext, email: str, password: str) -> passwords.SignedIn | passwords.Refusal:
-    """In a worker thread: the slow password check; a success starts the user's sync (CAL-8)."""
+def _check(context: WebContext, email: str, password: str) -> tuple[passwords.SignedIn, str] | passwords.Refusal:
+    """In a worker thread: the slow password check; a success starts a session (its id
+    returned) and the user's sync (CAL-8)."""
     with context.hub.db.write() as session:
         result = passwords.sign_in(session, email, password)
-    if isinstance(result, passwords.SignedIn):
-        for listener in context.hub.on_user_active:
-            listener(result.guid)
-    return result
+        if isinstance(result, passwords.Refusal):
+            return result
+        sid = sign_ins.start(session, lookup.get(session, User, result.guid), context.signer.lifetime_s)
+    for listener in context.hub.on_user_active:
+        listener(result.guid)
+    return result, sid
 
 
 def _locked(wait_s: int) -> str:
@@ -113,6 +117,8 @@ def _locked(wait_s: int) -> str:
 
 @router.post("/sign-out")
 def sign_out(request: Request, seen: Visit = Depends(access.signed_in), _: dict[str, str] = Depends(form)) -> Response:
+    with web(request).hub.db.write() as session:
+        sign_ins.end(session, seen.session.sid)  # a copy of the cookie is worth nothing now
     seen.switch(WebSession.anonymous(access.now_s()))
     return go(request, seen, "/sign-in")
 

@@ -3,8 +3,9 @@
 The cookie is `base64url(JSON) "." base64url(HMAC-SHA256)`, signed with a key derived from
 the server's secret key file (`SecretBox.derive_key("web sessions")`): nothing to store
 server-side, and a new key file ends every session. It is signed, not encrypted: it holds
-nothing secret (a user guid, a random CSRF token, a digest of the password's hash so a new
-password ends old sessions, and when it was issued). A session older than
+nothing another user could use (a user guid, a random CSRF token, a digest of the
+password's hash so a new password ends old sessions, the session's id, which the database
+knows until sign-out, and when it was issued). A session older than
 `lifetime_s` is not accepted.
 """
 
@@ -30,15 +31,17 @@ class WebSession:
     """The signed-in user's guid; None before sign-in."""
     stamp: str = ""
     """`passwords.stamp` of the user's password hash when they signed in."""
+    sid: str = ""
+    """The signed-in session's id (`hub.services.sign_ins`): signing out deletes it."""
 
     @classmethod
     def anonymous(cls, now: int) -> WebSession:
         return cls(csrf=secrets.token_urlsafe(32), issued=now)
 
-    def signed_in(self, user: str, stamp: str, now: int) -> WebSession:
+    def signed_in(self, user: str, stamp: str, sid: str, now: int) -> WebSession:
         """A new session for `user`: a new CSRF token too, so no token seen before sign-in
         (a fixated one) is worth anything after it."""
-        return replace(WebSession.anonymous(now), user=user, stamp=stamp)
+        return replace(WebSession.anonymous(now), user=user, stamp=stamp, sid=sid)
 
 
 def _b64(data: bytes) -> str:
@@ -78,6 +81,7 @@ class SessionSigner:
                 issued=int(fields["issued"]),
                 user=None if fields.get("user") is None else str(fields["user"]),
                 stamp=str(fields.get("stamp", "")),
+                sid=str(fields.get("sid", "")),
             )
         except (ValueError, KeyError, TypeError, binascii.Error):
             return None

@@ -1,4 +1,4 @@
-"""user password hash (the web's sign-in)
+"""user password hash and sign-in sessions (the web's sign-in)
 
 Revision ID: 0006
 Revises: 0005
@@ -26,8 +26,22 @@ def upgrade() -> None:
                 "password_hash", sa.String(length=200), nullable=True, comment="argon2id; never leaves the server"
             )
         )
+    op.create_table(
+        "sign_in_sessions",
+        sa.Column("id_hash", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_sign_in_sessions_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id_hash", name=op.f("pk_sign_in_sessions")),
+    )
+    with op.batch_alter_table("sign_in_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sign_in_sessions_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_sign_in_sessions_user_id"), ["user_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("sign_in_sessions")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("password_hash")
