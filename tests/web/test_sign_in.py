@@ -282,3 +282,12 @@ def test_bey_11_the_password_check_runs_off_the_event_loop(
     assert sign_in(client, people.user, "wrong password").status_code == 400
     assert sign_in(client, people.user).status_code == 303
     assert on_a_loop == [False, False]
+
+
+def test_a_user_deleted_through_the_api_takes_their_sessions_along(tandem: bootstrap.Tandem) -> None:
+    people = add_people(tandem)
+    client = signed_in(tandem, people.user)
+    with authorised(tandem) as api:
+        deleted = api.delete(f"/v1/users/{people.user_guid}")
+        assert deleted.status_code in (200, 204), deleted.text
+    assert client.get("/me").status_code == 303
