@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from tandem.hub.models import User
-from tandem.hub.services import lookup, passwords, sign_ins
+from tandem.hub.services import passwords, sign_ins
 from tandem.hub.services import users as own
 from tandem.web import access
 from tandem.web.access import Visit, local_path
@@ -97,11 +97,13 @@ async def sign_in(
 def _check(context: WebContext, email: str, password: str) -> tuple[passwords.SignedIn, str] | passwords.Refusal:
     """In a worker thread: the slow password check; a success starts a session (its id
     returned) and the user's sync (CAL-8)."""
+    with context.hub.db.read() as session:
+        found = passwords.stored(session, email)
+    result = passwords.check(found, password)  # the slow part, in no transaction
+    if isinstance(result, passwords.Refusal):
+        return result
     with context.hub.db.write() as session:
-        result = passwords.sign_in(session, email, password)
-        if isinstance(result, passwords.Refusal):
-            return result
-        sid = sign_ins.start(session, lookup.get(session, User, result.guid), context.signer.lifetime_s)
+        sid = sign_ins.start(session, passwords.signed_in(session, result), context.signer.lifetime_s)
     for listener in context.hub.on_user_active:
         listener(result.guid)
     return result, sid
@@ -111,7 +113,7 @@ def _locked(wait_s: int) -> str:
     minutes = max(1, -(-wait_s // 60))
     return (
         f"Too many failed sign-ins. Signing in is locked for {minutes} minute{'s' if minutes > 1 else ''}; "
-        "try again then, or ask an admin to set a new password."
+        "try again then."
     )
 
 

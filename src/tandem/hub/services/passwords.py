@@ -83,16 +83,35 @@ def stamp(password_hash: str | None) -> str:
     return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
 
 
-def sign_in(session: Session, email: str, password: str) -> SignedIn | Refusal:
-    """Check `email` and `password` (slow); on success remember the login time."""
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What a sign-in checks, read in a short transaction of its own: the slow check then
+    runs outside any transaction (on SQLite a writing one would hold the database's write
+    lock for every other writer meanwhile)."""
+
+    guid: str
+    password_hash: str | None
+    active: bool
+
+
+def stored(session: Session, email: str) -> Stored | None:
+    user = session.scalars(sa.select(User).where(User.email_key == email.strip().lower())).one_or_none()
+    return None if user is None else Stored(user.guid, user.password_hash, user.is_active)
+
+
+def check(found: Stored | None, password: str) -> SignedIn | Refusal:
+    """Whether `password` opens `found` (slow; no database): an unknown email takes as long."""
     if len(password) > MAX_LENGTH:
         return Refusal.WRONG
-    user = session.scalars(sa.select(User).where(User.email_key == email.strip().lower())).one_or_none()
-    if not _matches(password, user.password_hash if user is not None else None) or user is None:
+    if not _matches(password, found.password_hash if found is not None else None) or found is None:
         return Refusal.WRONG
-    if not user.is_active:
+    if not found.active:
         return Refusal.INACTIVE
-    if user.password_hash is not None and _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    return SignedIn(found.guid, stamp(found.password_hash))
+
+
+def signed_in(session: Session, who: SignedIn) -> User:
+    """Remember the login time of a user whose password `check` accepted."""
+    user = session.scalars(sa.select(User).where(User.guid == who.guid)).one()
     user.last_login = utcnow()
-    return SignedIn(user.guid, stamp(user.password_hash))
+    return user
