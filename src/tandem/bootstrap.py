@@ -37,7 +37,7 @@ from tandem.hub.api.context import HubContext
 from tandem.hub.api.door import Limits
 from tandem.hub.models import User
 from tandem.hub.models.common import utcnow
-from tandem.hub.services import calendar_setup, retention
+from tandem.hub.services import calendar_setup, passwords, retention
 from tandem.ports.calendar import CalendarPort
 from tandem.runtime import worker_process
 from tandem.runtime.erp import ErpIntegration, ErpMirror
@@ -51,6 +51,7 @@ from tandem.store.erp_state import ItemWrites, SqlErpStateStore
 from tandem.store.schedule import SqlSchedule
 from tandem.store.secrets import SecretBox
 from tandem.store.syncstate import SqlSyncStateStore
+from tandem.web import app as web
 
 log = logging.getLogger("tandem")
 
@@ -63,7 +64,13 @@ class Tandem:
     erp_engines: list[sa.Engine] = field(default_factory=list)
 
     def app(self) -> FastAPI:
-        return create_app(self.hub, limits=self.limits())
+        return self.with_pages(create_app(self.hub, limits=self.limits()))
+
+    def with_pages(self, app: FastAPI) -> FastAPI:
+        """The web pages beside the API (`tandem.web`), their sessions signed with a key
+        derived from the secret key file."""
+        web.install(app, self.hub, self.secrets().derive_key("web sessions"))
+        return app
 
     def limits(self) -> Limits:
         http = self.settings.http
@@ -78,6 +85,15 @@ class Tandem:
     def load_demo(self) -> DemoSummary:
         with self.db.write() as session:
             return organisation.load(session, utcnow().date())
+
+    def has_demo_users(self) -> bool:
+        """The demo's admin and user are here, with the demo password (not yet changed)."""
+        with self.db.read() as session:
+            for email in (organisation.DEMO_ADMIN, organisation.DEMO_USER):
+                user = session.scalars(sa.select(User).where(User.email_key == email)).one_or_none()
+                if user is None or not passwords.is_password(user, organisation.DEMO_PASSWORD):
+                    return False
+        return True
 
     def erp_state(self) -> SqlErpStateStore:
         """The ERP integration's state (links, runs, enabled flag) in the hub's database."""
@@ -225,7 +241,7 @@ class Tandem:
                 async with process.running():
                     yield
 
-        return create_app(self.hub, lifespan, self.limits())
+        return self.with_pages(create_app(self.hub, lifespan, self.limits()))
 
     @asynccontextmanager
     async def workers(self) -> AsyncIterator[SyncRuntime]:

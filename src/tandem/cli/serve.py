@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from tandem.cli.common import console, fail, tandem
+from tandem.demo import organisation
 
 
 def serve(
@@ -34,7 +35,17 @@ def serve(
             summary = t.load_demo()
             if not summary.skipped:
                 console.print(f"Loaded the demo organisation: {summary.users} users, {summary.activities} activities.")
-        console.print(f"Tandem on http://{t.settings.host}:{t.settings.port}  (database: {t.db.engine.url!r})")
+        address = f"http://{t.settings.host}:{t.settings.port}"
+        console.print(f"Tandem on {address}  (database: {t.db.engine.url!r})")
+        if t.settings.demo_on_first_start and t.has_demo_users():
+            password = organisation.DEMO_PASSWORD
+            console.print(
+                f"First open {address}/sign-in and sign in (docs/web.md):\n"
+                f"  demo admin  {organisation.DEMO_ADMIN}  password {password}\n"
+                f"  demo user   {organisation.DEMO_USER}  password {password}",
+                highlight=False,
+                soft_wrap=True,
+            )
         server.serve(
             t.serving_app(),
             t.settings.host,

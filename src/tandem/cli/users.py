@@ -1,8 +1,9 @@
-"""`tandem users add|list|sync`: users of the hub (`sync on|off` is CAL-7)."""
+"""`tandem users add|password|list|sync`: users of the hub (`sync on|off` is CAL-7)."""
 
 from __future__ import annotations
 
 import json
+import sys
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -12,7 +13,8 @@ from rich.table import Table
 from tandem.cli.common import console, fail, tandem, user_by_email
 from tandem.hub.api import views
 from tandem.hub.models import User
-from tandem.hub.services import entities, lookup, masters
+from tandem.hub.services import entities, lookup, masters, passwords
+from tandem.hub.services import users as own
 from tandem.hub.services.errors import ValidationFailed
 
 users_app = typer.Typer(no_args_is_help=True, help="Users of the hub.")
@@ -26,9 +28,13 @@ def users_add(
     code: Annotated[str | None, typer.Option(help="User code (the ERP employee number).")] = None,
     role: Annotated[str, typer.Option(help="admin or user.")] = "user",
     timezone: Annotated[str, typer.Option(help="IANA time zone.")] = "UTC",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the user's web password from standard input (one line).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Add a user."""
+    """Add a user (with a password for the web when --password-stdin is given)."""
+    password = _read_password(stdin=True) if password_stdin else None
     values = {
         "email": email,
         "first_name": first_name,
@@ -42,6 +48,8 @@ def users_add(
         try:
             with t.db.write() as session:
                 user = masters.save(session, entities.USERS, None, values)
+                if password is not None:
+                    passwords.set_password(user, password)
                 shown = views.user(user)
         except ValidationFailed as error:
             raise fail(str(error)) from None
@@ -49,6 +57,38 @@ def users_add(
         typer.echo(json.dumps(shown))
     else:
         console.print(f"Added {first_name} {last_name} <{email}> ({shown['guid']}).")
+
+
+@users_app.command("password")
+def users_password(
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input (one line), for scripts.")
+    ] = False,
+) -> None:
+    """Set a user's password for the web's sign-in (asked twice, not shown). Their other
+    signed-in sessions end."""
+    password = _read_password(stdin=password_stdin)
+    with tandem() as t:
+        t.upgrade()
+        user = user_by_email(t, email)
+        with t.db.write() as session:
+            passwords.set_password(lookup.get(session, User, user.guid), password)
+    console.print(f"The password of {email} is set.")
+
+
+def _read_password(*, stdin: bool) -> str:
+    """The new password: one line of standard input, or asked twice on the terminal;
+    refused (exit 1) when too short or too long. Never echoed, never printed."""
+    if stdin:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        passwords.check_new(password)
+    except ValidationFailed as error:
+        raise fail(error.problems[0].message) from None
+    return password
 
 
 @users_app.command("list")
@@ -100,6 +140,5 @@ def users_sync(
         t.upgrade()
         user = user_by_email(t, email)
         with t.db.write() as session:
-            row = lookup.get(session, User, user.guid)
-            row.calendar_sync_enabled = state == "on"
+            own.set_calendar_sync(session, user.guid, state == "on")
     console.print(f"Calendar sync is {state} for {email}.")

@@ -24,10 +24,14 @@ from sqlalchemy.orm import Session
 
 from tandem.domain.activity import Origin
 from tandem.hub.models import Activity, ActivityType, Contact, Customer, Project, User
-from tandem.hub.services import activities, entities, masters
+from tandem.hub.services import activities, entities, masters, passwords
 from tandem.hub.services.activities import ActivityDraft, Actor, ParticipantDraft
 
 ZONE = "Europe/Helsinki"
+DEMO_PASSWORD = "tandem-demo"  # noqa: S105 - the documented password of the demo users (docs/web.md)
+"""Every demo user's password for the web's sign-in; a demo database is for trying Tandem only."""
+DEMO_ADMIN = "aino.admin@example.com"
+DEMO_USER = "ben.berg@example.com"
 ACTOR = Actor(Origin.API, "demo-data")
 
 
@@ -70,8 +74,8 @@ def load(session: Session, today: date) -> DemoSummary:
         )
     }
     people = [
-        ("Aino", "Admin", "aino.admin@example.com", "E001", "admin"),
-        ("Ben", "Berg", "ben.berg@example.com", "E002", "user"),
+        ("Aino", "Admin", DEMO_ADMIN, "E001", "admin"),
+        ("Ben", "Berg", DEMO_USER, "E002", "user"),
         ("Carla", "Campos", "carla.campos@example.com", "E003", "user"),
         ("Dev", "Dutta", "dev.dutta@example.com", "E004", "user"),
         ("Eeva", "Eklund", "eeva.eklund@example.com", "E005", "user"),
@@ -94,6 +98,9 @@ def load(session: Session, today: date) -> DemoSummary:
         )
         for first, last, email, code, role in people
     ]
+    demo_hash = passwords.hash_password(DEMO_PASSWORD)  # hashed once: it is the same for everyone
+    for user in users:
+        user.password_hash = demo_hash
     customers = []
     for name, contact_first, contact_last in (
         ("Northwind Oy", "Nina", "North"),

@@ -7,6 +7,8 @@ unreadable, which is the point: a copy of the database alone gives nothing away.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -20,6 +22,12 @@ class SecretsUnreadable(Exception):
 class SecretBox:
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
+        self._key = key
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A key of its own for `purpose` (such as signing the web's session cookies), made
+        from the key file: one file to keep, and no derived key tells anything of another."""
+        return hmac.new(self._key, b"tandem derived key: " + purpose.encode(), hashlib.sha256).digest()
 
     @classmethod
     def from_file(cls, path: Path) -> SecretBox:

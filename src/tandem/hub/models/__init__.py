@@ -7,7 +7,7 @@ from tandem.hub.models.activities import (
     ChangeLog,
     ChangeLogUser,
 )
-from tandem.hub.models.auth import AccessToken, ApiClient
+from tandem.hub.models.auth import AccessToken, ApiClient, SignInSession
 from tandem.hub.models.crm import Contact, Customer, Resource
 from tandem.hub.models.org import BusinessUnit, CalendarConnection, Counter, OrganizationSettings, User
 from tandem.hub.models.work import Invoice, InvoiceStatus, Phase, Product, Project, WorkType
@@ -32,6 +32,7 @@ __all__ = [
     "Product",
     "Project",
     "Resource",
+    "SignInSession",
     "User",
     "WorkType",
 ]

@@ -33,3 +33,14 @@ class AccessToken(Base):
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("api_clients.id", ondelete="CASCADE"), index=True)
     scopes: Mapped[str] = mapped_column(sa.Text)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SignInSession(Base):
+    """A signed-in web session (the pages' sign-in); only the SHA-256 of its id is stored.
+    Signing out deletes it, so a copy of the cookie is worth nothing afterwards."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

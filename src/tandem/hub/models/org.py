@@ -88,6 +88,7 @@ class User(Entity):
     title: Mapped[str | None] = mapped_column(sa.String(200))
     notes: Mapped[str | None] = mapped_column(sa.Text)
     last_login: Mapped[datetime | None] = mapped_column()
+    password_hash: Mapped[str | None] = mapped_column(sa.String(200), comment="argon2id; never leaves the server")
 
     business_unit: Mapped[BusinessUnit | None] = relationship(lazy="joined")
 

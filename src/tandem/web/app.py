@@ -1,0 +1,105 @@
+"""The web pages beside the API in one ASGI app: `install(app, ...)` adds the page routes,
+the static files under `/static/`, the security headers of page answers, and the answers
+for "sign in first" (303 to `/sign-in?next=...`) and "not for you" (the 403 page).
+
+The API's own routes and answers are untouched: the headers go only on page answers (the
+API's `/docs` page needs its inline script), and the page errors are the web's own
+exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from fastapi import FastAPI, Request, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tandem.hub.api.context import HubContext
+from tandem.web import pages
+from tandem.web.access import Forbidden, SignInRequired, Visit, sign_in_address
+from tandem.web.context import HERE, WebContext
+from tandem.web.sessions import SessionSigner
+
+STATIC = "/static"
+SESSION_LIFETIME_S = 12 * 3600
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+"""On every page answer: no inline script or style can run, no other site may frame a page
+(clickjacking), no page address leaks to another site, no content-type guessing."""
+
+
+def page_routes(app: FastAPI) -> list[APIRoute]:
+    """The app's page routes (those of `tandem.web`), for the headers and for tests."""
+    return [r for r in _routes(app.router.routes) if r.endpoint.__module__.startswith("tandem.web.")]
+
+
+def _routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Every API route, also those of included routers (newer FastAPI keeps an included
+    router as one entry holding the original router; no page router has a prefix)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _routes(included.routes)
+
+
+def install(app: FastAPI, hub: HubContext, session_key: bytes, lifetime_s: int = SESSION_LIFETIME_S) -> WebContext:
+    context = WebContext(hub=hub, signer=SessionSigner(session_key, lifetime_s))
+    app.state.web = context
+    app.include_router(pages.router)
+    app.mount(STATIC, StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(PageHeaders, pages=frozenset(r.path for r in page_routes(app)))
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_first(_: Request, exc: SignInRequired) -> Response:
+        return Response(status_code=303, headers={"Location": sign_in_address(exc.next_path)})
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        seen: Visit = request.state.visit  # `Forbidden` comes only after `access.visit` ran
+        return pages.page(request, seen, "error.html", 403, title="Not allowed", message=exc.message)
+
+    return context
+
+
+class PageHeaders:
+    """A pure ASGI middleware: the security headers, and `Cache-Control: no-store` (a page
+    shows one person's data), on the answers of page paths and static files."""
+
+    def __init__(self, app: ASGIApp, pages: Iterable[str]) -> None:
+        self.app = app
+        self.pages = frozenset(pages)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        is_page = path in self.pages
+        if scope["type"] != "http" or not (is_page or path.startswith(STATIC + "/")):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                extra = dict(SECURITY_HEADERS)
+                if is_page:
+                    extra["Cache-Control"] = "no-store"
+                headers += [
+                    (k.lower().encode(), v.encode()) for k, v in extra.items() if k.lower().encode() not in present
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -1,0 +1,51 @@
+"""What every page handler needs: the hub, the session signer, the sign-in guard, the templates."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+import jinja2
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from tandem.hub.api.context import HubContext
+from tandem.web.lockout import SignInGuard
+from tandem.web.sessions import SessionSigner
+
+HERE = Path(__file__).parent
+PASSWORD_CHECKS = 2
+"""Passwords checked at once (each argon2 check takes ~64 MiB and a core for a fraction of
+a second); further sign-ins wait their turn on the event loop, holding no thread."""
+
+
+def _templates() -> Jinja2Templates:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return Jinja2Templates(env=environment)
+
+
+@dataclass
+class WebContext:
+    hub: HubContext
+    signer: SessionSigner
+    guard: SignInGuard = field(default_factory=SignInGuard)
+    templates: Jinja2Templates = field(default_factory=_templates)
+    _checks: tuple[asyncio.AbstractEventLoop, anyio.CapacityLimiter] | None = field(default=None, repr=False)
+
+    def password_checks(self) -> anyio.CapacityLimiter:
+        """This event loop's limiter of concurrent password checks."""
+        loop = asyncio.get_running_loop()
+        if self._checks is None or self._checks[0] is not loop:
+            self._checks = (loop, anyio.CapacityLimiter(PASSWORD_CHECKS))
+        return self._checks[1]
+
+
+def web(request: Request) -> WebContext:
+    context: WebContext = request.app.state.web
+    return context

@@ -1,0 +1,106 @@
+"""Who may see which page: every page route × {anonymous, user, admin}, as one table.
+
+A page route added without a row here fails `test_every_page_route_is_in_the_table`'s
+check below: the table is compared with the routes the app really has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from tandem import bootstrap
+from tandem.web.app import page_routes
+from tests.web.support import CSRF, PASSWORD, add_people, browser, sign_in, signed_in
+
+SIGN_IN = "sign in"
+"""303 to the sign-in page, carrying where to come back to (GET pages)."""
+
+
+@dataclass(frozen=True)
+class Go:
+    """303 to exactly this address."""
+
+    to: str
+
+
+Expected = int | str | Go
+
+FORM_SYNC_ON = {"sync": "on"}
+
+# (method, path): (form sent with a valid CSRF token, anonymous, user, admin)
+TABLE: dict[tuple[str, str], tuple[dict[str, str] | None, Expected, Expected, Expected]] = {
+    ("GET", "/"): (None, Go("/sign-in"), Go("/me"), Go("/me")),
+    ("GET", "/sign-in"): (None, 200, 200, 200),
+    ("POST", "/sign-in"): ({"email": "", "password": ""}, 400, 400, 400),  # the form again, with its messages
+    ("POST", "/sign-out"): ({}, Go("/sign-in"), Go("/sign-in"), Go("/sign-in")),
+    ("GET", "/me"): (None, SIGN_IN, 200, 200),
+    ("POST", "/me/calendar-sync"): (FORM_SYNC_ON, Go("/sign-in"), Go("/me"), Go("/me")),
+    ("GET", "/admin"): (None, SIGN_IN, 403, 200),
+}
+ROLES = ("anonymous", "user", "admin")
+
+
+def _app_page_routes(tandem: bootstrap.Tandem) -> set[tuple[str, str]]:
+    return {(method, route.path) for route in page_routes(tandem.app()) for method in route.methods}
+
+
+def test_every_page_route_is_in_the_table(tandem: bootstrap.Tandem) -> None:
+    assert _app_page_routes(tandem) == set(TABLE)
+
+
+ENDS_THE_SESSION = {("POST", "/sign-out")}
+"""Asked with a session of its own: the others' sessions must outlive it."""
+
+
+def test_authorisation_matrix_every_page_for_anonymous_user_and_admin(tandem: bootstrap.Tandem) -> None:
+    assert _app_page_routes(tandem) == set(TABLE)  # a page missing here is a page nobody checked
+    people = add_people(tandem)
+    emails = {"anonymous": None, "user": people.user, "admin": people.admin}
+    clients = {role: browser(tandem) if email is None else signed_in(tandem, email) for role, email in emails.items()}
+    for (method, path), (form, *expected) in TABLE.items():
+        for role, wanted in zip(ROLES, expected, strict=True):
+            email = emails[role]
+            own = (method, path) in ENDS_THE_SESSION and email is not None
+            client = signed_in(tandem, email) if own and email is not None else clients[role]
+            if method == "GET":
+                answer = client.get(path)
+            else:
+                token = CSRF.search(client.get("/sign-in").text)
+                assert token is not None
+                answer = client.post(path, data={"csrf_token": token.group(1), **(form or {})})
+            if isinstance(wanted, Go):
+                assert (answer.status_code, answer.headers.get("location")) == (303, wanted.to), (method, path, role)
+            elif wanted == SIGN_IN:
+                assert answer.status_code == 303, (method, path, role)
+                assert answer.headers["location"] == f"/sign-in?next={path.replace('/', '%2F')}", (method, path)
+            else:
+                assert answer.status_code == wanted, (method, path, role, answer.text[:300])
+            if answer.status_code == 403:
+                assert "This page is for admins." in answer.text
+                assert answer.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("path", ["/me", "/admin"])
+def test_a_page_asked_for_before_signing_in_is_shown_after_it(tandem: bootstrap.Tandem, path: str) -> None:
+    people = add_people(tandem)
+    client = browser(tandem)
+    first = client.get(path)
+    assert first.status_code == 303
+    page = client.get(first.headers["location"])
+    token = CSRF.search(page.text)
+    assert token is not None
+    assert f'name="next" value="{path}"' in page.text
+    form = {"csrf_token": token.group(1), "email": people.admin, "password": PASSWORD, "next": path}
+    answer = client.post("/sign-in", data=form)
+    assert (answer.status_code, answer.headers["location"]) == (303, path)
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("next_path", ["//evil.example/", "https://evil.example/", "/\\evil.example", "me"])
+def test_sign_in_never_sends_anyone_to_another_site(tandem: bootstrap.Tandem, next_path: str) -> None:
+    people = add_people(tandem)
+    client = browser(tandem)
+    answer = sign_in(client, people.user, next_path=next_path)
+    assert (answer.status_code, answer.headers["location"]) == (303, "/")

@@ -1,0 +1,62 @@
+"""My profile (CAL-7): a user switches their own calendar sync; the admin's list shows it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tandem import bootstrap
+from tandem.hub.models import User
+from tests.web.support import add_people, csrf_token, signed_in
+
+
+def _sync_of(tandem: bootstrap.Tandem, email: str) -> bool:
+    with tandem.db.read() as session:
+        return bool(session.scalar(sa.select(User.calendar_sync_enabled).where(User.email_key == email)))
+
+
+def test_cal_7_a_user_switches_their_own_sync_on_and_off(tandem: bootstrap.Tandem) -> None:
+    people = add_people(tandem)
+    started: list[str] = []
+    tandem.hub.on_user_active.append(started.append)
+    client = signed_in(tandem, people.user)
+    started.clear()
+    page = client.get("/me")
+    assert '<dd id="calendar-sync-state">Off</dd>' in page.text
+    assert "Switch calendar sync on" in page.text
+    token = csrf_token(client, "/me")
+    switched = client.post("/me/calendar-sync", data={"csrf_token": token, "sync": "on"})
+    assert (switched.status_code, switched.headers["location"]) == (303, "/me")
+    assert _sync_of(tandem, people.user) is True
+    assert started == [people.user_guid]  # on again: their sync starts now, not at the next cycle
+    page = client.get("/me")
+    assert '<dd id="calendar-sync-state">On</dd>' in page.text
+    assert "Switch calendar sync off" in page.text
+    client.post("/me/calendar-sync", data={"csrf_token": token, "sync": "off"})
+    assert _sync_of(tandem, people.user) is False
+    assert _sync_of(tandem, people.admin) is False  # only their own
+
+
+def test_cal_7_a_bad_switch_value_is_refused_beside_the_button(tandem: bootstrap.Tandem) -> None:
+    people = add_people(tandem)
+    client = signed_in(tandem, people.user)
+    token = csrf_token(client, "/me")
+    answer = client.post("/me/calendar-sync", data={"csrf_token": token, "sync": "maybe"})
+    assert answer.status_code == 400
+    assert "Choose on or off." in answer.text
+    assert 'id="sync-error"' in answer.text
+    assert _sync_of(tandem, people.user) is False
+
+
+def test_the_admin_page_lists_every_user_with_their_sync(tandem: bootstrap.Tandem) -> None:
+    people = add_people(tandem)
+    user = signed_in(tandem, people.user)
+    user.post("/me/calendar-sync", data={"csrf_token": csrf_token(user, "/me"), "sync": "on"})
+    admin = signed_in(tandem, people.admin)
+    page = admin.get("/admin")
+    assert page.status_code == 200
+    rows = page.text.split("<tr>")[2:]
+    by_name = {row.split("</th>")[0].rsplit(">", 1)[1]: row for row in rows}
+    assert set(by_name) == {"Ada Test", "Uma Test", "Ina Test"}
+    assert "<td>On</td>" in by_name["Uma Test"]
+    assert "<td>Off</td>" in by_name["Ada Test"]
+    assert "<td>No</td>" in by_name["Ina Test"]  # inactive
