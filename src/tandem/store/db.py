@@ -162,8 +162,11 @@ class Database:
         self._gate = WriteGate(engine.url.database, wait_s=gate_wait_s) if self.is_sqlite else None
 
     @classmethod
-    def from_url(cls, url: str, *, busy_timeout_s: float = 30.0, **kwargs: Any) -> Database:
-        return cls(make_engine(url, busy_timeout_s=busy_timeout_s, **kwargs), gate_wait_s=busy_timeout_s)
+    def from_url(cls, url: str, *, busy_timeout_s: float = 30.0, gate_wait_s: float = 30.0, **kwargs: Any) -> Database:
+        """`gate_wait_s` (SQLite): how long a writer waits behind its own process's writers
+        at the `WriteGate`. Apart from `busy_timeout_s`, which bounds a wait for another
+        program's lock: a queue of this process's writers is ordinary work, not a fault."""
+        return cls(make_engine(url, busy_timeout_s=busy_timeout_s, **kwargs), gate_wait_s=gate_wait_s)
 
     @property
     def is_sqlite(self) -> bool:

@@ -73,7 +73,7 @@ def _write(db: Database, who: str) -> None:
 
 
 def test_bey_11_a_writer_behind_its_own_process_fails_as_a_busy_database_does(url: str) -> None:
-    db = Database.from_url(url, busy_timeout_s=0.2)
+    db = Database.from_url(url, gate_wait_s=0.2)
     units = TranslatedDatabase(db, "the turns")
     inside, done = threading.Event(), threading.Event()
 
