@@ -225,3 +225,36 @@ def test_a_user_cannot_upload_a_key(tandem: bootstrap.Tandem, tmp_path: Path) ->
     )
     assert answer.status_code == 403
     assert not _stored(tandem)
+
+
+def test_cal_2_a_p12_without_its_password_is_asked_for_it_beside_the_password_field(
+    tandem: bootstrap.Tandem, tmp_path: Path
+) -> None:
+    admin = signed_in(tandem, add_people(tandem).admin)
+    p12, _ = _keys(tmp_path)
+    status, page = _upload(admin, p12, "key.p12", _account().email)
+    assert status == 400
+    assert "The P12 file needs its password" in _error(page, "password")
+    assert not _stored(tandem)
+
+
+def test_cal_2_a_failing_test_names_the_failed_check_and_skips_the_rest(
+    tandem: bootstrap.Tandem, tmp_path: Path
+) -> None:
+    """The stored key points at a token endpoint nobody answers: the key check passes, the
+    token check fails with its words, the calendar check is skipped."""
+    people = add_people(tandem)
+    admin = signed_in(tandem, people.admin)
+    _, json_key = _keys(tmp_path)
+    assert _upload(admin, json_key, "key.json", _account().email)[0] == 303
+    token = csrf_token(admin, "/admin/calendar")
+    answer = admin.post("/admin/calendar/test", data={"csrf_token": token, "user": people.user})
+    assert answer.status_code == 200
+    rows = re.findall(r'<tr class="check-(\w+)"><th scope="row">(\w+)</th><td>(\w+)</td><td>([^<]*)</td>', answer.text)
+    assert [(name, result) for _, name, result, _ in rows] == [
+        ("key", "Passed"),
+        ("token", "Failed"),
+        ("calendar", "Skipped"),
+    ]
+    assert rows[1][3].strip()  # what went wrong, in words
+    assert f'<option value="{people.user}" selected>' in answer.text

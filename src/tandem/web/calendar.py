@@ -145,7 +145,7 @@ async def save_key(request: Request, seen: Visit = Depends(access.admin), sent: 
     typed = {name: sent.fields.get(name, "").strip() for name in ("service_account_email", "api_root", "token_uri")}
     password = sent.fields.get("password", "")
     _, key = sent.files.get("key_file", ("", b""))
-    errors = _key_problems(key, password)
+    errors = _key_problems(key)
     if not errors:
         errors = await anyio.to_thread.run_sync(_configure, context, key, password or None, typed)
     if errors:
@@ -154,15 +154,12 @@ async def save_key(request: Request, seen: Visit = Depends(access.admin), sent: 
     return go(request, seen, f"{PAGE}?done=key")
 
 
-def _key_problems(key: bytes, password: str) -> dict[str, str]:
+def _key_problems(key: bytes) -> dict[str, str]:
+    """What is wrong before the key is opened (the adapter says the rest, as for the CLI)."""
     if not key:
         return {"key_file": "Choose the key file: the JSON key or the P12 file of the service account."}
     if len(key) > KEY_LIMIT_BYTES:
         return {"key_file": TOO_LARGE_MESSAGE}
-    # a DER file (a P12 starts with a SEQUENCE, 0x30) without its password; any other file
-    # goes on to the key check, which names what it is not
-    if calendar_setup.key_kind_of(key) == "p12" and not password and key[:1] == b"\x30":
-        return {"password": "Type the P12 file's password (Google gives it when the file is made)."}
     return {}
 
 
