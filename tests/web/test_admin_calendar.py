@@ -258,3 +258,17 @@ def test_cal_2_a_failing_test_names_the_failed_check_and_skips_the_rest(
     ]
     assert rows[1][3].strip()  # what went wrong, in words
     assert f'<option value="{people.user}" selected>' in answer.text
+
+
+def test_the_page_runs_no_inline_script_and_its_copy_script_is_a_static_file(tandem: bootstrap.Tandem) -> None:
+    admin = signed_in(tandem, add_people(tandem).admin)
+    page = admin.get("/admin/calendar")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+    assert "unsafe-inline" not in policy
+    scripts = re.findall(r"<script([^>]*)>", page.text)
+    assert scripts == [' src="/static/copy.js" defer']  # no inline script anywhere
+    copy = admin.get("/static/copy.js")
+    assert copy.status_code == 200
+    assert "clipboard" in copy.text
+    assert "hidden>Copy</button>" in page.text  # without JavaScript no dead button: the values are plain text
