@@ -272,3 +272,21 @@ def test_the_page_runs_no_inline_script_and_its_copy_script_is_a_static_file(tan
     assert copy.status_code == 200
     assert "clipboard" in copy.text
     assert "hidden>Copy</button>" in page.text  # without JavaScript no dead button: the values are plain text
+
+
+def test_cal_2_the_client_id_typed_beside_a_p12_key_is_shown_and_a_bad_one_refused_beside_it(
+    tandem: bootstrap.Tandem, tmp_path: Path
+) -> None:
+    admin = signed_in(tandem, add_people(tandem).admin)
+    p12, _ = _keys(tmp_path)
+    token = csrf_token(admin, "/admin/calendar")
+    form = {"csrf_token": token, "service_account_email": _account().email, "password": P12_PASSWORD}
+    files = {"key_file": ("key.p12", p12, "application/x-pkcs12")}
+    refused = admin.post("/admin/calendar/key", data={**form, "client_id": "my-client"}, files=files)
+    assert refused.status_code == 400
+    assert "a number" in _error(refused.text, "client_id")
+    assert 'value="my-client"' in refused.text
+    assert not _stored(tandem)
+    saved = admin.post("/admin/calendar/key", data={**form, "client_id": "109876543210987654321"}, files=files)
+    assert saved.status_code == 303
+    assert '<code id="client-id">109876543210987654321</code>' in admin.get("/admin/calendar").text

@@ -94,6 +94,7 @@ def _view(context: WebContext) -> CalendarView:
             sa.select(User.email).where(User.email.is_not(None), User.is_active.is_(True)).order_by(User.email)
         ).all()
     client_id, problem = _client_id(context) if described["configured"] else (None, None)
+    client_id = described["client_id"] or client_id  # typed beside a P12 key, else the key's own
     return CalendarView(
         enabled=described["enabled"],
         configured=described["configured"],
@@ -142,7 +143,8 @@ async def save_key(request: Request, seen: Visit = Depends(access.admin), sent: 
     """CAL-2: the key and the account, saved by `calendar_setup.configure` (as the CLI's
     `configure`): only a key that opens is saved; the connection in use is kept otherwise."""
     context = web(request)
-    typed = {name: sent.fields.get(name, "").strip() for name in ("service_account_email", "api_root", "token_uri")}
+    names = ("service_account_email", "client_id", "api_root", "token_uri")
+    typed = {name: sent.fields.get(name, "").strip() for name in names}
     password = sent.fields.get("password", "")
     _, key = sent.files.get("key_file", ("", b""))
     errors = _key_problems(key)
@@ -176,6 +178,7 @@ def _configure(context: WebContext, key: bytes, password: str | None, typed: dic
                 token_uri=typed["token_uri"] or None,
                 api_root=typed["api_root"] or None,
                 check=load_key,
+                client_id=typed["client_id"] or None,
             )
     except ValidationFailed as error:
         return {_field_of(p.field, p.message): _sentence(p.message) for p in error.problems}
@@ -183,8 +186,8 @@ def _configure(context: WebContext, key: bytes, password: str | None, typed: dic
 
 
 def _field_of(problem_field: str, message: str) -> str:
-    if problem_field == "service_account_email":
-        return "service_account_email"
+    if problem_field in ("service_account_email", "client_id"):
+        return problem_field
     return "password" if "password" in message else "key_file"
 
 
