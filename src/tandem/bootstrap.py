@@ -52,6 +52,7 @@ from tandem.store.schedule import SqlSchedule
 from tandem.store.secrets import SecretBox
 from tandem.store.syncstate import SqlSyncStateStore
 from tandem.web import app as web
+from tandem.web import calendar as web_calendar
 
 log = logging.getLogger("tandem")
 
@@ -69,12 +70,22 @@ class Tandem:
     def with_pages(self, app: FastAPI) -> FastAPI:
         """The web pages beside the API (`tandem.web`), their sessions signed with a key
         derived from the secret key file."""
-        web.install(app, self.hub, self.secrets().derive_key("web sessions"))
+        web.install(
+            app,
+            self.hub,
+            self.secrets().derive_key("web sessions"),
+            secrets=self.secrets,
+            calendar_settings=self.calendar_settings,
+        )
         return app
 
     def limits(self) -> Limits:
         http = self.settings.http
-        return Limits(body_bytes=http.max_body_bytes, body_timeout_s=http.body_timeout_s)
+        return Limits(
+            body_bytes=http.max_body_bytes,
+            body_timeout_s=http.body_timeout_s,
+            too_large_pages={web_calendar.KEY_FORM: web_calendar.TOO_LARGE},
+        )
 
     def secrets(self) -> SecretBox:
         return SecretBox.from_file(self.settings.secret_key_file)

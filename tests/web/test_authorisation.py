@@ -38,7 +38,14 @@ TABLE: dict[tuple[str, str], tuple[dict[str, str] | None, Expected, Expected, Ex
     ("GET", "/me"): (None, SIGN_IN, 200, 200),
     ("POST", "/me/calendar-sync"): (FORM_SYNC_ON, Go("/sign-in"), Go("/me"), Go("/me")),
     ("GET", "/admin"): (None, SIGN_IN, 403, 200),
+    ("GET", "/admin/calendar"): (None, SIGN_IN, 403, 200),
+    ("POST", "/admin/calendar/key"): ({}, Go("/sign-in"), 403, 400),  # multipart; no file: the form again
+    ("POST", "/admin/calendar/enabled"): ({"enabled": "maybe"}, Go("/sign-in"), 403, 400),
+    ("POST", "/admin/calendar/types"): ({"synced:Nothing such": "on"}, Go("/sign-in"), 403, 400),
+    ("POST", "/admin/calendar/test"): ({"user": "nobody@example.com"}, Go("/sign-in"), 403, 400),
 }
+MULTIPART = {("POST", "/admin/calendar/key")}
+"""Sent as multipart/form-data (a file upload), with an empty file."""
 ROLES = ("anonymous", "user", "admin")
 
 
@@ -69,7 +76,9 @@ def test_authorisation_matrix_every_page_for_anonymous_user_and_admin(tandem: bo
             else:
                 token = CSRF.search(client.get("/sign-in").text)
                 assert token is not None
-                answer = client.post(path, data={"csrf_token": token.group(1), **(form or {})})
+                data = {"csrf_token": token.group(1), **(form or {})}
+                files = {"key_file": ("empty.json", b"", "application/json")} if (method, path) in MULTIPART else None
+                answer = client.post(path, data=data, files=files)
             if isinstance(wanted, Go):
                 assert (answer.status_code, answer.headers.get("location")) == (303, wanted.to), (method, path, role)
             elif wanted == SIGN_IN:

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tandem.connectors.google.errors import CALENDAR_SCOPE
 from tandem.demo.organisation import DEMO_ADMIN, DEMO_PASSWORD, DEMO_USER
+from tandem.emulators.google import EmulatorServer
 from tests.support.processes import environment, run_json, serving
 
 CHROMIUM = "/usr/bin/chromium"
@@ -107,3 +109,70 @@ def test_cal_7_the_demo_admin_and_a_demo_user_in_a_real_browser(
     assert refused == []  # no stylesheet or script of ours blocked by the pages' own policy
     assert page.evaluate("getComputedStyle(document.body).marginTop") == "0px"  # the stylesheet applied
     context.close()
+
+
+def test_cal_2_cal_5_the_admin_sets_up_the_calendar_in_a_real_browser(
+    demo: tuple[str, dict[str, str], Path], chromium: Browser, tmp_path: Path
+) -> None:
+    """Admin → Calendar against the Google emulator: a generated P12 key with a wrong
+    password, then the right one; Test passes every check; types picked and saved."""
+    base, env, directory = demo
+    with EmulatorServer(domain="example.com", users=[DEMO_ADMIN, DEMO_USER]) as google:
+        account = google.state.register_service_account(key_dir=tmp_path, password="the-p12-words")
+        context = chromium.new_context(base_url=base, viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        refused: list[str] = []
+        page.on("console", lambda message: refused.append(message.text) if "Refused" in message.text else None)
+        page.goto("/admin/calendar")
+        _sign_in(page, DEMO_ADMIN, DEMO_PASSWORD)
+        expect(page).to_have_url(f"{base}/admin/calendar")
+        expect(page.locator("#key-state")).to_have_text("No key is stored.")
+        expect(page.locator("#scopes")).to_have_text(CALENDAR_SCOPE)
+        _shot(page, "cal-01-no-key")
+
+        page.get_by_label("Service account email").fill(account.email)
+        page.get_by_label("Key file (JSON or P12)").set_input_files(str(tmp_path / "key.p12"))
+        page.get_by_label("P12 password").fill("not-the-words")
+        page.get_by_text("Other Google addresses").click()
+        page.get_by_label("Calendar API root").fill(google.api_root)
+        page.get_by_label("Token endpoint").fill(google.token_uri)
+        page.get_by_role("button", name="Save the key").click()
+        expect(page.locator("#password-error")).to_contain_text("password is wrong")
+        expect(page.get_by_label("P12 password")).to_have_attribute("aria-invalid", "true")
+        expect(page.get_by_label("Service account email")).to_have_value(account.email)
+        expect(page.get_by_label("P12 password")).to_have_value("")
+        expect(page.locator("#key-state")).to_have_text("No key is stored.")
+        _shot(page, "cal-02-wrong-p12-password")
+
+        page.get_by_label("Key file (JSON or P12)").set_input_files(str(tmp_path / "key.p12"))
+        page.get_by_label("P12 password").fill("the-p12-words")
+        page.get_by_role("button", name="Save the key").click()
+        expect(page.locator("#done")).to_contain_text("Saved.")
+        expect(page.locator("#key-state")).to_contain_text("A key is stored (P12 file)")
+        expect(page.locator("#client-id")).to_have_text(account.client_id)
+        expect(page.get_by_role("button", name="Copy").first).to_be_visible()  # the static script ran
+        assert "the-p12-words" not in page.content()
+        _shot(page, "cal-03-key-stored")
+
+        page.get_by_label("Act as").select_option(DEMO_USER)
+        page.get_by_role("button", name="Test").click()
+        checks = page.locator("#checks tbody tr")
+        expect(checks).to_have_count(3)
+        for name in ("key", "token", "calendar"):
+            expect(page.locator("#checks tbody tr", has_text=name).locator("td").first).to_have_text("Passed")
+        _shot(page, "cal-04-test-passed")
+
+        boxes = page.locator("fieldset input[type=checkbox]")
+        for index in range(boxes.count()):
+            boxes.nth(index).set_checked(False)
+        page.get_by_label("Personal", exact=True).check()
+        page.get_by_role("button", name="Save the types").click()
+        expect(page.locator("#done")).to_have_text("Saved the activity types that go to the calendar.")
+        expect(page.get_by_label("Personal", exact=True)).to_be_checked()
+        expect(page.locator("fieldset input[type=checkbox]:checked")).to_have_count(1)
+        _shot(page, "cal-05-types-saved")
+        assert refused == []
+        context.close()
+    shown = run_json(["calendar", "status", "--json"], env, directory)
+    assert shown["synced_types"] == ["Personal"]
+    assert shown["service_account_email"] == account.email

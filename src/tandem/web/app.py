@@ -9,7 +9,7 @@ exceptions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
@@ -17,8 +17,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tandem.connectors.google import GoogleSettings
 from tandem.hub.api.context import HubContext
-from tandem.web import pages
+from tandem.hub.services.calendar_setup import Sealer
+from tandem.web import calendar, pages
 from tandem.web.access import Forbidden, SignInRequired, Visit, sign_in_address
 from tandem.web.context import HERE, WebContext
 from tandem.web.sessions import SessionSigner
@@ -55,10 +57,24 @@ def _routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
             yield from _routes(included.routes)
 
 
-def install(app: FastAPI, hub: HubContext, session_key: bytes, lifetime_s: int = SESSION_LIFETIME_S) -> WebContext:
-    context = WebContext(hub=hub, signer=SessionSigner(session_key, lifetime_s))
+def install(
+    app: FastAPI,
+    hub: HubContext,
+    session_key: bytes,
+    lifetime_s: int = SESSION_LIFETIME_S,
+    *,
+    secrets: Callable[[], Sealer] | None = None,
+    calendar_settings: Callable[[], GoogleSettings | None] | None = None,
+) -> WebContext:
+    context = WebContext(
+        hub=hub,
+        signer=SessionSigner(session_key, lifetime_s),
+        secrets=secrets,
+        calendar_settings=calendar_settings,
+    )
     app.state.web = context
     app.include_router(pages.router)
+    app.include_router(calendar.router)
     app.mount(STATIC, StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(PageHeaders, pages=frozenset(r.path for r in page_routes(app)))
 

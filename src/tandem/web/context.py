@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import jinja2
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from tandem.connectors.google import GoogleSettings
 from tandem.hub.api.context import HubContext
+from tandem.hub.services.calendar_setup import Sealer
 from tandem.web.lockout import SignInGuard
 from tandem.web.sessions import SessionSigner
 
@@ -34,6 +37,10 @@ def _templates() -> Jinja2Templates:
 class WebContext:
     hub: HubContext
     signer: SessionSigner
+    secrets: Callable[[], Sealer] | None = None
+    """The server's secret box, which seals the calendar key (the admin's calendar page)."""
+    calendar_settings: Callable[[], GoogleSettings | None] | None = None
+    """The saved calendar connection, unsealed, for the page's Test (as `tandem calendar test`)."""
     guard: SignInGuard = field(default_factory=SignInGuard)
     templates: Jinja2Templates = field(default_factory=_templates)
     _checks: tuple[asyncio.AbstractEventLoop, anyio.CapacityLimiter] | None = field(default=None, repr=False)

@@ -6,7 +6,9 @@ A pure ASGI middleware (no BaseHTTPMiddleware: it must see a client that goes aw
 - the body is read here, whole, before the route runs, within `Limits.body_bytes`
   (413 otherwise; a `Content-Length` over the limit is refused before a byte is read)
   and within `Limits.body_timeout_s` (408: a client trickling its body is not waited
-  for). Both answers close the connection, since the rest of the body is unread;
+  for). Both answers close the connection, since the rest of the body is unread; a page
+  form in `Limits.too_large_pages` (the calendar key upload) gets a 303 back to its page,
+  which says why, instead of the API's 413;
 - a refusal known from the request's address and path alone (`refuse`: a sign-in from an
   address that must wait) is answered here, at the least cost a request can have, after
   a short pause (`Limits.refusal_hold_s`);
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -45,6 +47,8 @@ class Limits:
     small_body_paths: frozenset[str] = field(default_factory=lambda: frozenset({"/v1/token", "/v1/refreshtoken"}))
     body_timeout_s: float = 30.0
     """How long a client may take to send its whole body."""
+    too_large_pages: Mapping[str, str] = field(default_factory=dict)
+    """A page form's path -> where to send the browser (303) when its body is too large."""
     refusal_hold_s: float = 1.0
     """An early refusal is answered after this pause (a throttled address waits at least 1 s
     anyway): a guesser ignoring `Retry-After` gets one answer a second per connection
@@ -79,7 +83,7 @@ class Door:
             await _answer(scope, receive, send, 400, "InvalidRequest", problem, close=True)
             return
         if declared is not None and declared > limit:
-            await _too_large(scope, receive, send, limit)
+            await _too_large(scope, receive, send, limit, self.limits.too_large_pages.get(scope["path"]))
             return
         try:
             async with asyncio.timeout(self.limits.body_timeout_s):
@@ -92,7 +96,7 @@ class Door:
             log.info("%s %s: the client went away before sending its whole body", scope["method"], scope["path"])
             return
         if isinstance(body, _TooLarge):
-            await _too_large(scope, receive, send, limit)
+            await _too_large(scope, receive, send, limit, self.limits.too_large_pages.get(scope["path"]))
             return
         refusal = self.refuse(scope) if self.refuse is not None else None
         if refusal is not None:
@@ -163,7 +167,12 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int, page: str | None = None) -> None:
+    if page is not None:  # a page form: back to its page, which says why (the rest is never read)
+        headers = [(b"location", page.encode("latin-1")), (b"content-length", b"0"), (b"connection", b"close")]
+        await send({"type": "http.response.start", "status": 303, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
     problem = FieldProblem("", f"the request body is larger than {limit} bytes", "RequestBody")
     await _answer(scope, receive, send, 413, "InvalidRequest", problem, close=True)
 

@@ -43,6 +43,9 @@ class CalendarConnection(Base):
     token_uri: Mapped[str | None] = mapped_column(sa.String(500))
     api_root: Mapped[str | None] = mapped_column(sa.String(500))
     batch_uri: Mapped[str | None] = mapped_column(sa.String(500))
+    client_id: Mapped[str | None] = mapped_column(
+        sa.String(100), comment="typed by the admin beside a P12 key (a JSON key carries its own)"
+    )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -60,12 +60,18 @@ def configure(
     api_root: str | None = None,
     batch_uri: str | None = None,
     check: KeyCheck | None = None,
+    client_id: str | None = None,
 ) -> CalendarConnection:
     """Save the connection, replacing the one in use; with `check`, only a key that opens
-    (the refusal names why, and nothing is written)."""
+    (the refusal names why, and nothing is written). `client_id`: the service account's
+    numeric client id, typed beside a P12 key (a JSON key carries its own, so it is not kept)."""
     kind = key_kind_of(key)
     if kind == "p12" and not service_account_email:
         raise ValidationFailed(FieldProblem("service_account_email", "a P12 key needs the service account's email"))
+    if client_id and not (client_id.isascii() and client_id.isdigit() and len(client_id) <= 30):
+        raise ValidationFailed(
+            FieldProblem("client_id", "a client id is a number (about 21 digits) shown beside the service account")
+        )
     if check is not None:
         try:
             check(key, password=password, service_account_email=service_account_email)
@@ -78,6 +84,7 @@ def configure(
     row.key_sealed = box.seal(key)
     row.password_sealed = box.seal(password.encode()) if password else None
     row.token_uri, row.api_root, row.batch_uri = token_uri, api_root, batch_uri
+    row.client_id = client_id if kind == "p12" and client_id else None
     session.add(row)
     session.flush()
     return row
@@ -145,6 +152,7 @@ def describe(session: Session) -> dict[str, Any]:
         "key_kind": row.key_kind if row else None,
         "token_uri": row.token_uri if row else None,
         "api_root": row.api_root if row else None,
+        "client_id": row.client_id if row else None,
         "synced_types": [t.name for t in types if t.calendar_sync],
         "personal_types": personal,
         "default_type": default,
