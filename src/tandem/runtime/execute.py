@@ -311,11 +311,11 @@ def _unless_series_unfinished(
     wait for the next run (they are unfinished too, so the run's cursors stay), lest their
     write change the series behind its retry (see `waves`). A quarantined series does not
     hold them: the run goes on without it."""
-    stuck = [results[i] for i in results if results[i].outcome is Outcome.UNFINISHED]
-    series = {r.plan.event_id for r in stuck if r.plan.event_id}
-    activities = {r.plan.activity_guid for r in stuck if r.plan.activity_guid}
+    stuck = [r.plan for r in results.values() if r.outcome is Outcome.UNFINISHED]
     if not stuck:
         return second
+    series = {p.event_id for p in stuck if p.event_id}
+    activities = {p.activity_guid for p in stuck if p.activity_guid}
     go: list[int] = []
     for index in second:
         if _after_its_series(plans[index], series, activities):
@@ -335,11 +335,8 @@ async def execute_all(executor: Executor, plans: Sequence[ItemPlan], concurrency
         async with slots:
             results[index] = await executor.run(plans[index])
 
-    first, second = waves(plans)
-    for wave in (first, second):
-        if wave is second:
-            wave = _unless_series_unfinished(plans, second, results)
-        tasks = [asyncio.create_task(one(i)) for i in wave]
+    async def wave(indexes: list[int]) -> None:
+        tasks = [asyncio.create_task(one(i)) for i in indexes]
         try:
             await asyncio.gather(*tasks)
         except BaseException:
@@ -347,4 +344,8 @@ async def execute_all(executor: Executor, plans: Sequence[ItemPlan], concurrency
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
+
+    first, second = waves(plans)
+    await wave(first)
+    await wave(_unless_series_unfinished(plans, second, results))
     return [results[i] for i in range(len(plans))]
