@@ -6,6 +6,7 @@ check below: the table is compared with the routes the app really has.
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass
 
 import pytest
@@ -43,7 +44,15 @@ TABLE: dict[tuple[str, str], tuple[dict[str, str] | None, Expected, Expected, Ex
     ("POST", "/admin/calendar/enabled"): ({"enabled": "maybe"}, Go("/sign-in"), 403, 400),
     ("POST", "/admin/calendar/types"): ({"synced:Nothing such": "on"}, Go("/sign-in"), 403, 400),
     ("POST", "/admin/calendar/test"): ({"user": "nobody@example.com"}, Go("/sign-in"), 403, 400),
+    ("GET", "/week"): (None, SIGN_IN, 200, 200),
+    ("GET", "/week/new"): (None, SIGN_IN, 200, 200),
+    ("POST", "/week/new"): ({"name": ""}, Go("/sign-in"), 400, 400),  # the form again, with its messages
+    ("GET", "/week/{guid}"): (None, SIGN_IN, 404, 404),  # no such activity (nor anyone else's)
+    ("POST", "/week/{guid}"): ({"name": "x"}, Go("/sign-in"), 404, 404),
+    ("POST", "/week/{guid}/delete"): ({}, Go("/sign-in"), 404, 404),
 }
+ASKED = {"{guid}": "no-such-activity"}
+"""What a route's path parameters are asked with."""
 MULTIPART = {("POST", "/admin/calendar/key")}
 """Sent as multipart/form-data (a file upload), with an empty file."""
 ROLES = ("anonymous", "user", "admin")
@@ -66,10 +75,13 @@ def test_authorisation_matrix_every_page_for_anonymous_user_and_admin(tandem: bo
     people = add_people(tandem)
     emails = {"anonymous": None, "user": people.user, "admin": people.admin}
     clients = {role: browser(tandem) if email is None else signed_in(tandem, email) for role, email in emails.items()}
-    for (method, path), (form, *expected) in TABLE.items():
+    for (method, route), (form, *expected) in TABLE.items():
+        path = route
+        for parameter, value in ASKED.items():
+            path = path.replace(parameter, value)
         for role, wanted in zip(ROLES, expected, strict=True):
             email = emails[role]
-            own = (method, path) in ENDS_THE_SESSION and email is not None
+            own = (method, route) in ENDS_THE_SESSION and email is not None
             client = signed_in(tandem, email) if own and email is not None else clients[role]
             if method == "GET":
                 answer = client.get(path)
@@ -77,17 +89,18 @@ def test_authorisation_matrix_every_page_for_anonymous_user_and_admin(tandem: bo
                 token = CSRF.search(client.get("/sign-in").text)
                 assert token is not None
                 data = {"csrf_token": token.group(1), **(form or {})}
-                files = {"key_file": ("empty.json", b"", "application/json")} if (method, path) in MULTIPART else None
+                files = {"key_file": ("empty.json", b"", "application/json")} if (method, route) in MULTIPART else None
                 answer = client.post(path, data=data, files=files)
             if isinstance(wanted, Go):
                 assert (answer.status_code, answer.headers.get("location")) == (303, wanted.to), (method, path, role)
             elif wanted == SIGN_IN:
                 assert answer.status_code == 303, (method, path, role)
-                assert answer.headers["location"] == f"/sign-in?next={path.replace('/', '%2F')}", (method, path)
+                back = "/sign-in?" + urllib.parse.urlencode({"next": path})
+                assert answer.headers["location"] == back, (method, path)
             else:
                 assert answer.status_code == wanted, (method, path, role, answer.text[:300])
-            if answer.status_code == 403:
-                assert "This page is for admins." in answer.text
+            if answer.status_code in (403, 404):
+                assert ("This page is for admins." if answer.status_code == 403 else "Not found") in answer.text
                 assert answer.headers["content-type"].startswith("text/html")
 
 

@@ -4,28 +4,36 @@ for "sign in first" (303 to `/sign-in?next=...`) and "not for you" (the 403 page
 
 The API's own routes and answers are untouched: the headers go only on page answers (the
 API's `/docs` page needs its inline script), and the page errors are the web's own
-exceptions.
+exceptions. An address that is neither an API path (`API_PATHS`) nor a static file gets the
+HTML "Not found" page; an unknown API path keeps the API's JSON 404.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Iterator
 
+import anyio
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tandem.connectors.google import GoogleSettings
 from tandem.hub.api.context import HubContext
 from tandem.hub.services.calendar_setup import Sealer
-from tandem.web import calendar, pages
+from tandem.web import access, calendar, pages, week
 from tandem.web.access import Forbidden, SignInRequired, Visit, sign_in_address
 from tandem.web.context import HERE, WebContext
 from tandem.web.sessions import SessionSigner
 
 STATIC = "/static"
+API_PATHS = ("/v1", "/tandem", "/heartbeat", "/docs", "/openapi.json")
+"""The API's addresses (each also with anything under it): never a page, their errors are JSON."""
+NO_PAGE_HERE = "There is no page at this address. Check the address, or start again from the home page."
 SESSION_LIFETIME_S = 12 * 3600
 
 SECURITY_HEADERS = {
@@ -75,8 +83,19 @@ def install(
     app.state.web = context
     app.include_router(pages.router)
     app.include_router(calendar.router)
+    app.include_router(week.router)
     app.mount(STATIC, StaticFiles(directory=HERE / "static"), name="static")
-    app.add_middleware(PageHeaders, pages=frozenset(r.path for r in page_routes(app)))
+    app.add_middleware(PageHeaders)
+    api_http_error = app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def not_found_page(request: Request, exc: StarletteHTTPException) -> Response:
+        """An unknown page address gets the HTML page; the API's and static files' errors stay theirs."""
+        if exc.status_code == 404 and is_page_path(request.url.path):
+            seen = await anyio.to_thread.run_sync(access.visit, request)  # reads the database: not on the loop
+            return pages.page(request, seen, "error.html", 404, title="Not found", message=NO_PAGE_HERE)
+        answer = api_http_error(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
 
     @app.exception_handler(SignInRequired)
     async def sign_in_first(_: Request, exc: SignInRequired) -> Response:
@@ -90,17 +109,25 @@ def install(
     return context
 
 
+def is_api_path(path: str) -> bool:
+    return any(path == root or path.startswith(root + "/") for root in API_PATHS)
+
+
+def is_page_path(path: str) -> bool:
+    """Every address but the API's and the static files' is a page (or the "Not found" page)."""
+    return not is_api_path(path) and not (path == STATIC or path.startswith(STATIC + "/"))
+
+
 class PageHeaders:
     """A pure ASGI middleware: the security headers, and `Cache-Control: no-store` (a page
     shows one person's data), on the answers of page paths and static files."""
 
-    def __init__(self, app: ASGIApp, pages: Iterable[str]) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.pages = frozenset(pages)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        is_page = path in self.pages
+        is_page = is_page_path(path)
         if scope["type"] != "http" or not (is_page or path.startswith(STATIC + "/")):
             await self.app(scope, receive, send)
             return

@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse
 from tandem.hub.models import User
 from tandem.hub.services import passwords, sign_ins
 from tandem.hub.services import users as own
-from tandem.web import access
+from tandem.web import access, profile
 from tandem.web.access import Visit, local_path
 from tandem.web.context import WebContext, web
 from tandem.web.forms import CSRF_FIELD, form
@@ -127,7 +127,13 @@ def sign_out(request: Request, seen: Visit = Depends(access.signed_in), _: dict[
 
 @router.get("/me")
 def me(request: Request, seen: Visit = Depends(access.signed_in)) -> Response:
-    return page(request, seen, "me.html", errors={})
+    return _me(request, seen, {})
+
+
+def _me(request: Request, seen: Visit, errors: dict[str, str], status: int = 200) -> Response:
+    assert seen.person is not None
+    mine = profile.my_sync(web(request).hub.db, seen.person.guid)
+    return page(request, seen, "me.html", status, errors=errors, sync=mine)
 
 
 @router.post("/me/calendar-sync")
@@ -138,7 +144,7 @@ def switch_calendar_sync(
     assert seen.person is not None
     wanted = sent.get("sync", "")
     if wanted not in ("on", "off"):
-        return page(request, seen, "me.html", 400, errors={"sync": "Choose on or off."})
+        return _me(request, seen, {"sync": "Choose on or off."}, 400)
     context = web(request)
     with context.hub.db.write() as session:
         own.set_calendar_sync(session, seen.person.guid, wanted == "on")
