@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 
 from tandem import bootstrap
+from tandem.domain.syncstate import QuarantinedItem, QuarantineSide, RunRecord
 from tandem.hub.models import User
+from tandem.hub.services.drafts import ParticipantDraft
+from tests.support import factories
 from tests.web.support import add_people, csrf_token, signed_in
 
 
@@ -60,3 +66,55 @@ def test_the_admin_page_lists_every_user_with_their_sync(tandem: bootstrap.Tande
     assert "<td>On</td>" in by_name["Uma Test"]
     assert "<td>Off</td>" in by_name["Ada Test"]
     assert "<td>No</td>" in by_name["Ina Test"]  # inactive
+
+
+def test_my_profile_shows_my_last_sync_and_my_items_that_failed_and_why(tandem: bootstrap.Tandem) -> None:
+    people = add_people(tandem)
+    client = signed_in(tandem, people.user)
+    before = client.get("/me")
+    assert '<dd id="last-sync">Not yet</dd>' in before.text
+    assert 'id="nothing-failed"' in before.text
+    kind = factories.activity_type(tandem, "Meeting", "CalendarEntry")
+    with tandem.db.read() as session:
+        uma = session.scalars(sa.select(User).where(User.email_key == people.user)).one()
+    guid = factories.activity(
+        tandem, uma, kind, datetime(2027, 1, 5, 9, tzinfo=UTC), datetime(2027, 1, 5, 10, tzinfo=UTC)
+    )
+    store = tandem.sync_store()
+    ran = datetime(2026, 12, 4, 10, 15, tzinfo=UTC)
+    store.record_run(RunRecord(uma.guid, people.user, ran, ran, error="calendar: the account was suspended"))
+    store.quarantine(
+        QuarantinedItem(
+            uma.guid, people.user, guid, None, QuarantineSide.CALENDAR, "Google refused the write: 400", ran, attempts=3
+        )
+    )
+    page = client.get("/me")
+    assert '<dd id="last-sync">Fri 04 Dec 2026 10:15 (UTC)</dd>' in page.text
+    assert '<dd id="last-failure" class="error">calendar: the account was suspended</dd>' in page.text
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>", page.text)
+    assert rows == [("Meeting", "Google refused the write: 400", "3")]
+    assert "Google refused" not in signed_in(tandem, people.admin).get("/me").text  # only the user's own
+
+
+def test_cal_6_my_profile_names_another_users_personal_activity_that_failed_only_as_busy(
+    tandem: bootstrap.Tandem,
+) -> None:
+    people = add_people(tandem)
+    personal = factories.activity_type(tandem, "Personal", "Personal")
+    with tandem.db.read() as session:
+        users = {u.email: u for u in session.scalars(sa.select(User)).unique()}
+    guid = factories.activity(
+        tandem,
+        users[people.admin],
+        personal,
+        datetime(2027, 1, 5, 9, tzinfo=UTC),
+        datetime(2027, 1, 5, 10, tzinfo=UTC),
+        name="Therapist",
+        participants=(ParticipantDraft("User", people.user_guid),),
+    )
+    now = datetime(2026, 12, 4, 10, tzinfo=UTC)
+    item = QuarantinedItem(people.user_guid, people.user, guid, None, QuarantineSide.CALENDAR, "refused", now)
+    tandem.sync_store().quarantine(item)
+    page = signed_in(tandem, people.user).get("/me")
+    assert re.findall(r"<tr><td>(.*?)</td><td>refused</td>", page.text) == ["Busy"]
+    assert "Therapist" not in page.text
