@@ -5,16 +5,18 @@ Every page visited is saved as a screenshot under build/screenshots/ (not commit
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tandem.connectors.google.errors import CALENDAR_SCOPE
 from tandem.demo.organisation import DEMO_ADMIN, DEMO_PASSWORD, DEMO_USER
 from tandem.emulators.google import EmulatorServer
-from tests.support.processes import environment, run_json, serving
+from tests.support.processes import demo_environment, environment, free_port, run, run_json, serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -176,3 +178,116 @@ def test_cal_2_cal_5_the_admin_sets_up_the_calendar_in_a_real_browser(
     shown = run_json(["calendar", "status", "--json"], env, directory)
     assert shown["synced_types"] == ["Personal"]
     assert shown["service_account_email"] == account.email
+
+
+@pytest.fixture(scope="module")
+def demo_with_calendar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """`tandem serve` as `make run` starts it: the demo organisation and the demo calendar (the
+    Google emulator), every demo user's sync on; then the demo user's sync switched off, so
+    that they switch it on themselves."""
+    directory = tmp_path_factory.mktemp("web-demo-calendar")
+    port = free_port()
+    env = demo_environment(directory, port, TANDEM_SYNC__POLL_INTERVAL_S="1")
+    with serving(env, directory) as base:
+        run(["users", "sync", "off", DEMO_USER], env, directory)
+        yield base, f"http://127.0.0.1:{port}"
+
+
+def _titles(google: str, email: str) -> list[str]:
+    """The summaries of `email`'s events as the emulator holds them."""
+    view = httpx.get(f"{google}/emulator/calendars/{email}", timeout=5)
+    assert view.status_code == 200, view.text
+    return [str(e.get("summary", "")) for e in view.json()["items"]]
+
+
+def _wait_until_in_calendars(google: str, emails: list[str], title: str, within_s: float) -> None:
+    """Until an event called `title` is in every one of the calendars (fails after `within_s`:
+    the target is 2 s, CAL-8; the margin is for a loaded test machine)."""
+    started = time.monotonic()
+    while not all(title in _titles(google, email) for email in emails):
+        assert time.monotonic() - started < within_s, {email: _titles(google, email) for email in emails}
+        time.sleep(0.1)
+
+
+def test_cal_6_cal_8_my_week_a_meeting_reaches_both_calendars_and_a_personal_one_stays_busy(
+    demo_with_calendar: tuple[str, str], chromium: Browser
+) -> None:
+    base, google = demo_with_calendar
+    colleague = "carla.campos@example.com"
+    context = chromium.new_context(base_url=base, viewport={"width": 390, "height": 844})  # a phone
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Refused" in message.text else None)
+
+    page.goto("/week")
+    _sign_in(page, DEMO_USER, DEMO_PASSWORD)
+    expect(page).to_have_url(f"{base}/week")
+    expect(page.get_by_role("heading", name="My week")).to_be_visible()
+    _shot(page, "week-01-my-week")
+
+    page.get_by_role("link", name="My profile").click()
+    page.get_by_role("button", name="Switch calendar sync on").click()
+    expect(page.locator("#calendar-sync-state")).to_have_text("On")
+
+    page.get_by_role("link", name="My week").click()
+    page.get_by_role("link", name="Next week →").click()
+    page.get_by_role("link", name="New activity").click()
+    expect(page.get_by_role("heading", name="New activity")).to_be_visible()
+    _shot(page, "week-02-new-activity")
+
+    page.get_by_label("Location").fill("Room Aalto")
+    page.get_by_role("button", name="Create the activity").click()  # no name yet
+    expect(page.locator("#name-error")).to_have_text("name is required and cannot be blank")
+    expect(page.get_by_label("Name", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Location")).to_have_value("Room Aalto")
+    _shot(page, "week-03-bad-input")
+
+    page.get_by_label("Name", exact=True).fill("Design review")
+    page.get_by_label("Activity type").select_option(label="Meeting")
+    page.get_by_label("Starts at").fill("10:00")
+    page.get_by_label("Ends at").fill("11:00")
+    page.get_by_label("Carla Campos", exact=True).check()
+    assert "Design review" not in _titles(google, DEMO_USER) + _titles(google, colleague)  # not there before
+    page.get_by_role("button", name="Create the activity").click()
+    expect(page.locator("#done")).to_have_text("Saved the new activity.")
+    expect(page.get_by_role("link", name="Design review")).to_be_visible()
+    _shot(page, "week-04-created")
+    _wait_until_in_calendars(google, [DEMO_USER, colleague], "Design review", within_s=10)
+
+    page.get_by_role("link", name="Design review").click()
+    expect(page.locator("#owner-fixed")).to_have_text("Ben Berg")
+    expect(page.locator("#owner-why")).to_contain_text("The owner cannot change once the activity is saved")
+    expect(page.get_by_label("Carla Campos", exact=True)).to_be_checked()
+    _shot(page, "week-05-edit-owner-fixed")
+
+    page.get_by_role("link", name="Back to my week").click()
+    page.get_by_role("link", name="Next week →").click()
+    page.get_by_role("link", name="New activity").click()
+    page.get_by_label("Name", exact=True).fill("Doctor about my knee")
+    page.get_by_label("Activity type").select_option(label="Personal")
+    page.get_by_label("Starts at").fill("14:00")
+    page.get_by_label("Ends at").fill("15:00")
+    page.get_by_label("Carla Campos", exact=True).check()
+    page.get_by_role("button", name="Create the activity").click()
+    expect(page.get_by_role("link", name="Doctor about my knee")).to_be_visible()  # its owner sees it all
+    page.get_by_role("button", name="Sign out").click()
+
+    _sign_in(page, colleague, DEMO_PASSWORD)
+    page.goto("/week")
+    page.get_by_role("link", name="Next week →").click()
+    expect(page.get_by_role("link", name="Design review")).to_be_visible()  # taken part in: in her week too
+    busy = page.locator("li.entry", has_text="14:00–15:00")
+    expect(busy).to_have_count(1)
+    expect(busy.locator(".what")).to_have_text("Busy")
+    expect(page.locator("main")).not_to_contain_text("knee")
+    _shot(page, "week-06-busy-for-a-colleague")
+
+    page.get_by_role("link", name="My profile").click()
+    expect(page.locator("#last-sync")).not_to_have_text("Not yet", timeout=15_000)
+    _shot(page, "week-07-my-profile-last-sync")
+
+    page.goto("/no-such-page")
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    _shot(page, "week-08-not-found")
+    assert refused == []
+    context.close()
