@@ -291,3 +291,20 @@ def test_an_activity_of_someone_else_is_not_found_for_a_user_not_in_it(tandem: b
     token = csrf_token(uma, WEEK)
     assert uma.post(f"/week/{guid}/delete", data={"csrf_token": token}).status_code == 404
     assert [a.name for a in _live(tandem, "Board")] == ["Board"]
+
+
+def test_a_series_whose_rule_the_form_cannot_show_keeps_its_rule_when_saved(tandem: bootstrap.Tandem) -> None:
+    o = _office(tandem)
+    rule = "FREQ=MONTHLY;BYDAY=2TU"  # the second Tuesday: not one of the form's choices
+    guid = factories.activity(tandem, o.uma, o.meeting, _at(-14, 8), _at(-14, 9), name="Review", rrule=rule)
+    client = signed_in(tandem, o.people.user)
+    form = client.get(f"/week/{guid}")
+    assert re.search(r'<option value="keep" selected>As it repeats now \(FREQ=MONTHLY;BYDAY=2TU\)</option>', form.text)
+    token = csrf_token(client, f"/week/{guid}")
+    fields = {"name": "Monthly review", "type": o.meeting.guid, "date": "2026-12-21", "start_time": "08:00"}
+    saved = client.post(f"/week/{guid}", data=_form(token, **fields, end_time="09:00", repeat="keep"))
+    assert saved.status_code == 303, saved.text
+    [kept] = _live(tandem, "Monthly review")
+    assert kept.rrule == rule
+    assert _names_in_order(client.get(WEEK).text) == []  # the second Tuesday of January 2027 is the 12th
+    assert _names_in_order(client.get("/week?start=2027-01-11").text) == ["Monthly review"]

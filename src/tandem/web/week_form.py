@@ -135,12 +135,29 @@ def values_of(activity: Activity) -> dict[str, str]:
         values |= {"date": start.date().isoformat(), "start_time": f"{start:%H:%M}", "end_time": f"{end:%H:%M}"}
         values["end_date"] = end.date().isoformat() if end.date() != start.date() else ""
     values |= _recurrence_values(activity)
+    if activity.rrule and _rrule(values, _start_of(activity), activity.time_zone, _ignore) != activity.rrule:
+        values["repeat"] = KEEP  # a rule the form cannot show: kept as it is unless the user picks another
     for p in participants_of(activity):
         if p.kind == "Other":
             values["external"] = values.get("external", "") + _address(p) + "\n"
         elif p.ref_guid:
             values[f"{p.kind.lower()}:{p.ref_guid}"] = "on"
     return values
+
+
+KEEP = "keep"
+"""The repeat choice of a series whose rule the form's choices cannot express (a yearly one,
+"the second Tuesday", several rules from the calendar…): saving keeps it unchanged."""
+
+
+def _start_of(activity: Activity) -> date | datetime:
+    if activity.is_all_day and activity.start_date:
+        return activity.start_date
+    return activity.start_at.astimezone(ZoneInfo(activity.time_zone)).replace(tzinfo=None)
+
+
+def _ignore(field: str, message: str) -> None:
+    return None
 
 
 def _address(p: ParticipantDraft) -> str:
@@ -192,7 +209,9 @@ def draft(session: Session, sent: dict[str, str], viewer: User, existing: Activi
     project = sent.get("project") or None
     if existing is None or project != (existing.project.guid if existing.project else None):
         changes |= {"project_guid": project, "phase_guid": None}
-    if existing is None or existing.recurrence_parent_id is None:
+    if existing is not None and existing.rrule and sent.get("repeat") == KEEP:
+        pass  # the series' own rule, as it is (draft_of keeps it and its exceptions' dates)
+    elif existing is None or existing.recurrence_parent_id is None:
         changes["rrule"] = _rrule(sent, start, zone, problem)
         if existing is not None and changes["rrule"] != existing.rrule:
             changes["exdates"] = ()
