@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from tandem import bootstrap
@@ -308,3 +309,25 @@ def test_a_series_whose_rule_the_form_cannot_show_keeps_its_rule_when_saved(tand
     assert kept.rrule == rule
     assert _names_in_order(client.get(WEEK).text) == []  # the second Tuesday of January 2027 is the 12th
     assert _names_in_order(client.get("/week?start=2027-01-11").text) == ["Monthly review"]
+
+
+def test_my_week_lists_what_began_before_the_week_and_goes_on_into_it_on_the_monday(tandem: bootstrap.Tandem) -> None:
+    o = _office(tandem)
+    factories.activity(tandem, o.uma, o.meeting, _at(-1, 22), _at(0, 2), name="Night shift")
+    factories.activity(tandem, o.uma, o.meeting, date(2027, 1, 1), date(2027, 1, 6), name="Trip", is_all_day=True)
+    factories.activity(tandem, o.uma, o.meeting, _at(-1, 8), _at(-1, 9), name="Last Sunday")
+    page = signed_in(tandem, o.people.user).get(WEEK)
+    monday = page.text.split('id="day-2027-01-04"')[1].split('id="day-2027-01-05"')[0]
+    assert _names_in_order(monday) == ["Trip", "Night shift"]
+    assert "Last Sunday" not in page.text
+
+
+@pytest.mark.parametrize("start", ["9999-12-31", "0001-01-01", "2027-02-30", "monday"])
+def test_a_week_that_cannot_be_shown_is_this_week_never_an_error(tandem: bootstrap.Tandem, start: str) -> None:
+    o = _office(tandem)
+    client = signed_in(tandem, o.people.user)
+    this_week = client.get("/week").text.split("<main", 1)[1]
+    page = client.get(f"/week?start={start}")
+    assert page.status_code == 200
+    assert page.text.split("<main", 1)[1] == this_week
+    assert client.get(f"/week/new?date={start}").status_code == 200

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from tandem.domain import limits
 from tandem.domain.activity import Origin
 from tandem.hub.models import Activity, ActivityParticipant, User
 from tandem.hub.services import activities as service
@@ -50,10 +51,13 @@ def _today(viewer: User) -> date:
 
 
 def _day(text: str | None) -> date | None:
+    """The day a query names; None (this week) for anything else or a day outside the
+    calendar the hub keeps (a week beside 9999-12-31 would overflow)."""
     try:
-        return date.fromisoformat(text) if text else None
+        day = date.fromisoformat(text) if text else None
     except ValueError:
         return None
+    return day if day is not None and limits.in_calendar(day) else None
 
 
 @router.get("/week")

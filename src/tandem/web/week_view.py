@@ -7,6 +7,7 @@ a Personal type shows its details only to its owner; anyone else sees "Busy" and
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -65,7 +66,9 @@ def week(session: Session, viewer: User, monday: date) -> tuple[Day, ...]:
     end = datetime.combine(monday + timedelta(days=7), time(), zone).astimezone(UTC)
     entries: list[Entry] = []
     for activity in _theirs(session, viewer, start, end):
-        entries.extend(_entries(session, activity, viewer, zone, start, end))
+        for entry in _entries(session, activity, viewer, zone, start, end):
+            # one that began before the week and goes on into it is listed on the Monday
+            entries.append(entry if entry.day >= monday else dataclasses.replace(entry, day=monday))
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
