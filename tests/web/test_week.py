@@ -331,3 +331,38 @@ def test_a_week_that_cannot_be_shown_is_this_week_never_an_error(tandem: bootstr
     assert page.status_code == 200
     assert page.text.split("<main", 1)[1] == this_week
     assert client.get(f"/week/new?date={start}").status_code == 200
+
+
+def test_a_participants_answer_stays_when_the_owner_edits_the_activity(tandem: bootstrap.Tandem) -> None:
+    o = _office(tandem)
+    guid = factories.activity(
+        tandem,
+        o.uma,
+        o.meeting,
+        _at(1, 8),
+        _at(1, 9),
+        name="Sprint review",
+        participants=(
+            ParticipantDraft("User", o.ada.guid, status="Accepted"),
+            ParticipantDraft("Other", email="pat@partner.example", name="Pat Partner", status="Declined"),
+        ),
+    )
+    client = signed_in(tandem, o.people.user)
+    form = client.get(f"/week/{guid}")
+    assert f'name="user:{o.ada.guid}" checked' in form.text
+    assert ">Pat Partner &lt;pat@partner.example&gt;\n</textarea>" in form.text
+    token = csrf_token(client, f"/week/{guid}")
+    fields = {"type": o.meeting.guid, "date": "2027-01-05", "start_time": "08:00", "end_time": "09:30"}
+    saved = client.post(
+        f"/week/{guid}",
+        data=_form(
+            token,
+            **fields,
+            name="Sprint review and demo",
+            external="Pat Partner <pat@partner.example>\n",
+            **{f"user:{o.ada.guid}": "on"},
+        ),
+    )
+    assert saved.status_code == 303, saved.text
+    [edited] = _live(tandem, "Sprint review and demo")
+    assert sorted((p.kind, p.status) for p in edited.participants) == [("Other", "Declined"), ("User", "Accepted")]
