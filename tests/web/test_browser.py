@@ -259,9 +259,12 @@ def test_cal_6_cal_8_my_week_a_meeting_reaches_both_calendars_and_a_personal_one
     expect(page.locator("#owner-why")).to_contain_text("The owner cannot change once the activity is saved")
     expect(page.get_by_label("Carla Campos", exact=True)).to_be_checked()
     _shot(page, "week-05-edit-owner-fixed")
+    page.get_by_label("Name", exact=True).fill("Design review, final")
+    page.get_by_label("Location").fill("Room Aalto")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#done")).to_have_text("Saved.")
+    _wait_until_in_calendars(google, [DEMO_USER, colleague], "Design review, final", within_s=10)
 
-    page.get_by_role("link", name="Back to my week").click()
-    page.get_by_role("link", name="Next week →").click()
     page.get_by_role("link", name="New activity").click()
     page.get_by_label("Name", exact=True).fill("Doctor about my knee")
     page.get_by_label("Activity type").select_option(label="Personal")
@@ -275,7 +278,7 @@ def test_cal_6_cal_8_my_week_a_meeting_reaches_both_calendars_and_a_personal_one
     _sign_in(page, colleague, DEMO_PASSWORD)
     page.goto("/week")
     page.get_by_role("link", name="Next week →").click()
-    expect(page.get_by_role("link", name="Design review")).to_be_visible()  # taken part in: in her week too
+    expect(page.get_by_role("link", name="Design review, final")).to_be_visible()  # taken part in: hers too
     busy = page.locator("li.entry", has_text="14:00–15:00")
     expect(busy).to_have_count(1)
     expect(busy.locator(".what")).to_have_text("Busy")

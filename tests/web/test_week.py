@@ -106,7 +106,7 @@ def test_my_week_lists_own_and_taken_part_activities_by_day_and_time_all_day_apa
     assert 'href="/week?start=2026-12-28" rel="prev"' in page.text
 
 
-def test_create_change_and_delete_an_activity_with_four_kinds_of_participants_and_a_series(
+def test_cal_8_cal_14_create_change_delete_with_four_kinds_of_participants_and_a_series_wakes_the_sync(
     tandem: bootstrap.Tandem,
 ) -> None:
     o = _office(tandem)
