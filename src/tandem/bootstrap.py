@@ -199,7 +199,8 @@ class Tandem:
     def demo_calendar(self) -> Iterator[EmulatorServer]:
         """The demo's Google: the emulator on `demo_calendar_port`, with the hub's users as
         its users and the demo users' own entries (`calendar_seed`), Tandem configured with
-        its service account, and the users' sync on.
+        its service account. Each user's own sync switch is left as it is (CAL-7): the demo
+        organisation's people have it on from their creation (`organisation.load`).
         Its calendars live in memory, so Tandem forgets its links to them at every start."""
         with self.db.read() as session:
             emails = [e for e in session.scalars(sa.select(User.email).where(User.email.is_not(None))) if e]
@@ -218,7 +219,6 @@ class Tandem:
                     batch_uri=f"{server.base_url}/batch/calendar/v3",
                 )
                 calendar_setup.set_enabled(session, True)
-                session.execute(sa.update(User).where(User.email.is_not(None)).values(calendar_sync_enabled=True))
             self.sync_store().forget_calendar()
             with self.db.read() as session:
                 calendar_seed.seed_calendar(server.state, session, utcnow().date())

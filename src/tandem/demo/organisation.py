@@ -101,6 +101,9 @@ def load(session: Session, today: date) -> DemoSummary:
     demo_hash = passwords.hash_password(DEMO_PASSWORD)  # hashed once: it is the same for everyone
     for user in users:
         user.password_hash = demo_hash
+        # As if each had switched it on in their profile: set once, here, never again by
+        # Tandem (a restart keeps what each user chose since, CAL-7).
+        user.calendar_sync_enabled = True
     customers = []
     for name, contact_first, contact_last in (
         ("Northwind Oy", "Nina", "North"),
