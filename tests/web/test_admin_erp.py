@@ -199,8 +199,10 @@ def test_erp_3_the_preflight_shows_a_planted_duplicate_key_highlighted_with_its_
     assert re.search(r'<p id="verdict" class="alert">Preflight failed: 1 blocking problem,', page)
     blocking = re.findall(r'<tr class="finding-blocking">(.*?)</tr>', page, re.S)
     assert len(blocking) == 1
-    assert '<td>Blocking</td><th scope="row">Duplicate key</th><td>customer</td>' in blocking[0]
-    assert f"<td>{number}</td>" in blocking[0]
+    assert (
+        f'<td>Blocking</td><th scope="row">Duplicate key<span class="where">customer {number}</span></th>'
+        in blocking[0]
+    )
     assert "Give one of the two records another number or code" in blocking[0]
     first_row = re.search(r'<table id="findings".*?<tbody>\s*<tr class="([^"]+)"', page, re.S)
     assert first_row is not None
@@ -296,8 +298,9 @@ def test_erp_7_a_run_already_going_is_not_started_twice(erp: Erp) -> None:
     gate.set()
     context.erp_work.wait(RUN_WAIT_S)
     assert len(erp.tandem.erp_state().run_log()) == 1  # one run, not two
-    page = admin.get("/admin/erp").text
+    page = admin.get("/admin/erp?done=started").text
     assert 'id="running"' not in page
+    assert "The run has ended: its result is below." in page
     assert "The last run started here" in page
 
 

@@ -43,6 +43,7 @@ NOT_CONFIGURED = (
 )
 DONE = {
     "started": "The run has started. This page shows its result when it ends.",
+    "ended": "The run has ended: its result is below.",
     "on": "The ERP integration is enabled: scheduled runs go on while it is.",
     "forced": "The ERP integration is enabled despite the preflight's blocking problems.",
     "off": "The ERP integration is disabled: no scheduled runs. Links and history are kept.",
@@ -231,6 +232,8 @@ async def _answer(request: Request, seen: Visit, shown: Shown, status: int) -> R
 
 @router.get(PAGE)
 def erp_page(request: Request, done: str = "", seen: Visit = Depends(access.admin)) -> Response:
+    if done == "started" and _wiring(web(request))[1].running is None:
+        done = "ended"
     return _show(request, seen, Shown(done=DONE.get(done)))
 
 
