@@ -10,8 +10,10 @@ import html
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -23,7 +25,7 @@ from tandem.demo.psa_seed import load_psa_seed
 from tandem.demo.visma_business.database import DemoManifest, DemoScale, create_demo_database
 from tandem.domain.erp import ErpEntity
 from tandem.hub.models import Customer
-from tandem.runtime.erp import ErpIntegration
+from tandem.runtime.erp import ErpEntitySettings, ErpIntegration
 from tandem.web.context import WebContext
 from tandem.web.erp_work import ErpWork
 from tests.support.hub import settings_for
@@ -59,19 +61,27 @@ class Erp:
         return str(row["CustNo"])
 
 
-@pytest.fixture
-def erp(hub_database_url: str, tmp_path: Path) -> Iterator[Erp]:
+@contextmanager
+def erp_world(hub_database_url: str, tmp_path: Path, **rules: Any) -> Iterator[Erp]:
     """Tandem with `[erp]` pointing at a demo company without planted problems, its PSA
-    half loaded into the hub (as `tandem erp demo-db --no-problems` does)."""
+    half loaded into the hub (as `tandem erp demo-db --no-problems` does); `rules`: more `[erp]`."""
     url = f"sqlite:///{tmp_path / 'visma.db'}"
     made = create_demo_database(url, 7, scale=SCALE, plant_problems=False)
-    settings = settings_for(hub_database_url, tmp_path, erp=ErpSettings(database_url=url, visma=made.settings))
-    built = bootstrap.build(settings)
+    erp_settings = ErpSettings(database_url=url, visma=made.settings, **rules)
+    built = bootstrap.build(settings_for(hub_database_url, tmp_path, erp=erp_settings))
     load_psa_seed(built.db, made.psa_seed)
     engine = sa.create_engine(url)
-    yield Erp(built, url, made, engine)
-    engine.dispose()
-    built.close()
+    try:
+        yield Erp(built, url, made, engine)
+    finally:
+        engine.dispose()
+        built.close()
+
+
+@pytest.fixture
+def erp(hub_database_url: str, tmp_path: Path) -> Iterator[Erp]:
+    with erp_world(hub_database_url, tmp_path) as world:
+        yield world
 
 
 def _admin(tandem: bootstrap.Tandem) -> TestClient:
@@ -181,6 +191,28 @@ def test_every_erp_form_without_this_sessions_csrf_token_is_refused_and_changes_
     assert _work(admin).last is None
     assert erp.tandem.erp_state().is_enabled() is False
     assert erp.tandem.erp_state().run_log() == ()
+
+
+# --- the rules (ERP-1, ERP-4, ERP-5) -----------------------------------------------------------
+
+
+def test_erp_4_erp_5_the_page_shows_the_rules_runs_apply_and_a_dry_run_follows_them(
+    hub_database_url: str, tmp_path: Path
+) -> None:
+    entities = {ErpEntity.PRODUCT: ErpEntitySettings(transfer=False)}
+    with erp_world(hub_database_url, tmp_path, entities=entities) as erp:
+        admin = _admin(erp.tandem)
+        page = admin.get("/admin/erp").text
+        rules = _rows(page, "entities")
+        page = _run(admin, "dry")
+    demo_rule = erp.manifest.settings.exclusions[ErpEntity.CUSTOMER]  # the demo marks its records so
+    assert rules["customer"] == ["Yes", "both ways", "Yes", "Yes", f"those with {demo_rule.field} = {demo_rule.value}"]
+    assert rules["project"][1] == "the PSA"  # ERP-5: projects come from the PSA unless set otherwise
+    assert rules["product"][0] == "No"
+    assert 'id="not-configured"' not in page
+    would = _counts(page, "last-run")
+    assert "product" not in would  # not transferred, as the page says
+    assert would["customer"]["excluded"] == len(erp.manifest.excluded[ErpEntity.CUSTOMER]) > 0
 
 
 # --- the preflight and enabling (ERP-3) --------------------------------------------------------
