@@ -53,6 +53,7 @@ from tandem.store.secrets import SecretBox
 from tandem.store.syncstate import SqlSyncStateStore
 from tandem.web import app as web
 from tandem.web import calendar as web_calendar
+from tandem.web.context import ErpWiring
 
 log = logging.getLogger("tandem")
 
@@ -76,6 +77,7 @@ class Tandem:
             self.secrets().derive_key("web sessions"),
             secrets=self.secrets,
             calendar_settings=self.calendar_settings,
+            erp_wiring=ErpWiring(self.settings.erp, self.erp_integration, self.erp_state),
         )
         return app
 

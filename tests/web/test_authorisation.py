@@ -43,6 +43,10 @@ TABLE: dict[tuple[str, str], tuple[dict[str, str] | None, Expected, Expected, Ex
     ("POST", "/admin/calendar/enabled"): ({"enabled": "maybe"}, Go("/sign-in"), 403, 400),
     ("POST", "/admin/calendar/types"): ({"synced:Nothing such": "on"}, Go("/sign-in"), 403, 400),
     ("POST", "/admin/calendar/test"): ({"user": "nobody@example.com"}, Go("/sign-in"), 403, 400),
+    ("GET", "/admin/erp"): (None, SIGN_IN, 403, 200),
+    ("POST", "/admin/erp/preflight"): ({}, Go("/sign-in"), 403, 409),  # no ERP configured: said beside the button
+    ("POST", "/admin/erp/run"): ({"mode": "maybe"}, Go("/sign-in"), 403, 400),
+    ("POST", "/admin/erp/enabled"): ({"enabled": "maybe"}, Go("/sign-in"), 403, 400),
 }
 MULTIPART = {("POST", "/admin/calendar/key")}
 """Sent as multipart/form-data (a file upload), with an empty file."""

@@ -13,12 +13,16 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tandem.connectors.google.errors import CALENDAR_SCOPE
 from tandem.demo.organisation import DEMO_ADMIN, DEMO_PASSWORD, DEMO_USER
+from tandem.demo.visma_business.database import DemoScale, create_demo_database
 from tandem.emulators.google import EmulatorServer
 from tests.support.processes import environment, run_json, serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+ERP_SCALE = DemoScale(
+    departments=10, products=20, employees=20, customers=40, projects=15, erp_invoices=6, psa_invoices=6
+)
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +180,60 @@ def test_cal_2_cal_5_the_admin_sets_up_the_calendar_in_a_real_browser(
     shown = run_json(["calendar", "status", "--json"], env, directory)
     assert shown["synced_types"] == ["Personal"]
     assert shown["service_account_email"] == account.email
+
+
+@pytest.fixture(scope="module")
+def erp_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """`tandem serve` with the demo organisation and `[erp] database_url` pointing at a small
+    Visma Business demo company with its planted problems (as `tandem erp demo-db` makes)."""
+    directory = tmp_path_factory.mktemp("web-erp-demo")
+    erp_url = f"sqlite:///{directory / 'visma.db'}"
+    create_demo_database(erp_url, 7, scale=ERP_SCALE)
+    env = environment(
+        f"sqlite:///{directory / 'tandem.db'}",
+        directory,
+        TANDEM_DEMO_ON_FIRST_START="true",
+        TANDEM_ERP__DATABASE_URL=erp_url,
+    )
+    with serving(env, directory) as base:
+        yield base, directory
+
+
+def test_erp_3_erp_7_the_admin_runs_the_preflight_and_a_dry_run_in_a_real_browser(
+    erp_demo: tuple[str, Path], chromium: Browser
+) -> None:
+    """Admin → ERP: the preflight's blocking problems highlighted, then a dry run whose
+    per-entity counts are shown while the history stays empty (a dry run writes nothing)."""
+    base, _ = erp_demo
+    context = chromium.new_context(base_url=base, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Refused" in message.text else None)
+    page.goto("/admin/erp")
+    _sign_in(page, DEMO_ADMIN, DEMO_PASSWORD)
+    expect(page).to_have_url(f"{base}/admin/erp")
+    expect(page.get_by_role("heading", name="ERP", exact=True)).to_be_visible()
+    expect(page.locator("#erp-database")).to_contain_text("visma.db")
+    expect(page.locator("#enabled-state")).to_have_text("Disabled")
+    expect(page.locator("#no-runs")).to_be_visible()
+    _shot(page, "erp-01-page")
+
+    page.get_by_role("button", name="Run the preflight").click()
+    expect(page.locator("#verdict")).to_contain_text("Preflight failed")
+    blocking = page.locator("#findings tr.finding-blocking")
+    expect(blocking.first).to_be_visible()
+    expect(blocking.first.locator("td").first).to_have_text("Blocking")
+    assert page.locator("#findings tr.finding-blocking").count() < page.locator("#findings tbody tr").count()
+    _shot(page, "erp-02-preflight")
+
+    page.get_by_label("Dry run: show what a run would do, write nothing").check()
+    page.get_by_role("button", name="Run now").click()
+    expect(page.locator("#done")).to_have_text("The run has ended: its result is below.", timeout=60_000)
+    expect(page.locator("#last-run")).to_be_visible()  # the page reloaded itself until then
+    expect(page.locator("#last-run caption")).to_have_text("Dry run, nothing written: what a run would do")
+    customers = page.locator("#last-run tr", has=page.get_by_role("rowheader", name="customer", exact=True))
+    expect(customers.locator("td").first).not_to_have_text("0")  # customers a run would create
+    expect(page.locator("#no-runs")).to_be_visible()  # nothing recorded: a dry run writes nothing
+    _shot(page, "erp-03-dry-run")
+    assert refused == []
+    context.close()
