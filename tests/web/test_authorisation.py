@@ -43,6 +43,12 @@ TABLE: dict[tuple[str, str], tuple[dict[str, str] | None, Expected, Expected, Ex
     ("POST", "/admin/calendar/enabled"): ({"enabled": "maybe"}, Go("/sign-in"), 403, 400),
     ("POST", "/admin/calendar/types"): ({"synced:Nothing such": "on"}, Go("/sign-in"), 403, 400),
     ("POST", "/admin/calendar/test"): ({"user": "nobody@example.com"}, Go("/sign-in"), 403, 400),
+    ("GET", "/admin/users"): (None, SIGN_IN, 403, 200),
+    ("POST", "/admin/users/sync-off"): ({"user": "no-such-guid"}, Go("/sign-in"), 403, 400),
+    ("POST", "/admin/users/run"): ({"user": "no-such-guid"}, Go("/sign-in"), 403, 400),
+    ("POST", "/admin/users/add"): ({"email": "", "role": "user"}, Go("/sign-in"), 403, 400),  # the form again
+    ("GET", "/admin/sync"): (None, SIGN_IN, 403, 200),
+    ("POST", "/admin/sync/retry"): ({"user": "no-such-guid"}, Go("/sign-in"), 403, 400),
 }
 MULTIPART = {("POST", "/admin/calendar/key")}
 """Sent as multipart/form-data (a file upload), with an empty file."""

@@ -13,6 +13,7 @@ before runs were recorded for it) still shows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 
 from tandem.domain.schedule import UserSchedule
 from tandem.domain.syncstate import RunRecord
@@ -26,6 +27,14 @@ EMAILS_SHOWN = 5
 def latest_run(runs: Sequence[RunRecord]) -> RunRecord | None:
     """The latest run that was not a dry run (`runs` newest first, as `last_runs` gives them)."""
     return next((r for r in runs if not r.dry_run), None)
+
+
+def last_success(runs: Sequence[RunRecord], schedule: UserSchedule | None) -> datetime | None:
+    """When the user's sync last went through: the schedule's note (the runtime's runs) or
+    the newest real run without an error (also `tandem sync --user`'s), whichever is later."""
+    clean = (r.finished_at for r in runs if not r.dry_run and not r.error and not r.halted_reason and r.finished_at)
+    found = [t for t in (next(clean, None), schedule.last_success_at if schedule else None) if t is not None]
+    return max(found, default=None)
 
 
 def latest_failure(run: RunRecord | None, schedule: UserSchedule | None) -> str | None:

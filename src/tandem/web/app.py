@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tandem.connectors.google import GoogleSettings
 from tandem.hub.api.context import HubContext
 from tandem.hub.services.calendar_setup import Sealer
-from tandem.web import calendar, pages
+from tandem.web import activity, calendar, pages, users
 from tandem.web.access import Forbidden, SignInRequired, Visit, sign_in_address
 from tandem.web.context import HERE, WebContext
 from tandem.web.sessions import SessionSigner
@@ -75,6 +75,8 @@ def install(
     app.state.web = context
     app.include_router(pages.router)
     app.include_router(calendar.router)
+    app.include_router(users.router)
+    app.include_router(activity.router)
     app.mount(STATIC, StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(PageHeaders, pages=frozenset(r.path for r in page_routes(app)))
 
