@@ -6,75 +6,18 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
-
 from tandem import bootstrap
-from tandem.domain.calendar import ResponseStatus
 from tandem.domain.syncstate import (
-    Conflict,
-    ConflictWinner,
     QuarantinedItem,
     QuarantineSide,
     RunCounts,
     RunRecord,
-    SyncedAttendee,
-    SyncedFields,
 )
-from tandem.hub.models import User
 from tandem.store.schedule import SqlSchedule, UserSchedule
-from tests.web.support import add_people, csrf_token, signed_in
+from tests.web.support import PSA_SIDE, add_people, csrf_token, plant_conflict, signed_in, switch_sync_on
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-START = (NOW + timedelta(days=1)).replace(hour=9, minute=0, second=0)
-PSA_SIDE = SyncedFields(
-    "Budget review",
-    "Numbers for Q1",
-    "Room 4",
-    START,
-    START + timedelta(hours=1),
-    "Europe/Helsinki",
-    attendees=(SyncedAttendee("bo@example.com", ResponseStatus.ACCEPTED),),
-)
-CALENDAR_SIDE = SyncedFields(
-    "Budget review",
-    "Numbers for Q1",
-    "Teams call",
-    START + timedelta(minutes=30),
-    START + timedelta(minutes=90),
-    "Europe/Helsinki",
-    attendees=(SyncedAttendee("bo@example.com", ResponseStatus.ACCEPTED),),
-)
-
-
-def plant_conflict(tandem: bootstrap.Tandem, user_guid: str, *, private: bool = False) -> Conflict:
-    """A conflict as the sync records it: both sides changed location and time since the base."""
-    psa = SyncedFields(**{**_values(PSA_SIDE), "private": private})
-    calendar = SyncedFields(**{**_values(CALENDAR_SIDE), "private": private})
-    conflict = Conflict(
-        f"c-{user_guid[:8]}-{private}",
-        user_guid,
-        "act-1",
-        "ev-1",
-        ("location", "timing"),
-        None,
-        psa,
-        calendar,
-        ConflictWinner.CALENDAR,
-        NOW - timedelta(minutes=3),
-    )
-    tandem.sync_store().record_conflict(conflict)
-    return conflict
-
-
-def _values(fields: SyncedFields) -> dict[str, object]:
-    return {name: getattr(fields, name) for name in SyncedFields.__dataclass_fields__}
-
-
-def _switch_on(tandem: bootstrap.Tandem, email: str) -> str:
-    with tandem.db.write() as session:
-        user = session.scalars(sa.select(User).where(User.email_key == email)).unique().one()
-        user.calendar_sync_enabled = True
-        return user.guid
+START = PSA_SIDE.start
 
 
 def _versions(page: str) -> dict[str, tuple[str, str, bool]]:
@@ -121,7 +64,7 @@ def test_cal_17_an_item_set_aside_is_listed_and_retry_makes_it_due_now_and_start
     tandem: bootstrap.Tandem,
 ) -> None:
     people = add_people(tandem)
-    guid = _switch_on(tandem, people.user)
+    guid = switch_sync_on(tandem, people.user)
     store = tandem.sync_store()
     later = NOW + timedelta(hours=1)
     reason = "the activity's type is not one the calendar takes"
@@ -130,8 +73,8 @@ def test_cal_17_an_item_set_aside_is_listed_and_retry_makes_it_due_now_and_start
     SqlSchedule(tandem.db).save(UserSchedule(guid, later))
     admin = signed_in(tandem, people.admin)
     page = admin.get("/admin/sync")
-    (row,) = re.findall(r'<table id="set-aside">.*?<tbody>(.*?)</tbody>', page.text, re.S)
-    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    (row,) = re.findall(r'<table id="set-aside"[^>]*>.*?<tbody>(.*?)</tbody>', page.text, re.S)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
     assert "activity act-7" in cells[0]
     assert cells[1:4] == [
         "the activity&#39;s type is not one the calendar takes",
@@ -175,15 +118,15 @@ def test_bey_4_recent_runs_show_their_counts_and_failures(tandem: bootstrap.Tand
         RunRecord(guid, people.user, NOW - timedelta(days=2), NOW - timedelta(days=2), RunCounts(linked=9))
     )
     page = signed_in(tandem, people.admin).get("/admin/sync").text
-    (body,) = re.findall(r'<table id="runs">.*?<tbody>(.*?)</tbody>', page, re.S)
+    (body,) = re.findall(r'<table id="runs"[^>]*>.*?<tbody>(.*?)</tbody>', page, re.S)
     rows = re.findall(r"<tr( class=\"failed\")?><th scope=\"row\">.*?</th>(.*?)</tr>", body, re.S)
     assert len(rows) == 2  # the idle run and the one of two days ago are not listed
     (failed, first), (done, second) = rows
     assert failed
     assert "Failed: RateLimited: slow down" in first
     assert not done
-    assert "<td>events created 2, activities updated 1</td>" in second
-    assert "<td>2.00 s</td>" in second
+    assert '<td data-label="Counts">events created 2, activities updated 1</td>' in second
+    assert '<td data-label="Took">2.00 s</td>' in second
     assert "1 other run of the last 24 hours found nothing to do." in page
 
 
@@ -221,3 +164,22 @@ def test_the_retry_form_refuses_a_post_without_the_csrf_token(tandem: bootstrap.
     assert answer.status_code == 403
     assert "This form has expired" in answer.text
     assert store.due_for_retry(people.user_guid, people.user, datetime.now(UTC)) == []
+
+
+def test_cal_17_retry_for_a_user_whose_sync_is_off_makes_the_item_due_without_starting_a_sync(
+    tandem: bootstrap.Tandem,
+) -> None:
+    people = add_people(tandem)
+    store = tandem.sync_store()
+    later = NOW + timedelta(hours=1)
+    store.quarantine(QuarantinedItem(people.user_guid, people.user, None, "ev-3", QuarantineSide.CALENDAR, "no", later))
+    admin = signed_in(tandem, people.admin)
+    started: list[str] = []
+    tandem.hub.on_user_active.append(started.append)
+    form = {"csrf_token": csrf_token(admin, "/admin/sync"), "user": people.user_guid, "activity": "", "event": "ev-3"}
+    answer = admin.post("/admin/sync/retry", data=form)
+    assert answer.headers["location"] == "/admin/sync?done=due"
+    (due,) = store.due_for_retry(people.user_guid, people.user, datetime.now(UTC))
+    assert due.event_id == "ev-3"
+    assert started == []
+    assert "it is retried when they switch it on" in admin.get(answer.headers["location"]).text

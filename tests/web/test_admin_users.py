@@ -13,7 +13,7 @@ from tandem.domain.syncstate import QuarantinedItem, QuarantineSide, RunCounts, 
 from tandem.hub.models import User
 from tandem.hub.services import passwords
 from tandem.store.schedule import SqlSchedule, UserSchedule
-from tests.web.support import add_people, browser, csrf_token, sign_in, signed_in
+from tests.web.support import add_people, browser, csrf_token, sign_in, signed_in, switch_sync_on
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -30,16 +30,9 @@ def _user(tandem: bootstrap.Tandem, email: str) -> User | None:
         return session.scalars(sa.select(User).where(User.email_key == email)).unique().one_or_none()
 
 
-def _switch_on(tandem: bootstrap.Tandem, email: str) -> str:
-    with tandem.db.write() as session:
-        user = session.scalars(sa.select(User).where(User.email_key == email)).unique().one()
-        user.calendar_sync_enabled = True
-        return user.guid
-
-
 def test_bey_4_the_admin_sees_each_users_last_sync_next_run_and_errors(tandem: bootstrap.Tandem) -> None:
     people = add_people(tandem)
-    guid = _switch_on(tandem, people.user)
+    guid = switch_sync_on(tandem, people.user)
     store = tandem.sync_store()
     calendar = people.user.lower()
     store.record_run(RunRecord(guid, calendar, NOW - timedelta(hours=2), NOW - timedelta(hours=2), RunCounts(linked=3)))
@@ -68,7 +61,7 @@ def test_bey_4_the_admin_sees_each_users_last_sync_next_run_and_errors(tandem: b
 
 def test_bey_4_a_failed_run_is_shown_as_the_last_failure(tandem: bootstrap.Tandem) -> None:
     people = add_people(tandem)
-    guid = _switch_on(tandem, people.user)
+    guid = switch_sync_on(tandem, people.user)
     tandem.sync_store().record_run(
         RunRecord(guid, people.user, NOW, NOW, error="the calendar connection cannot be used: no key")
     )
@@ -79,7 +72,7 @@ def test_bey_4_a_failed_run_is_shown_as_the_last_failure(tandem: bootstrap.Tande
 
 def test_cal_7_the_admin_turns_a_users_sync_off(tandem: bootstrap.Tandem) -> None:
     people = add_people(tandem)
-    guid = _switch_on(tandem, people.user)
+    guid = switch_sync_on(tandem, people.user)
     admin = signed_in(tandem, people.admin)
     token = csrf_token(admin, "/admin/users")
     answer = admin.post("/admin/users/sync-off", data={"csrf_token": token, "user": guid})
@@ -94,7 +87,7 @@ def test_cal_7_the_admin_turns_a_users_sync_off(tandem: bootstrap.Tandem) -> Non
 
 def test_cal_8_run_now_starts_the_users_sync_as_signing_in_does(tandem: bootstrap.Tandem) -> None:
     people = add_people(tandem)
-    guid = _switch_on(tandem, people.user)
+    guid = switch_sync_on(tandem, people.user)
     later = NOW + timedelta(minutes=10)
     SqlSchedule(tandem.db).save(UserSchedule(guid, later, failures=3, backoff_until=later))
     started: list[str] = []
@@ -184,7 +177,7 @@ def test_adding_a_user_with_bad_input_keeps_what_was_typed_and_says_why_beside_e
 
 def test_the_users_forms_refuse_a_post_without_the_csrf_token(tandem: bootstrap.Tandem) -> None:
     people = add_people(tandem)
-    guid = _switch_on(tandem, people.user)
+    guid = switch_sync_on(tandem, people.user)
     admin = signed_in(tandem, people.admin)
     started: list[str] = []
     tandem.hub.on_user_active.append(started.append)

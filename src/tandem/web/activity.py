@@ -30,7 +30,10 @@ RUNS_READ = 20_000
 """Runs read for the 24 hours' charts: a user on the 30 s cycle has 2,880 a day."""
 RUNS_LISTED = 30
 CONFLICTS_PER_USER = 20
-DONE = {"retried": "The item is due now, and its user's sync starts: reload in a moment to see how it went."}
+DONE = {
+    "retried": "The item is due now, and its user's sync starts: reload in a moment to see how it went.",
+    "due": "The item is due now. Its user's calendar sync is off, so it is retried when they switch it on.",
+}
 GONE = "That item is no longer set aside (it went through, or its user's sync state was reset): reload the page."
 COUNTS = (
     ("events_created", "events created"),
@@ -194,10 +197,13 @@ def retry(request: Request, seen: Visit = Depends(access.admin), sent: dict[str,
     context = web(request)
     guid = sent.get("user", "")
     with context.hub.db.read() as session:
-        user = session.scalars(sa.select(User).where(User.guid == guid)).one_or_none() if guid else None
+        user = session.scalars(sa.select(User).where(User.guid == guid)).unique().one_or_none() if guid else None
         calendar = calendar_of(user) if user is not None else ""
+        syncing = user is not None and user.calendar_sync_enabled and user.is_active
     item = (sent.get("activity") or None, sent.get("event") or None)
     if user is None or not context.sync_state().retry_now(guid, calendar, *item, datetime.now(UTC)):
         return _show(request, seen, 400, error=GONE)
+    if not syncing:  # due now all the same: it is retried when their sync is on again
+        return go(request, seen, f"{PAGE}?done=due")
     start_sync(context, guid)
     return go(request, seen, f"{PAGE}?done=retried")
