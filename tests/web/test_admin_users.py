@@ -13,7 +13,7 @@ from tandem.domain.syncstate import QuarantinedItem, QuarantineSide, RunCounts, 
 from tandem.hub.models import User
 from tandem.hub.services import passwords
 from tandem.store.schedule import SqlSchedule, UserSchedule
-from tests.web.support import add_people, browser, csrf_token, sign_in, signed_in, switch_sync_on
+from tests.web.support import add_people, browser, csrf_token, password_hash, sign_in, signed_in, switch_sync_on
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -145,9 +145,10 @@ def test_adding_a_user_with_bad_input_keeps_what_was_typed_and_says_why_beside_e
     people = add_people(tandem)
     admin = signed_in(tandem, people.admin)
     token = csrf_token(admin, "/admin/users")
-    form = {"csrf_token": token, "email": "", "first_name": "Nils", "last_name": "", "role": "user", "password": ""}
+    form = {"csrf_token": token, "email": "", "first_name": "Nils", "last_name": "", "role": "user", "password": "tiny"}
     answer = admin.post("/admin/users/add", data=form)
     assert answer.status_code == 400
+    assert 'id="password-error">A password needs at least 8 characters' in answer.text  # every problem at once
     assert '<p class="error" id="email-error">Enter the user&#39;s email address.</p>' in answer.text
     assert '<p class="error" id="last_name-error">Enter the last name.</p>' in answer.text
     assert re.search(r'id="first_name"[^>]*value="Nils"', answer.text)
@@ -194,3 +195,10 @@ def test_the_users_forms_refuse_a_post_without_the_csrf_token(tandem: bootstrap.
     assert user.calendar_sync_enabled is True
     assert _user(tandem, "x@example.com") is None
     assert started == []
+
+
+def test_no_password_hash_is_ever_on_the_users_page(tandem: bootstrap.Tandem) -> None:
+    people = add_people(tandem)
+    page = signed_in(tandem, people.admin).get("/admin/users").text
+    assert password_hash() not in page
+    assert "$argon2" not in page

@@ -97,7 +97,7 @@ def test_authorisation_matrix_every_page_for_anonymous_user_and_admin(tandem: bo
                 assert answer.headers["content-type"].startswith("text/html")
 
 
-@pytest.mark.parametrize("path", ["/me", "/admin"])
+@pytest.mark.parametrize("path", ["/me", "/admin", "/admin/users", "/admin/sync"])
 def test_a_page_asked_for_before_signing_in_is_shown_after_it(tandem: bootstrap.Tandem, path: str) -> None:
     people = add_people(tandem)
     client = browser(tandem)

@@ -246,5 +246,10 @@ def test_bey_2_bey_4_the_admin_sees_a_planted_conflict_and_the_users_sync_in_a_r
     expect(page.locator("#done")).to_have_text("Added New Person.")
     expect(page.locator("#users tr", has_text="New Person")).to_contain_text("new.person@example.com")
     _shot(page, "users-03-added")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _shot(page, "users-04-desktop")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sync activity").click()
+    expect(page.locator("article.conflict", has_text=name)).to_be_visible()
+    _shot(page, "sync-03-desktop")
     assert refused == []
     context.close()

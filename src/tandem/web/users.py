@@ -178,12 +178,12 @@ def add_user(request: Request, seen: Visit = Depends(access.admin), sent: dict[s
     errors = {name: message for name, message in REQUIRED.items() if not typed[name]}
     if typed["role"] not in ROLES:
         errors["role"] = "Choose user or admin."
-    hashed = None
-    if password and not errors:
+    if password:
         try:
-            hashed = passwords.hash_password(password)  # the slow part, in no transaction
+            passwords.check_new(password)
         except ValidationFailed as error:
             errors["password"] = _sentence(error.problems[0].message)
+    hashed = passwords.hash_password(password) if password and not errors else None  # slow: in no transaction
     added = errors or _save(web(request), typed, hashed)
     if isinstance(added, dict):
         return _show(request, seen, Shown(errors=added, typed=typed), 400)
