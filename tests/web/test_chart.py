@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from tandem.connectors.memory.state import MemorySyncStateStore as EmptyStore
 from tandem.domain.schedule import UserSchedule
 from tandem.domain.syncstate import RunCounts, RunRecord
-from tandem.runtime.status import last_success
+from tandem.runtime.status import last_success, user_status
 from tandem.web import chart
 
 NOW = datetime(2026, 12, 4, 14, 25, tzinfo=UTC)
@@ -74,3 +75,12 @@ def test_the_last_success_is_the_latest_clean_run_or_the_schedules_note() -> Non
     noted = UserSchedule("u-1", NOW, last_success_at=NOW - timedelta(minutes=10))
     assert last_success([dry, failed, clean], noted) == NOW - timedelta(minutes=10)
     assert last_success([failed], None) is None
+
+
+def test_the_next_run_is_the_end_of_a_back_off_that_outlasts_the_cycle() -> None:
+    due = NOW + timedelta(seconds=30)
+    backoff = NOW + timedelta(minutes=8)
+    status = user_status(EmptyStore(), UserSchedule("u-1", due, failures=3, backoff_until=backoff), "u-1", "U@x.com")
+    assert status.next_run == backoff
+    assert user_status(EmptyStore(), UserSchedule("u-1", due), "u-1", None).next_run == due
+    assert user_status(EmptyStore(), None, "u-1", None).next_run is None

@@ -16,12 +16,13 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from tandem.domain.syncstate import Conflict, ConflictWinner, QuarantinedItem, RunRecord, SyncedFields
 from tandem.hub.models import User
+from tandem.runtime.status import calendar_of
 from tandem.web import access, chart
 from tandem.web.access import Visit
 from tandem.web.context import WebContext, web
 from tandem.web.forms import form
 from tandem.web.pages import go, page
-from tandem.web.users import calendar_of, start_sync
+from tandem.web.users import start_sync
 
 router = APIRouter(include_in_schema=False)
 
@@ -104,7 +105,7 @@ def activity(context: WebContext, viewer: str, now: datetime) -> Activity:
     names = {u.guid: f"{u.full_name} <{u.email}>" if u.email else u.full_name for u in users}
     runs = store.runs_since(now - timedelta(hours=chart.HOURS), limit=RUNS_READ)
     notable = [r for r in runs if _failure(r) or r.dry_run or _counted(r)]
-    set_aside = [AsideRow(names[u.guid], q) for u in users for q in store.quarantined(u.guid, calendar_of(u))]
+    set_aside = [AsideRow(names[u.guid], q) for u in users for q in store.quarantined(u.guid, calendar_of(u.email))]
     conflicts = [
         _conflict(names[u.guid], c, viewer) for u in users for c in store.conflicts(u.guid, CONFLICTS_PER_USER)
     ]
@@ -198,7 +199,7 @@ def retry(request: Request, seen: Visit = Depends(access.admin), sent: dict[str,
     guid = sent.get("user", "")
     with context.hub.db.read() as session:
         user = session.scalars(sa.select(User).where(User.guid == guid)).unique().one_or_none() if guid else None
-        calendar = calendar_of(user) if user is not None else ""
+        calendar = calendar_of(user.email) if user is not None else ""
         syncing = user is not None and user.calendar_sync_enabled and user.is_active
     item = (sent.get("activity") or None, sent.get("event") or None)
     if user is None or not context.sync_state().retry_now(guid, calendar, *item, datetime.now(UTC)):

@@ -68,24 +68,15 @@ class UserStatus:
     conflicts: int
 
 
-def calendar_of(user: User) -> str:
-    """The calendar a user's sync state is kept under: their primary calendar (CAL-4), by email."""
-    return (user.email or "").lower()
-
-
 def statuses(context: WebContext) -> list[UserStatus]:
-    """Every user's sync, as `tandem sync status` reads it (BEY-4)."""
+    """Every user's sync, as `tandem sync status` reads it (BEY-4: `status.user_status`)."""
     store, schedule = context.sync_state(), context.schedule()
     rows = {row.user_guid: row for row in schedule.all()}
     with context.hub.db.read() as session:
         users = session.scalars(sa.select(User).order_by(User.last_name, User.first_name)).unique().all()
     found = []
     for user in users:
-        row = rows.get(user.guid)
-        runs = store.last_runs(user.guid, limit=sync_health.RUNS_LOOKED_AT)
-        due = row.next_due_at if row else None
-        if row is not None and row.backoff_until is not None and due is not None:
-            due = max(due, row.backoff_until)
+        health = sync_health.user_status(store, rows.get(user.guid), user.guid, user.email)
         found.append(
             UserStatus(
                 guid=user.guid,
@@ -94,13 +85,13 @@ def statuses(context: WebContext) -> list[UserStatus]:
                 role=user.role,
                 active=user.is_active,
                 sync_on=user.calendar_sync_enabled,
-                last_success=sync_health.last_success(runs, row),
-                next_run=due if user.calendar_sync_enabled else None,
-                failures=row.failures if row else 0,
-                paused=row.paused_reason if row else None,
-                last_error=sync_health.latest_failure(sync_health.latest_run(runs), row),
-                set_aside=len(store.quarantined(user.guid, calendar_of(user))),
-                conflicts=len(store.conflicts(user.guid)),
+                last_success=health.last_success,
+                next_run=health.next_run if user.calendar_sync_enabled else None,
+                failures=health.schedule.failures if health.schedule else 0,
+                paused=health.schedule.paused_reason if health.schedule else None,
+                last_error=health.last_error,
+                set_aside=len(health.set_aside),
+                conflicts=health.conflicts,
             )
         )
     return found
