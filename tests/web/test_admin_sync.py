@@ -183,3 +183,15 @@ def test_cal_17_retry_for_a_user_whose_sync_is_off_makes_the_item_due_without_st
     assert due.event_id == "ev-3"
     assert started == []
     assert "it is retried when they switch it on" in admin.get(answer.headers["location"]).text
+
+
+def test_both_admin_pages_carry_the_security_headers_and_are_never_cached(tandem: bootstrap.Tandem) -> None:
+    people = add_people(tandem)
+    admin = signed_in(tandem, people.admin)
+    answers = [admin.get("/admin/sync"), admin.get("/admin/users")]
+    answers.append(admin.post("/admin/sync/retry", data={"user": people.user_guid}))  # refused: no CSRF token
+    assert [a.status_code for a in answers] == [200, 200, 403]
+    for answer in answers:
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+        assert answer.headers["cache-control"] == "no-store"
+        assert answer.headers["x-frame-options"] == "DENY"
