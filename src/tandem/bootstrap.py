@@ -95,9 +95,9 @@ class Tandem:
     def upgrade(self) -> None:
         migrations.upgrade(self.db.engine)
 
-    def load_demo(self) -> DemoSummary:
+    def load_demo(self, *, sync_on: bool = False) -> DemoSummary:
         with self.db.write() as session:
-            return organisation.load(session, utcnow().date())
+            return organisation.load(session, utcnow().date(), sync_on=sync_on)
 
     def has_demo_users(self) -> bool:
         """The demo's admin and user are here, with the demo password (not yet changed)."""
@@ -202,7 +202,8 @@ class Tandem:
         """The demo's Google: the emulator on `demo_calendar_port`, with the hub's users as
         its users and the demo users' own entries (`calendar_seed`), Tandem configured with
         its service account. Each user's own sync switch is left as it is (CAL-7): the demo
-        organisation's people have it on from their creation (`organisation.load`).
+        organisation's people have it on from their creation when `make run` made them with
+        the demo calendar (`load_demo(sync_on=True)`).
         Its calendars live in memory, so Tandem forgets its links to them at every start."""
         with self.db.read() as session:
             emails = [e for e in session.scalars(sa.select(User.email).where(User.email.is_not(None))) if e]

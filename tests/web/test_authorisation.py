@@ -47,6 +47,12 @@ TABLE: dict[tuple[str, str], tuple[dict[str, str] | None, Expected, Expected, Ex
     ("POST", "/admin/erp/preflight"): ({}, Go("/sign-in"), 403, 409),  # no ERP configured: said beside the button
     ("POST", "/admin/erp/run"): ({"mode": "maybe"}, Go("/sign-in"), 403, 400),
     ("POST", "/admin/erp/enabled"): ({"enabled": "maybe"}, Go("/sign-in"), 403, 400),
+    ("GET", "/admin/users"): (None, SIGN_IN, 403, 200),
+    ("POST", "/admin/users/sync-off"): ({"user": "no-such-guid"}, Go("/sign-in"), 403, 400),
+    ("POST", "/admin/users/run"): ({"user": "no-such-guid"}, Go("/sign-in"), 403, 400),
+    ("POST", "/admin/users/add"): ({"email": "", "role": "user"}, Go("/sign-in"), 403, 400),  # the form again
+    ("GET", "/admin/sync"): (None, SIGN_IN, 403, 200),
+    ("POST", "/admin/sync/retry"): ({"user": "no-such-guid"}, Go("/sign-in"), 403, 400),
 }
 MULTIPART = {("POST", "/admin/calendar/key")}
 """Sent as multipart/form-data (a file upload), with an empty file."""
@@ -95,7 +101,7 @@ def test_authorisation_matrix_every_page_for_anonymous_user_and_admin(tandem: bo
                 assert answer.headers["content-type"].startswith("text/html")
 
 
-@pytest.mark.parametrize("path", ["/me", "/admin"])
+@pytest.mark.parametrize("path", ["/me", "/admin", "/admin/users", "/admin/sync"])
 def test_a_page_asked_for_before_signing_in_is_shown_after_it(tandem: bootstrap.Tandem, path: str) -> None:
     people = add_people(tandem)
     client = browser(tandem)

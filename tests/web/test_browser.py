@@ -6,16 +6,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tandem import bootstrap
 from tandem.connectors.google.errors import CALENDAR_SCOPE
 from tandem.demo.organisation import DEMO_ADMIN, DEMO_PASSWORD, DEMO_USER
 from tandem.demo.visma_business.database import DemoScale, create_demo_database
+from tandem.domain.syncstate import QuarantinedItem, QuarantineSide, RunCounts, RunRecord
 from tandem.emulators.google import EmulatorServer
+from tandem.hub.models import User
+from tests.support.hub import settings_for
 from tests.support.processes import environment, run_json, serving
+from tests.web.support import plant_conflict
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -235,5 +242,73 @@ def test_erp_3_erp_7_the_admin_runs_the_preflight_and_a_dry_run_in_a_real_browse
     expect(customers.locator("td").first).not_to_have_text("0")  # customers a run would create
     expect(page.locator("#no-runs")).to_be_visible()  # nothing recorded: a dry run writes nothing
     _shot(page, "erp-03-dry-run")
+
+
+def test_bey_2_bey_4_the_admin_sees_a_planted_conflict_and_the_users_sync_in_a_real_browser(
+    demo: tuple[str, dict[str, str], Path], chromium: Browser
+) -> None:
+    """Admin → Sync activity shows a conflict planted through the sync's store with both
+    versions side by side, an item set aside with its Retry, the charts; Admin → Users shows
+    the users' sync and keeps what was typed into a bad Add a user form."""
+    base, env, directory = demo
+    planted = bootstrap.build(settings_for(env["TANDEM_DATABASE_URL"], directory))
+    try:
+        with planted.db.read() as session:
+            user = session.scalars(sa.select(User).where(User.email_key == DEMO_USER)).unique().one()
+            guid, name = user.guid, user.full_name
+        plant_conflict(planted, guid)
+        store = planted.sync_store()
+        later = datetime.now(UTC) + timedelta(hours=1)
+        store.quarantine(QuarantinedItem(guid, DEMO_USER, "act-7", None, QuarantineSide.PSA, "no calendar type", later))
+        an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+        store.record_run(
+            RunRecord(guid, DEMO_USER, an_hour_ago, an_hour_ago + timedelta(seconds=2), RunCounts(events_created=3))
+        )
+    finally:
+        planted.close()
+
+    context = chromium.new_context(base_url=base, viewport={"width": 390, "height": 844})  # a phone
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Refused" in message.text else None)
+    page.goto("/admin/sync")
+    _sign_in(page, DEMO_ADMIN, DEMO_PASSWORD)
+    expect(page).to_have_url(f"{base}/admin/sync")
+    expect(page.get_by_role("heading", name="Sync activity")).to_be_visible()
+    conflict = page.locator("article.conflict", has_text=name)
+    expect(conflict.locator("tr", has_text="Location")).to_contain_text("Room 4")
+    expect(conflict.locator("tr", has_text="Location")).to_contain_text("Teams call")
+    expect(conflict.locator("tr.differs")).to_have_count(3)  # location, start, end
+    expect(conflict.locator("tr", has_text="Subject")).not_to_have_class("differs")
+    expect(page.get_by_role("img", name="Changes synced per hour (UTC)")).to_be_visible()
+    expect(page.locator("#runs")).to_contain_text("events created 3")
+    _shot(page, "sync-01-activity")
+
+    page.locator("#set-aside tr", has_text="act-7").get_by_role("button", name="Retry").click()
+    expect(page.locator("#done")).to_contain_text("The item is due now")
+    _shot(page, "sync-02-retried")
+
+    page.get_by_role("link", name="Users", exact=True).click()
+    expect(page).to_have_url(f"{base}/admin/users")
+    expect(page.locator("#users tr", has_text=name).locator(".set-aside")).to_have_text("1")
+    expect(page.locator("#users tr", has_text=name).locator(".conflicts")).to_have_text("1")
+    _shot(page, "users-01-list")
+    page.get_by_label("Email").fill("new.person@example.com")
+    page.get_by_label("First name").fill("New")
+    page.get_by_role("button", name="Add the user").click()
+    expect(page.locator("#last_name-error")).to_have_text("Enter the last name.")
+    expect(page.get_by_label("Email")).to_have_value("new.person@example.com")
+    expect(page.get_by_label("Last name")).to_have_attribute("aria-invalid", "true")
+    _shot(page, "users-02-add-refused")
+    page.get_by_label("Last name").fill("Person")
+    page.get_by_role("button", name="Add the user").click()
+    expect(page.locator("#done")).to_have_text("Added New Person.")
+    expect(page.locator("#users tr", has_text="New Person")).to_contain_text("new.person@example.com")
+    _shot(page, "users-03-added")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _shot(page, "users-04-desktop")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sync activity").click()
+    expect(page.locator("article.conflict", has_text=name)).to_be_visible()
+    _shot(page, "sync-03-desktop")
     assert refused == []
     context.close()

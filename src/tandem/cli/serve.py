@@ -35,7 +35,7 @@ def serve(
         logging.basicConfig(level=t.settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
         t.upgrade()
         if t.settings.demo_on_first_start:
-            summary = t.load_demo()
+            summary = t.load_demo(sync_on=t.settings.demo_calendar)
             if not summary.skipped:
                 console.print(f"Loaded the demo organisation: {summary.users} users, {summary.activities} activities.")
         address = f"http://{t.settings.host}:{t.settings.port}"

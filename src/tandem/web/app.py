@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tandem.connectors.google import GoogleSettings
 from tandem.hub.api.context import HubContext
 from tandem.hub.services.calendar_setup import Sealer
-from tandem.web import calendar, erp, pages
+from tandem.web import activity, calendar, erp, pages, users
 from tandem.web.access import Forbidden, SignInRequired, Visit, sign_in_address
 from tandem.web.context import HERE, ErpWiring, WebContext
 from tandem.web.erp_work import ErpWork
@@ -84,6 +84,8 @@ def install(
     app.include_router(pages.router)
     app.include_router(calendar.router)
     app.include_router(erp.router)
+    app.include_router(users.router)
+    app.include_router(activity.router)
     app.mount(STATIC, StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(PageHeaders, pages=frozenset(r.path for r in page_routes(app)))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -17,8 +18,11 @@ from tandem.config import ErpSettings
 from tandem.connectors.google import GoogleSettings
 from tandem.hub.api.context import HubContext
 from tandem.hub.services.calendar_setup import Sealer
+from tandem.ports.state import ScheduleStore, SyncStateStore
 from tandem.runtime.erp import ErpIntegration
 from tandem.store.erp_state import RunEntry
+from tandem.store.schedule import SqlSchedule
+from tandem.store.syncstate import SqlSyncStateStore
 from tandem.web.erp_work import ErpWork
 from tandem.web.lockout import SignInGuard
 from tandem.web.sessions import SessionSigner
@@ -35,6 +39,7 @@ def _templates() -> Jinja2Templates:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    environment.filters["when"] = when
     return Jinja2Templates(env=environment)
 
 
@@ -55,6 +60,13 @@ class ErpWiring:
     state: Callable[[], ErpHistory]
 
 
+def when(moment: datetime | None) -> str:
+    """A time as the admin pages show it: UTC, to the second ("-" for none)."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 @dataclass
 class WebContext:
     hub: HubContext
@@ -70,6 +82,14 @@ class WebContext:
     guard: SignInGuard = field(default_factory=SignInGuard)
     templates: Jinja2Templates = field(default_factory=_templates)
     _checks: tuple[asyncio.AbstractEventLoop, anyio.CapacityLimiter] | None = field(default=None, repr=False)
+
+    def sync_state(self) -> SyncStateStore:
+        """The calendar sync's state (runs, items set aside, conflicts), as `tandem sync status` reads it."""
+        return SqlSyncStateStore(self.hub.db)
+
+    def schedule(self) -> ScheduleStore:
+        """The calendar sync's schedule (next run, failures, pauses)."""
+        return SqlSchedule(self.hub.db)
 
     def password_checks(self) -> anyio.CapacityLimiter:
         """This event loop's limiter of concurrent password checks."""
