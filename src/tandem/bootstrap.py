@@ -53,6 +53,7 @@ from tandem.store.secrets import SecretBox
 from tandem.store.syncstate import SqlSyncStateStore
 from tandem.web import app as web
 from tandem.web import calendar as web_calendar
+from tandem.web.context import ErpWiring
 
 log = logging.getLogger("tandem")
 
@@ -76,6 +77,7 @@ class Tandem:
             self.secrets().derive_key("web sessions"),
             secrets=self.secrets,
             calendar_settings=self.calendar_settings,
+            erp_wiring=ErpWiring(self.settings.erp, self.erp_integration, self.erp_state),
         )
         return app
 
@@ -93,9 +95,9 @@ class Tandem:
     def upgrade(self) -> None:
         migrations.upgrade(self.db.engine)
 
-    def load_demo(self) -> DemoSummary:
+    def load_demo(self, *, sync_on: bool = False) -> DemoSummary:
         with self.db.write() as session:
-            return organisation.load(session, utcnow().date())
+            return organisation.load(session, utcnow().date(), sync_on=sync_on)
 
     def has_demo_users(self) -> bool:
         """The demo's admin and user are here, with the demo password (not yet changed)."""
@@ -199,7 +201,9 @@ class Tandem:
     def demo_calendar(self) -> Iterator[EmulatorServer]:
         """The demo's Google: the emulator on `demo_calendar_port`, with the hub's users as
         its users and the demo users' own entries (`calendar_seed`), Tandem configured with
-        its service account, and the users' sync on.
+        its service account. Each user's own sync switch is left as it is (CAL-7): the demo
+        organisation's people have it on from their creation when `make run` made them with
+        the demo calendar (`load_demo(sync_on=True)`).
         Its calendars live in memory, so Tandem forgets its links to them at every start."""
         with self.db.read() as session:
             emails = [e for e in session.scalars(sa.select(User.email).where(User.email.is_not(None))) if e]
@@ -218,7 +222,6 @@ class Tandem:
                     batch_uri=f"{server.base_url}/batch/calendar/v3",
                 )
                 calendar_setup.set_enabled(session, True)
-                session.execute(sa.update(User).where(User.email.is_not(None)).values(calendar_sync_enabled=True))
             self.sync_store().forget_calendar()
             with self.db.read() as session:
                 calendar_seed.seed_calendar(server.state, session, utcnow().date())

@@ -8,12 +8,16 @@ Nothing here connects to anything; `bootstrap.build` does that.
 
 from __future__ import annotations
 
+import difflib
 import os
+import tomllib
+import typing
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -122,17 +126,97 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
-def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Read settings; `config_file` wins over `TANDEM_CONFIG` and `./tandem.toml`."""
-    path = config_file
+class SettingsError(Exception):
+    """Settings that cannot be used, said in one line that names the file and the setting."""
+
+
+def load_settings(
+    config_file: Path | None = None, *, warn: Callable[[str], None] | None = None, **overrides: Any
+) -> Settings:
+    """Read settings; `config_file` wins over `TANDEM_CONFIG` and `./tandem.toml`. A file
+    that is missing, not TOML, or holds a value that is not allowed raises `SettingsError`;
+    a key the settings do not have (a misspelling, most likely) goes to `warn`."""
+    path, named_by = config_file, "--config"
     if path is None and os.environ.get("TANDEM_CONFIG"):
-        path = Path(os.environ["TANDEM_CONFIG"])
+        path, named_by = Path(os.environ["TANDEM_CONFIG"]), "TANDEM_CONFIG"
     if path is None and DEFAULT_CONFIG_FILE.exists():
         path = DEFAULT_CONFIG_FILE
-    if path is not None and not path.exists():
-        raise FileNotFoundError(f"configuration file {path} does not exist")
+    if path is not None:
+        if not path.is_file():
+            raise SettingsError(f"The configuration file {path} (named by {named_by}) does not exist.")
+        data = _read_toml(path)
+        if warn is not None:
+            for key in unknown_keys(data, Settings):
+                warn(f"{path}: {key} is not a setting; it is ignored{_did_you_mean(key)}")
     token = _config_file.set(path)
     try:
         return Settings(**overrides)
+    except ValidationError as invalid:
+        where = f"{path}: " if path is not None else ""
+        problems = "; ".join(f"{_location(e['loc'])}: {e['msg']}" for e in invalid.errors())
+        raise SettingsError(f"{where}{problems} (a setting from the file or a TANDEM_* variable)") from None
     finally:
         _config_file.reset(token)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"The configuration file {path} is not valid TOML: {error}.") from None
+    except OSError as error:
+        raise SettingsError(f"The configuration file {path} cannot be read: {error.strerror}.") from None
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    *sections, key = [str(part) for part in loc] or ["?"]
+    return f"[{'.'.join(sections)}] {key}" if sections else key
+
+
+def unknown_keys(data: Mapping[str, Any], model: type[BaseModel], prefix: str = "") -> Iterator[str]:
+    """The keys of a settings file that `model` does not have, as `[section] key`."""
+    for key, value in data.items():
+        field = model.model_fields.get(key)
+        if field is None:
+            yield f"[{prefix}] {key}" if prefix else key
+            continue
+        where = f"{prefix}.{key}" if prefix else key
+        inner, keyed = _section(field.annotation)
+        if inner is None or not isinstance(value, Mapping):
+            continue
+        if not keyed:
+            yield from unknown_keys(value, inner, where)
+            continue
+        for name, each in value.items():
+            if isinstance(each, Mapping):
+                yield from unknown_keys(each, inner, f"{where}.{name}")
+
+
+def _section(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The settings model of a field that is a section (`[sync]`), or of each entry of a
+    field that is a table of sections (`[erp.entities.<entity>]`: True)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is dict and len(args) == 2:
+        inner, _ = _section(args[1])
+        return inner, inner is not None
+    return None, False
+
+
+def _did_you_mean(key: str) -> str:
+    section, _, name = key.rpartition("] ")
+    model: type[BaseModel] | None = Settings
+    parts = section.strip("[").split(".") if section else []
+    skip = False
+    for part in parts:
+        if skip or model is None:
+            skip = False
+            continue
+        field = model.model_fields.get(part)
+        model, skip = _section(field.annotation) if field is not None else (None, False)
+    if model is None:
+        return ""
+    close = difflib.get_close_matches(name, list(model.model_fields), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""

@@ -170,6 +170,16 @@ class SyncStateStoreContract:
         (side,) = {q.side for q in store.quarantined(USER, CAL) if q.activity_guid == "a-1"}
         assert side is QuarantineSide.PSA
 
+    def test_retry_now_makes_one_item_due_and_keeps_its_attempts(self, store: SyncStateStore) -> None:
+        later = T0 + timedelta(hours=2)
+        store.quarantine(QuarantinedItem(USER, CAL, "a-1", None, QuarantineSide.PSA, "no type", later))
+        store.quarantine(QuarantinedItem(USER, CAL, "a-1", None, QuarantineSide.PSA, "still no type", later))
+        store.quarantine(QuarantinedItem(USER, CAL, "a-2", "ev2", QuarantineSide.CALENDAR, "refused", later))
+        assert store.retry_now(USER, CAL, "a-1", None, T0) is True
+        assert [held(q) for q in store.due_for_retry(USER, CAL, T0)] == [("a-1", None, 2, "still no type")]
+        assert store.retry_now(USER, CAL, "a-9", None, T0) is False  # nothing set aside by that key
+        assert store.retry_now("u-2", CAL, "a-2", "ev2", T0) is False  # another user's is not theirs
+
     def test_removing_an_item_clears_its_quarantine(self, store: SyncStateStore) -> None:
         link = Link(USER, CAL, "a-1", "ev1")
         store.save_item(link, base())
@@ -229,6 +239,15 @@ class SyncStateStoreContract:
         assert store.last_runs(USER) == [run]
         store.record_run(RunRecord(USER, CAL, T0, T0, RunCounts()))  # an idle run: its record alone
         assert store.cursor(USER, CAL) == Cursor(USER, CAL, "token-2", 50, T0)
+
+    def test_runs_since_are_every_users_newest_first(self, store: SyncStateStore) -> None:
+        old = RunRecord(USER, CAL, T0 - timedelta(days=2), T0, RunCounts(linked=1))
+        mine = RunRecord(USER, CAL, T0, T0 + timedelta(seconds=3), RunCounts(events_created=2))
+        theirs = RunRecord("u-2", CAL, T0 + timedelta(minutes=1), None, RunCounts(), error="refused")
+        for run in (old, mine, theirs):
+            store.record_run(run)
+        assert store.runs_since(T0 - timedelta(hours=1)) == [theirs, mine]
+        assert store.runs_since(T0 - timedelta(hours=1), limit=1) == [theirs]
 
     def test_runs_come_back_whole_newest_first_per_user(self, store: SyncStateStore) -> None:
         assert store.last_runs(USER) == []

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import httpx
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from tandem import bootstrap
+from tandem.domain.calendar import ResponseStatus
+from tandem.domain.syncstate import Conflict, ConflictWinner, SyncedAttendee, SyncedFields
+from tandem.hub.models import User
 from tandem.hub.services import entities, masters, passwords
 
 PASSWORD = "correct horse battery"
@@ -71,3 +76,58 @@ def signed_in(tandem: bootstrap.Tandem, email: str) -> TestClient:
     answer = sign_in(client, email)
     assert answer.status_code == 303, answer.text
     return client
+
+
+START = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+"""Tomorrow at 9:00 UTC: the planted conflict's meeting (BEY-2)."""
+PSA_SIDE = SyncedFields(
+    "Budget review",
+    "Numbers for Q1",
+    "Room 4",
+    START,
+    START + timedelta(hours=1),
+    "Europe/Helsinki",
+    attendees=(SyncedAttendee("bo@example.com", ResponseStatus.ACCEPTED),),
+)
+CALENDAR_SIDE = SyncedFields(
+    "Budget review",
+    "Numbers for Q1",
+    "Teams call",
+    START + timedelta(minutes=30),
+    START + timedelta(minutes=90),
+    "Europe/Helsinki",
+    attendees=(SyncedAttendee("bo@example.com", ResponseStatus.ACCEPTED),),
+)
+
+
+def plant_conflict(tandem: bootstrap.Tandem, user_guid: str, *, private: bool = False) -> Conflict:
+    """A conflict as the sync records it: both sides changed location and time since the base."""
+    psa = SyncedFields(**{**_values(PSA_SIDE), "private": private})
+    calendar = SyncedFields(**{**_values(CALENDAR_SIDE), "private": private})
+    conflict = Conflict(
+        f"c-{user_guid[:8]}-{private}",
+        user_guid,
+        "act-1",
+        "ev-1",
+        ("location", "timing"),
+        None,
+        psa,
+        calendar,
+        ConflictWinner.CALENDAR,
+        datetime.now(UTC) - timedelta(minutes=3),
+    )
+    tandem.sync_store().record_conflict(conflict)
+    return conflict
+
+
+def _values(fields: SyncedFields) -> dict[str, object]:
+    return {name: getattr(fields, name) for name in SyncedFields.__dataclass_fields__}
+
+
+def switch_sync_on(tandem: bootstrap.Tandem, email: str) -> str:
+    """The user's calendar sync switched on (CAL-7), as they would in My profile; their guid."""
+    with tandem.db.write() as session:
+        user = session.scalars(sa.select(User).where(User.email_key == email)).unique().one()
+        user.calendar_sync_enabled = True
+        guid: str = user.guid
+        return guid

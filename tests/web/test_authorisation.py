@@ -44,6 +44,16 @@ TABLE: dict[tuple[str, str], tuple[dict[str, str] | None, Expected, Expected, Ex
     ("POST", "/admin/calendar/enabled"): ({"enabled": "maybe"}, Go("/sign-in"), 403, 400),
     ("POST", "/admin/calendar/types"): ({"synced:Nothing such": "on"}, Go("/sign-in"), 403, 400),
     ("POST", "/admin/calendar/test"): ({"user": "nobody@example.com"}, Go("/sign-in"), 403, 400),
+    ("GET", "/admin/erp"): (None, SIGN_IN, 403, 200),
+    ("POST", "/admin/erp/preflight"): ({}, Go("/sign-in"), 403, 409),  # no ERP configured: said beside the button
+    ("POST", "/admin/erp/run"): ({"mode": "maybe"}, Go("/sign-in"), 403, 400),
+    ("POST", "/admin/erp/enabled"): ({"enabled": "maybe"}, Go("/sign-in"), 403, 400),
+    ("GET", "/admin/users"): (None, SIGN_IN, 403, 200),
+    ("POST", "/admin/users/sync-off"): ({"user": "no-such-guid"}, Go("/sign-in"), 403, 400),
+    ("POST", "/admin/users/run"): ({"user": "no-such-guid"}, Go("/sign-in"), 403, 400),
+    ("POST", "/admin/users/add"): ({"email": "", "role": "user"}, Go("/sign-in"), 403, 400),  # the form again
+    ("GET", "/admin/sync"): (None, SIGN_IN, 403, 200),
+    ("POST", "/admin/sync/retry"): ({"user": "no-such-guid"}, Go("/sign-in"), 403, 400),
     ("GET", "/week"): (None, SIGN_IN, 200, 200),
     ("GET", "/week/new"): (None, SIGN_IN, 200, 200),
     ("POST", "/week/new"): ({"name": ""}, Go("/sign-in"), 400, 400),  # the form again, with its messages
@@ -104,7 +114,7 @@ def test_authorisation_matrix_every_page_for_anonymous_user_and_admin(tandem: bo
                 assert answer.headers["content-type"].startswith("text/html")
 
 
-@pytest.mark.parametrize("path", ["/me", "/admin", "/week"])
+@pytest.mark.parametrize("path", ["/me", "/admin", "/admin/users", "/admin/sync", "/week"])
 def test_a_page_asked_for_before_signing_in_is_shown_after_it(tandem: bootstrap.Tandem, path: str) -> None:
     people = add_people(tandem)
     client = browser(tandem)

@@ -7,20 +7,31 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tandem import bootstrap
 from tandem.connectors.google.errors import CALENDAR_SCOPE
 from tandem.demo.organisation import DEMO_ADMIN, DEMO_PASSWORD, DEMO_USER
+from tandem.demo.visma_business.database import DemoScale, create_demo_database
+from tandem.domain.syncstate import QuarantinedItem, QuarantineSide, RunCounts, RunRecord
 from tandem.emulators.google import EmulatorServer
+from tandem.hub.models import User
+from tests.support.hub import settings_for
 from tests.support.processes import demo_environment, environment, free_port, run, run_json, serving
+from tests.web.support import plant_conflict
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+ERP_SCALE = DemoScale(
+    departments=10, products=20, employees=20, customers=40, projects=15, erp_invoices=6, psa_invoices=6
+)
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +192,131 @@ def test_cal_2_cal_5_the_admin_sets_up_the_calendar_in_a_real_browser(
 
 
 @pytest.fixture(scope="module")
+def erp_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """`tandem serve` with the demo organisation and `[erp] database_url` pointing at a small
+    Visma Business demo company with its planted problems (as `tandem erp demo-db` makes)."""
+    directory = tmp_path_factory.mktemp("web-erp-demo")
+    erp_url = f"sqlite:///{directory / 'visma.db'}"
+    create_demo_database(erp_url, 7, scale=ERP_SCALE)
+    env = environment(
+        f"sqlite:///{directory / 'tandem.db'}",
+        directory,
+        TANDEM_DEMO_ON_FIRST_START="true",
+        TANDEM_ERP__DATABASE_URL=erp_url,
+    )
+    with serving(env, directory) as base:
+        yield base, directory
+
+
+def test_erp_3_erp_7_the_admin_runs_the_preflight_and_a_dry_run_in_a_real_browser(
+    erp_demo: tuple[str, Path], chromium: Browser
+) -> None:
+    """Admin → ERP: the preflight's blocking problems highlighted, then a dry run whose
+    per-entity counts are shown while the history stays empty (a dry run writes nothing)."""
+    base, _ = erp_demo
+    context = chromium.new_context(base_url=base, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Refused" in message.text else None)
+    page.goto("/admin/erp")
+    _sign_in(page, DEMO_ADMIN, DEMO_PASSWORD)
+    expect(page).to_have_url(f"{base}/admin/erp")
+    expect(page.get_by_role("heading", name="ERP", exact=True)).to_be_visible()
+    expect(page.locator("#erp-database")).to_contain_text("visma.db")
+    expect(page.locator("#enabled-state")).to_have_text("Disabled")
+    expect(page.locator("#no-runs")).to_be_visible()
+    _shot(page, "erp-01-page")
+
+    page.get_by_role("button", name="Run the preflight").click()
+    expect(page.locator("#verdict")).to_contain_text("Preflight failed")
+    blocking = page.locator("#findings tr.finding-blocking")
+    expect(blocking.first).to_be_visible()
+    expect(blocking.first.locator("td").first).to_have_text("Blocking")
+    assert page.locator("#findings tr.finding-blocking").count() < page.locator("#findings tbody tr").count()
+    _shot(page, "erp-02-preflight")
+
+    page.get_by_label("Dry run: show what a run would do, write nothing").check()
+    page.get_by_role("button", name="Run now").click()
+    expect(page.locator("#done")).to_have_text("The run has ended: its result is below.", timeout=60_000)
+    expect(page.locator("#last-run")).to_be_visible()  # the page reloaded itself until then
+    expect(page.locator("#last-run caption")).to_have_text("Dry run, nothing written: what a run would do")
+    customers = page.locator("#last-run tr", has=page.get_by_role("rowheader", name="customer", exact=True))
+    expect(customers.locator("td").first).not_to_have_text("0")  # customers a run would create
+    expect(page.locator("#no-runs")).to_be_visible()  # nothing recorded: a dry run writes nothing
+    _shot(page, "erp-03-dry-run")
+
+
+def test_bey_2_bey_4_the_admin_sees_a_planted_conflict_and_the_users_sync_in_a_real_browser(
+    demo: tuple[str, dict[str, str], Path], chromium: Browser
+) -> None:
+    """Admin → Sync activity shows a conflict planted through the sync's store with both
+    versions side by side, an item set aside with its Retry, the charts; Admin → Users shows
+    the users' sync and keeps what was typed into a bad Add a user form."""
+    base, env, directory = demo
+    planted = bootstrap.build(settings_for(env["TANDEM_DATABASE_URL"], directory))
+    try:
+        with planted.db.read() as session:
+            user = session.scalars(sa.select(User).where(User.email_key == DEMO_USER)).unique().one()
+            guid, name = user.guid, user.full_name
+        plant_conflict(planted, guid)
+        store = planted.sync_store()
+        later = datetime.now(UTC) + timedelta(hours=1)
+        store.quarantine(QuarantinedItem(guid, DEMO_USER, "act-7", None, QuarantineSide.PSA, "no calendar type", later))
+        an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+        store.record_run(
+            RunRecord(guid, DEMO_USER, an_hour_ago, an_hour_ago + timedelta(seconds=2), RunCounts(events_created=3))
+        )
+    finally:
+        planted.close()
+
+    context = chromium.new_context(base_url=base, viewport={"width": 390, "height": 844})  # a phone
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Refused" in message.text else None)
+    page.goto("/admin/sync")
+    _sign_in(page, DEMO_ADMIN, DEMO_PASSWORD)
+    expect(page).to_have_url(f"{base}/admin/sync")
+    expect(page.get_by_role("heading", name="Sync activity")).to_be_visible()
+    conflict = page.locator("article.conflict", has_text=name)
+    expect(conflict.locator("tr", has_text="Location")).to_contain_text("Room 4")
+    expect(conflict.locator("tr", has_text="Location")).to_contain_text("Teams call")
+    expect(conflict.locator("tr.differs")).to_have_count(3)  # location, start, end
+    expect(conflict.locator("tr", has_text="Subject")).not_to_have_class("differs")
+    expect(page.get_by_role("img", name="Changes synced per hour (UTC)")).to_be_visible()
+    expect(page.locator("#runs")).to_contain_text("events created 3")
+    _shot(page, "sync-01-activity")
+
+    page.locator("#set-aside tr", has_text="act-7").get_by_role("button", name="Retry").click()
+    expect(page.locator("#done")).to_contain_text("The item is due now")
+    _shot(page, "sync-02-retried")
+
+    page.get_by_role("link", name="Users", exact=True).click()
+    expect(page).to_have_url(f"{base}/admin/users")
+    expect(page.locator("#users tr", has_text=name).locator(".set-aside")).to_have_text("1")
+    expect(page.locator("#users tr", has_text=name).locator(".conflicts")).to_have_text("1")
+    _shot(page, "users-01-list")
+    page.get_by_label("Email").fill("new.person@example.com")
+    page.get_by_label("First name").fill("New")
+    page.get_by_role("button", name="Add the user").click()
+    expect(page.locator("#last_name-error")).to_have_text("Enter the last name.")
+    expect(page.get_by_label("Email")).to_have_value("new.person@example.com")
+    expect(page.get_by_label("Last name")).to_have_attribute("aria-invalid", "true")
+    _shot(page, "users-02-add-refused")
+    page.get_by_label("Last name").fill("Person")
+    page.get_by_role("button", name="Add the user").click()
+    expect(page.locator("#done")).to_have_text("Added New Person.")
+    expect(page.locator("#users tr", has_text="New Person")).to_contain_text("new.person@example.com")
+    _shot(page, "users-03-added")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _shot(page, "users-04-desktop")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sync activity").click()
+    expect(page.locator("article.conflict", has_text=name)).to_be_visible()
+    _shot(page, "sync-03-desktop")
+    assert refused == []
+    context.close()
+
+
+@pytest.fixture(scope="module")
 def demo_with_calendar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """`tandem serve` as `make run` starts it: the demo organisation and the demo calendar (the
     Google emulator), every demo user's sync on; then the demo user's sync switched off, so
@@ -198,6 +334,15 @@ def _titles(google: str, email: str) -> list[str]:
     view = httpx.get(f"{google}/emulator/calendars/{email}", timeout=5)
     assert view.status_code == 200, view.text
     return [str(e.get("summary", "")) for e in view.json()["items"]]
+
+
+def _reload_until_synced(page: Page, within_s: float) -> None:
+    """Reload My profile until it shows when the user's sync last went through."""
+    started = time.monotonic()
+    while page.locator("#last-success").inner_text() == "Not yet":
+        assert time.monotonic() - started < within_s, page.locator("main").inner_text()
+        time.sleep(0.5)
+        page.reload()
 
 
 def _wait_until_in_calendars(google: str, emails: list[str], title: str, within_s: float) -> None:
@@ -228,6 +373,7 @@ def test_cal_6_cal_8_my_week_a_meeting_reaches_both_calendars_and_a_personal_one
     page.get_by_role("link", name="My profile").click()
     page.get_by_role("button", name="Switch calendar sync on").click()
     expect(page.locator("#calendar-sync-state")).to_have_text("On")
+    _reload_until_synced(page, within_s=30)  # as a user would: My profile shows the sync went through
 
     page.get_by_role("link", name="My week").click()
     page.get_by_role("link", name="Next week →").click()

@@ -82,6 +82,8 @@ def test_my_profile_shows_my_last_sync_and_my_items_that_failed_and_why(tandem: 
     )
     store = tandem.sync_store()
     ran = datetime(2026, 12, 4, 10, 15, tzinfo=UTC)
+    went = datetime(2026, 12, 4, 9, 45, tzinfo=UTC)
+    store.record_run(RunRecord(uma.guid, people.user, went, went))
     store.record_run(RunRecord(uma.guid, people.user, ran, ran, error="calendar: the account was suspended"))
     store.quarantine(
         QuarantinedItem(
@@ -90,6 +92,7 @@ def test_my_profile_shows_my_last_sync_and_my_items_that_failed_and_why(tandem: 
     )
     page = client.get("/me")
     assert '<dd id="last-sync">Fri 04 Dec 2026 10:15 (UTC)</dd>' in page.text
+    assert '<dd id="last-success">Fri 04 Dec 2026 09:45 (UTC)</dd>' in page.text  # the latest one failed
     assert '<dd id="last-failure" class="error">calendar: the account was suspended</dd>' in page.text
     rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>", page.text)
     assert rows == [("Meeting", "Google refused the write: 400", "3")]

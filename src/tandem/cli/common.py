@@ -15,10 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tandem import bootstrap
-from tandem.config import load_settings
+from tandem.config import SettingsError, load_settings
 from tandem.hub.models import User
+from tandem.store.errors import first_line
 
 console = Console()
 err = Console(stderr=True)
@@ -33,16 +35,27 @@ class State:
 @contextmanager
 def tandem(**overrides: Any) -> Iterator[bootstrap.Tandem]:
     """Tandem built from the settings (`--config`, `TANDEM_*`), closed when the command ends."""
-    built = bootstrap.build(load_settings(State.config, **overrides))
+    try:
+        settings = load_settings(State.config, warn=warn, **overrides)
+    except SettingsError as error:
+        raise fail(str(error)) from None
+    built = bootstrap.build(settings)
     try:
         yield built
+    except sa.exc.OperationalError as error:  # the database is not there, not ours, or locked
+        where = built.db.engine.url.render_as_string(hide_password=True)
+        raise fail(f"The database {where} cannot be used: {first_line(error.orig or error)}") from None
     finally:
         built.close()
 
 
+def warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def fail(message: str) -> typer.Exit:
     """Print `message` in red on stderr; the caller raises the returned exit (code 1)."""
-    err.print(f"[red]{message}[/red]")
+    err.print(f"[red]{escape(message)}[/red]", highlight=False, soft_wrap=True)
     return typer.Exit(1)
 
 

@@ -35,7 +35,7 @@ from tandem.domain.errors import TandemError
 from tandem.erp import PreflightReport
 from tandem.hub.models.common import utcnow
 from tandem.runtime.erp import ErpIntegration, PreflightFailed
-from tandem.runtime.erp.text import finding_to_json, preflight_to_json
+from tandem.runtime.erp.text import finding_to_json, preflight_to_json, shown_url
 from tandem.store.erp_state import RunEntry, report_to_json
 
 erp_app = typer.Typer(
@@ -47,14 +47,6 @@ ErpUrl = Annotated[str | None, typer.Option("--erp-url", help="The Visma Busines
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 SCALES = {"small": DemoScale(departments=30, products=100, employees=80, customers=200, projects=100, erp_invoices=30)}
-
-
-def shown_url(url: str) -> str:
-    """A database URL fit to print: the password hidden."""
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return "(an unreadable URL)"
 
 
 @contextmanager

@@ -4,11 +4,13 @@ the app by `tandem.cli.main`."""
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Annotated, Any
 
 import typer
 
 from tandem.cli.common import console, fail, tandem
+from tandem.config import Settings
 from tandem.demo import organisation
 
 
@@ -29,10 +31,11 @@ def serve(
     if port is not None:
         overrides["port"] = port
     with tandem(**overrides) as t:
+        _ports_free(t.settings)
         logging.basicConfig(level=t.settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
         t.upgrade()
         if t.settings.demo_on_first_start:
-            summary = t.load_demo()
+            summary = t.load_demo(sync_on=t.settings.demo_calendar)
             if not summary.skipped:
                 console.print(f"Loaded the demo organisation: {summary.users} users, {summary.activities} activities.")
         address = f"http://{t.settings.host}:{t.settings.port}"
@@ -53,6 +56,26 @@ def serve(
             t.settings.log_level.lower(),
             head_timeout_s=t.settings.http.head_timeout_s,
         )
+
+
+def _ports_free(settings: Settings) -> None:
+    """Fail in one line, before anything starts, when a port Tandem listens on is taken
+    (most often: Tandem already runs, say a second `make run`)."""
+    wanted = [(settings.port, "the API and the web pages", "--port or TANDEM_PORT")]
+    if settings.demo_calendar:
+        wanted.append((settings.demo_calendar_port, "the demo calendar", "TANDEM_DEMO_CALENDAR_PORT"))
+    for port, what, change in wanted:
+        if port == 0:
+            continue
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((settings.host, port))
+            except OSError as error:
+                raise fail(
+                    f"Port {port} on {settings.host} ({what}) is taken: {error.strerror}. Is Tandem already "
+                    f"running? Stop it, or choose another port ({change})."
+                ) from None
 
 
 def demo_data() -> None:

@@ -128,8 +128,8 @@ def sync_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
         rows: list[dict[str, Any]] = []
         for user in users:
             row = schedule.get(user.guid)
-            last = sync_health.latest_run(store.last_runs(user.guid, limit=sync_health.RUNS_LOOKED_AT))
-            calendar_id = (user.email or "").lower()
+            health = sync_health.user_status(store, row, user.guid, user.email)
+            last = health.last_run
             rows.append(
                 {
                     "email": user.email,
@@ -138,11 +138,12 @@ def sync_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
                     "failures": row.failures if row else 0,
                     "paused": row.paused_reason if row else None,
                     "last_run": last.finished_at.isoformat() if last and last.finished_at else None,
+                    "last_success": health.last_success.isoformat() if health.last_success else None,
                     "last_counts": {k: getattr(last.counts, k) for k in last.counts.__dataclass_fields__}
                     if last
                     else None,
-                    "last_error": sync_health.latest_failure(last, row),
-                    "conflicts": len(store.conflicts(user.guid)),
+                    "last_error": health.last_error,
+                    "conflicts": health.conflicts,
                     "quarantined": [
                         {
                             "reason": q.reason,
@@ -152,7 +153,7 @@ def sync_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
                             "attempts": q.attempts,
                             "retry_at": q.retry_at.isoformat(),
                         }
-                        for q in store.quarantined(user.guid, calendar_id)
+                        for q in health.set_aside
                     ],
                 }
             )

@@ -51,8 +51,9 @@ def is_empty(session: Session) -> bool:
     return not session.scalar(sa.select(sa.func.count()).select_from(User))
 
 
-def load(session: Session, today: date) -> DemoSummary:
-    """Create the demo organisation; does nothing (skipped) when users already exist."""
+def load(session: Session, today: date, *, sync_on: bool = False) -> DemoSummary:
+    """Create the demo organisation; does nothing (skipped) when users already exist.
+    `sync_on`: its people start with their calendar sync on (the demo calendar is there)."""
     if not is_empty(session):
         return DemoSummary(0, 0, skipped=True)
     save = masters.save
@@ -101,6 +102,9 @@ def load(session: Session, today: date) -> DemoSummary:
     demo_hash = passwords.hash_password(DEMO_PASSWORD)  # hashed once: it is the same for everyone
     for user in users:
         user.password_hash = demo_hash
+        # With the demo calendar, as if each had switched it on in their profile: set once,
+        # here, never again by Tandem (a restart keeps what each user chose since, CAL-7).
+        user.calendar_sync_enabled = sync_on
     customers = []
     for name, contact_first, contact_last in (
         ("Northwind Oy", "Nina", "North"),

@@ -114,6 +114,13 @@ class SyncStateStore(Protocol):
         """Quarantined items whose `retry_at` has come (CAL-17: retried when it can succeed)."""
         ...
 
+    def retry_now(
+        self, user_guid: str, calendar_id: str, activity_guid: str | None, event_id: str | None, now: datetime
+    ) -> bool:
+        """The quarantined item due at `now` (the admin's Retry, CAL-17); its attempts and
+        reason stay. False when no such item is set aside (any more)."""
+        ...
+
     # ------------------------------------------------------------------ progress
 
     def cursor(self, user_guid: str, calendar_id: str) -> Cursor | None:
@@ -133,6 +140,11 @@ class SyncStateStore(Protocol):
         ...
 
     def last_runs(self, user_guid: str, limit: int = 20) -> Sequence[RunRecord]: ...
+
+    def runs_since(self, since: datetime, limit: int = 10_000) -> Sequence[RunRecord]:
+        """Every user's runs that started at or after `since`, newest first (the admin's
+        sync activity, BEY-4)."""
+        ...
 
 
 class ScheduleStore(Protocol):

@@ -7,8 +7,10 @@ import functools
 import os
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -146,6 +148,183 @@ class WriteGate:
         return self._fd
 
 
+def _locked(why: str) -> sa.exc.OperationalError:
+    return sa.exc.OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(f"database is locked ({why})"))
+
+
+@dataclass(eq=False)
+class _Member:
+    """A unit of work waiting in a group for its turn on the group's connection."""
+
+    turn: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)
+    admitted: bool = False
+
+
+@dataclass(eq=False)
+class _Group:
+    waiting: deque[_Member] = field(default_factory=deque)
+    size: int = 1
+    closed: bool = False
+    connection: sa.Connection | None = None
+    failure: BaseException | None = None
+    """Why the group's transaction did not commit (or did not begin): every member's error."""
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class GroupCommit:
+    """SQLite writers of one process share a transaction when they queue (group commit).
+
+    Under load the file's write lock changes hands between processes at every transaction:
+    the API's writers and the sync worker take turns (`WriteGate`), and a worker whose run
+    needs three transactions got one of them per turn while the API took one per request,
+    so the worker fell behind (BEY-11). Here the first writer of a process to arrive (the
+    leader) passes the gate and begins a transaction; writers of the same process that
+    arrive meanwhile join it and run, one after the other, each in a SAVEPOINT of that
+    transaction; the leader then commits once for all of them. One turn at the lock thus
+    carries every write the process had waiting.
+
+    Each unit of work keeps its own outcome: one that raises is rolled back to its savepoint
+    alone (the others still commit), and none of them returns before the commit that holds
+    it has succeeded; when that commit fails, every member gets its error. A write nested in
+    another of the same thread does not join (it runs on its own connection, where SQLite
+    decides, as before). A writer that waits longer than `wait_s` for its turn fails as a
+    busy database does ("database is locked").
+    """
+
+    MAX_MEMBERS = 64
+
+    def __init__(self, engine: sa.Engine, gate: WriteGate, *, wait_s: float = 30.0) -> None:
+        self._engine = engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._gate = gate
+        self._wait_s = wait_s
+        self._mutex = threading.Lock()
+        self._free = threading.Condition(self._mutex)
+        self._group: _Group | None = None
+        self._local = threading.local()
+        self._solo = sessionmaker(self._engine, expire_on_commit=False)
+
+    @contextmanager
+    def unit(self) -> Iterator[Session]:
+        if getattr(self._local, "inside", False):
+            with self._gate.passage(), self._solo() as session, session.begin():
+                yield session
+            return
+        group, member = self._arrive()
+        if member is None:
+            with self._lead(group) as session:
+                yield session
+        else:
+            with self._follow(group, member) as session:
+                yield session
+
+    def _arrive(self) -> tuple[_Group, _Member | None]:
+        """Join the open group, or lead a new one (waiting while a group commits)."""
+        with self._free:
+            if not self._free.wait_for(self._joinable_or_none, timeout=self._wait_s):
+                raise _locked("waited for this process's writers")
+            group = self._group
+            if group is None:
+                self._group = group = _Group()
+                return group, None
+            member = _Member()
+            group.waiting.append(member)
+            group.size += 1
+            return group, member
+
+    def _joinable_or_none(self) -> bool:
+        group = self._group
+        return group is None or (not group.closed and group.size < self.MAX_MEMBERS)
+
+    @contextmanager
+    def _lead(self, group: _Group) -> Iterator[Session]:
+        body_failure: BaseException | None = None
+        try:
+            with self._gate.passage():
+                connection = self._engine.connect()
+                try:
+                    transaction = connection.begin()
+                except BaseException as error:
+                    group.failure = error
+                    connection.close()
+                    raise
+                group.connection = connection
+                try:
+                    try:
+                        with self._savepoint(connection) as session:
+                            yield session
+                    except BaseException as error:
+                        body_failure = error
+                    self._admit_the_others(group)
+                    transaction.commit()
+                except BaseException as error:
+                    if group.failure is None:
+                        group.failure = error
+                    # A failed COMMIT can leave SQLite's transaction open: never pool it.
+                    connection.invalidate()
+                finally:
+                    connection.close()
+        finally:
+            self._end(group)
+        if body_failure is not None:
+            raise body_failure
+        if group.failure is not None:
+            raise group.failure
+
+    def _admit_the_others(self, group: _Group) -> None:
+        while True:
+            with self._mutex:
+                if not group.waiting:
+                    group.closed = True
+                    return
+                member = group.waiting.popleft()
+                member.admitted = True
+            member.turn.set()
+            member.finished.wait()
+
+    def _end(self, group: _Group) -> None:
+        with self._free:
+            group.closed = True
+            for member in group.waiting:  # the group failed before their turn
+                member.admitted = True
+                member.turn.set()
+            group.waiting.clear()
+            self._group = None
+            self._free.notify_all()
+        group.done.set()
+
+    @contextmanager
+    def _follow(self, group: _Group, member: _Member) -> Iterator[Session]:
+        try:
+            if not member.turn.wait(self._wait_s):
+                with self._mutex:
+                    if not member.admitted:
+                        group.waiting.remove(member)
+                        raise _locked("waited for this process's writers")
+                member.turn.wait()
+            if group.failure is not None or group.connection is None:
+                raise group.failure or _locked("the group's transaction did not begin")
+            with self._savepoint(group.connection) as session:
+                yield session
+        finally:
+            member.finished.set()
+        group.done.wait()
+        if group.failure is not None:
+            raise group.failure
+
+    @contextmanager
+    def _savepoint(self, connection: sa.Connection) -> Iterator[Session]:
+        self._local.inside = True
+        try:
+            with (
+                Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False) as session,
+                session.begin(),
+            ):
+                yield session
+        finally:
+            self._local.inside = False
+
+
 class Database:
     """An engine and the two kinds of unit of work Tandem runs on it."""
 
@@ -160,6 +339,7 @@ class Database:
             expire_on_commit=False,
         )
         self._gate = WriteGate(engine.url.database, wait_s=gate_wait_s) if self.is_sqlite else None
+        self._group = GroupCommit(engine, self._gate, wait_s=gate_wait_s) if self._gate is not None else None
 
     @classmethod
     def from_url(cls, url: str, *, busy_timeout_s: float = 30.0, gate_wait_s: float = 30.0, **kwargs: Any) -> Database:
@@ -186,11 +366,11 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One unit of work that writes: commit on success, roll back on any error."""
-        if self._gate is None:
+        if self._group is None:
             with self._writer() as session, session.begin():
                 yield session
             return
-        with self._gate.passage(), self._writer() as session, session.begin():
+        with self._group.unit() as session:
             yield session
 
     def dispose(self) -> None:

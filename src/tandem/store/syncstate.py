@@ -417,6 +417,21 @@ class SqlSyncStateStore:
     def due_for_retry(self, user_guid: str, calendar_id: str, now: datetime) -> Sequence[QuarantinedItem]:
         return self._quarantined(user_guid, calendar_id, SyncQuarantine.retry_at <= now)
 
+    def retry_now(
+        self, user_guid: str, calendar_id: str, activity_guid: str | None, event_id: str | None, now: datetime
+    ) -> bool:
+        with self._units.write() as session:
+            done = session.execute(
+                sa.update(SyncQuarantine)
+                .where(
+                    SyncQuarantine.user_guid == user_guid,
+                    SyncQuarantine.calendar_id == calendar_id,
+                    SyncQuarantine.item_key == _item_key(activity_guid, event_id),
+                )
+                .values(retry_at=now)
+            )
+            return bool(getattr(done, "rowcount", 0))
+
     # ------------------------------------------------------------------ progress
 
     def cursor(self, user_guid: str, calendar_id: str) -> Cursor | None:
@@ -485,19 +500,27 @@ class SqlSyncStateStore:
             rows = session.scalars(
                 sa.select(SyncRun).where(SyncRun.user_guid == user_guid).order_by(SyncRun.id.desc()).limit(limit)
             )
-            return [
-                RunRecord(
-                    user_guid=r.user_guid,
-                    calendar_id=r.calendar_id,
-                    started_at=r.started_at,
-                    finished_at=r.finished_at,
-                    counts=RunCounts(**json.loads(r.counts)),
-                    halted_reason=r.halted_reason,
-                    error=r.error,
-                    dry_run=r.dry_run,
-                )
-                for r in rows
-            ]
+            return [_run(r) for r in rows]
+
+    def runs_since(self, since: datetime, limit: int = 10_000) -> Sequence[RunRecord]:
+        with self._units.read() as session:
+            rows = session.scalars(
+                sa.select(SyncRun).where(SyncRun.started_at >= since).order_by(SyncRun.id.desc()).limit(limit)
+            )
+            return [_run(r) for r in rows]
+
+
+def _run(row: SyncRun) -> RunRecord:
+    return RunRecord(
+        user_guid=row.user_guid,
+        calendar_id=row.calendar_id,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        counts=RunCounts(**json.loads(row.counts)),
+        halted_reason=row.halted_reason,
+        error=row.error,
+        dry_run=row.dry_run,
+    )
 
 
 def _chunks(items: list[str], size: int = 500) -> list[list[str]]:

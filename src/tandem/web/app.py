@@ -25,9 +25,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tandem.connectors.google import GoogleSettings
 from tandem.hub.api.context import HubContext
 from tandem.hub.services.calendar_setup import Sealer
-from tandem.web import access, calendar, pages, week
+from tandem.web import access, activity, calendar, erp, pages, users, week
 from tandem.web.access import Forbidden, SignInRequired, Visit, sign_in_address
-from tandem.web.context import HERE, WebContext
+from tandem.web.context import HERE, ErpWiring, WebContext
+from tandem.web.erp_work import ErpWork
 from tandem.web.sessions import SessionSigner
 
 STATIC = "/static"
@@ -73,16 +74,26 @@ def install(
     *,
     secrets: Callable[[], Sealer] | None = None,
     calendar_settings: Callable[[], GoogleSettings | None] | None = None,
+    erp_wiring: ErpWiring | None = None,
 ) -> WebContext:
     context = WebContext(
         hub=hub,
         signer=SessionSigner(session_key, lifetime_s),
         secrets=secrets,
         calendar_settings=calendar_settings,
+        erp=erp_wiring,
+        erp_work=(
+            ErpWork(erp_wiring.integration, erp.hide_secrets(erp_wiring.settings.database_url))
+            if erp_wiring is not None
+            else None
+        ),
     )
     app.state.web = context
     app.include_router(pages.router)
     app.include_router(calendar.router)
+    app.include_router(erp.router)
+    app.include_router(users.router)
+    app.include_router(activity.router)
     app.include_router(week.router)
     app.mount(STATIC, StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(PageHeaders)

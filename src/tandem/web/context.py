@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import anyio
 import jinja2
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from tandem.config import ErpSettings
 from tandem.connectors.google import GoogleSettings
 from tandem.hub.api.context import HubContext
 from tandem.hub.services.calendar_setup import Sealer
+from tandem.ports.state import ScheduleStore, SyncStateStore
+from tandem.runtime.erp import ErpIntegration
+from tandem.store.erp_state import RunEntry
+from tandem.store.schedule import SqlSchedule
+from tandem.store.syncstate import SqlSyncStateStore
+from tandem.web.erp_work import ErpWork
 from tandem.web.lockout import SignInGuard
 from tandem.web.sessions import SessionSigner
 
@@ -30,7 +39,32 @@ def _templates() -> Jinja2Templates:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    environment.filters["when"] = when
     return Jinja2Templates(env=environment)
+
+
+class ErpHistory(Protocol):
+    """What the Admin → ERP page reads of the ERP state store (`SqlErpStateStore`)."""
+
+    def is_enabled(self) -> bool: ...
+    def set_enabled(self, enabled: bool) -> None: ...
+    def run_log(self, limit: int = 20) -> Sequence[RunEntry]: ...
+
+
+@dataclass(frozen=True)
+class ErpWiring:
+    """The ERP integration as `bootstrap` builds it for `tandem erp` (the page does what the CLI does)."""
+
+    settings: ErpSettings
+    integration: Callable[[], ErpIntegration]
+    state: Callable[[], ErpHistory]
+
+
+def when(moment: datetime | None) -> str:
+    """A time as the admin pages show it: UTC, to the second ("-" for none)."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @dataclass
@@ -41,9 +75,21 @@ class WebContext:
     """The server's secret box, which seals the calendar key (the admin's calendar page)."""
     calendar_settings: Callable[[], GoogleSettings | None] | None = None
     """The saved calendar connection, unsealed, for the page's Test (as `tandem calendar test`)."""
+    erp: ErpWiring | None = None
+    """The ERP integration, for Admin → ERP."""
+    erp_work: ErpWork | None = None
+    """The one piece of ERP work the page may have going (built by `app.install`)."""
     guard: SignInGuard = field(default_factory=SignInGuard)
     templates: Jinja2Templates = field(default_factory=_templates)
     _checks: tuple[asyncio.AbstractEventLoop, anyio.CapacityLimiter] | None = field(default=None, repr=False)
+
+    def sync_state(self) -> SyncStateStore:
+        """The calendar sync's state (runs, items set aside, conflicts), as `tandem sync status` reads it."""
+        return SqlSyncStateStore(self.hub.db)
+
+    def schedule(self) -> ScheduleStore:
+        """The calendar sync's schedule (next run, failures, pauses)."""
+        return SqlSchedule(self.hub.db)
 
     def password_checks(self) -> anyio.CapacityLimiter:
         """This event loop's limiter of concurrent password checks."""

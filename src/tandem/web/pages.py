@@ -132,7 +132,7 @@ def me(request: Request, seen: Visit = Depends(access.signed_in)) -> Response:
 
 def _me(request: Request, seen: Visit, errors: dict[str, str], status: int = 200) -> Response:
     assert seen.person is not None
-    mine = profile.my_sync(web(request).hub.db, seen.person.guid)
+    mine = profile.my_sync(web(request), seen.person.guid)
     return page(request, seen, "me.html", status, errors=errors, sync=mine)
 
 
@@ -149,8 +149,11 @@ def switch_calendar_sync(
     with context.hub.db.write() as session:
         own.set_calendar_sync(session, seen.person.guid, wanted == "on")
     if wanted == "on":
-        for listener in context.hub.on_user_active:
-            listener(seen.person.guid)
+        # due now, its back-off from the time it was off forgotten, and started (CAL-7, CAL-8):
+        # the sign-in's own start moments before may have met the switch still off
+        from tandem.web.users import start_sync  # users.py builds its pages on this module
+
+        start_sync(context, seen.person.guid)
     return go(request, seen, "/me")
 
 

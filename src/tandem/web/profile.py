@@ -1,6 +1,6 @@
-"""My profile's sync facts (BEY-4, CAL-17): the user's last sync, why it failed if it did,
-and their items set aside, read with the same store calls and rules as `tandem sync status`
-(`tandem.runtime.status`), never a second reading of them."""
+"""My profile's sync facts (BEY-4, CAL-17): the user's last sync, when it last went through,
+why it failed if it did, and their items set aside, read by the one function `tandem sync
+status` and Admin → Users read them with (`tandem.runtime.status.user_status`)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ from zoneinfo import ZoneInfo
 from tandem.hub.models import Activity, User
 from tandem.hub.services import lookup
 from tandem.runtime import status as sync_health
-from tandem.store.db import Database
-from tandem.store.schedule import SqlSchedule
-from tandem.store.syncstate import SqlSyncStateStore
 from tandem.web import week_view
+from tandem.web.context import WebContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,27 +28,33 @@ class SetAside:
 class MySync:
     last_sync: str | None
     """When the user's latest (real) sync finished, in their time zone; None: never."""
+    last_success: str | None
     failure: str | None
     set_aside: tuple[SetAside, ...]
 
 
-def my_sync(db: Database, user_guid: str) -> MySync:
-    store, schedule = SqlSyncStateStore(db), SqlSchedule(db)
-    last = sync_health.latest_run(store.last_runs(user_guid, sync_health.RUNS_LOOKED_AT))
-    failure = sync_health.latest_failure(last, schedule.get(user_guid))
-    with db.read() as session:
+def my_sync(context: WebContext, user_guid: str) -> MySync:
+    with context.hub.db.read() as session:
         user = lookup.get(session, User, user_guid, "user")
-        zone = ZoneInfo(user.time_zone or "UTC")
-        items = []
-        for q in store.quarantined(user_guid, (user.email or "").lower()):
+        email, zone = user.email, ZoneInfo(user.time_zone or "UTC")
+    health = sync_health.user_status(context.sync_state(), context.schedule().get(user_guid), user_guid, email)
+    items = []
+    with context.hub.db.read() as session:
+        viewer = lookup.get(session, User, user_guid, "user")
+        for q in health.set_aside:
             activity = lookup.find(session, Activity, q.activity_guid) if q.activity_guid else None
             if activity is not None:
-                what = activity.name if week_view.shows_details(activity, user.id) else week_view.BUSY
+                what = activity.name if week_view.shows_details(activity, viewer.id) else week_view.BUSY
             else:
                 what = "A calendar entry" if q.event_id else "An activity"
             items.append(SetAside(what, q.reason, q.attempts, _shown(q.retry_at, zone)))
-    finished = last.finished_at if last is not None else None
-    return MySync(_shown(finished, zone) if finished else None, failure, tuple(items))
+    finished = health.last_run.finished_at if health.last_run is not None else None
+    return MySync(
+        last_sync=_shown(finished, zone) if finished else None,
+        last_success=_shown(health.last_success, zone) if health.last_success else None,
+        failure=health.last_error,
+        set_aside=tuple(items),
+    )
 
 
 def _shown(moment: datetime, zone: ZoneInfo) -> str:

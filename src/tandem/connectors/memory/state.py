@@ -149,6 +149,16 @@ class MemorySyncStateStore:
     def due_for_retry(self, user_guid: str, calendar_id: str, now: datetime) -> Sequence[QuarantinedItem]:
         return self._quarantined(user_guid, calendar_id, now)
 
+    def retry_now(
+        self, user_guid: str, calendar_id: str, activity_guid: str | None, event_id: str | None, now: datetime
+    ) -> bool:
+        key = (user_guid, calendar_id, activity_guid, event_id)
+        known = self._quarantine.get(key)
+        if known is None:
+            return False
+        self._quarantine[key] = replace(known, retry_at=now)
+        return True
+
     # ------------------------------------------------------------------ progress
 
     def cursor(self, user_guid: str, calendar_id: str) -> Cursor | None:
@@ -170,3 +180,7 @@ class MemorySyncStateStore:
 
     def last_runs(self, user_guid: str, limit: int = 20) -> Sequence[RunRecord]:
         return list(reversed(self._runs.get(user_guid, [])))[:limit]
+
+    def runs_since(self, since: datetime, limit: int = 10_000) -> Sequence[RunRecord]:
+        recent = [r for runs in self._runs.values() for r in runs if r.started_at >= since]
+        return sorted(recent, key=lambda r: r.started_at, reverse=True)[:limit]

@@ -1,14 +1,25 @@
 """Plain-text renderings of preflight and run reports, for the CLI and logs.
 
-Secrets never appear here: reports hold keys, names and reasons only.
+Secrets never appear here: reports hold keys, names and reasons only, and a database URL
+is shown with its password hidden (`shown_url`, for the CLI and the Admin → ERP page).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from tandem.domain.erp import Finding, RunReport
 from tandem.erp import PreflightReport
+
+
+def shown_url(url: str) -> str:
+    """A database URL fit to print or show on a page: the password hidden."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(an unreadable URL)"
 
 
 def describe_preflight(report: PreflightReport) -> list[str]:
