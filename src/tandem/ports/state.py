@@ -17,7 +17,7 @@ calendar_id, activity_guid, event_id). A cursor by (user_guid, calendar_id).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -169,3 +169,8 @@ class ScheduleStore(Protocol):
     def all(self) -> Sequence[UserSchedule]: ...
 
     def save(self, schedule: UserSchedule) -> None: ...
+
+    def update(self, user_guid: str, change: Callable[[UserSchedule | None], UserSchedule]) -> UserSchedule:
+        """Read the user's row, write `change(row)`, in one unit of work (a finished run
+        records its outcome on the row as it is then, not as it was when the run began)."""
+        ...

@@ -224,19 +224,21 @@ class SyncRuntime:
         report = await self._run(user_guid, calendar, now)
         self.reports[user_guid] = report
         record = report.record
-        latest = await asyncio.to_thread(self.schedule.get, user_guid)
-        after = policy.after_run(
-            _started(latest or row, now),
-            self.clock(),
-            self.settings.poll_interval_s,
-            error=record.error,
-            halted=record.halted_reason,
-            quota=report.quota,
-            stopped=report.stopped is not None,
-            not_syncable=report.not_syncable,
-            rng=self.rng,
-        )
-        await asyncio.to_thread(self.schedule.save, after)
+
+        def finished(latest: UserSchedule | None) -> UserSchedule:
+            return policy.after_run(
+                _started(latest or row, now),
+                self.clock(),
+                self.settings.poll_interval_s,
+                error=record.error,
+                halted=record.halted_reason,
+                quota=report.quota,
+                stopped=report.stopped is not None,
+                not_syncable=report.not_syncable,
+                rng=self.rng,
+            )
+
+        await asyncio.to_thread(self.schedule.update, user_guid, finished)
         if record.error or record.halted_reason:
             log.warning("sync of %s: %s", user_guid, record.error or record.halted_reason)
 

@@ -186,20 +186,19 @@ class UserSync:
     # ------------------------------------------------------------------ reading
 
     async def read(self, user_guid: str, *, confirm_mass_deletion: bool = False) -> Reading:
-        setup = await asyncio.to_thread(self.psa.setup)
-        user = _syncable_user(setup, user_guid)
-        assert user.email is not None
-        ctx = self._context(setup, user, confirm_mass_deletion)
-        cursor = await asyncio.to_thread(self.store.cursor, user.guid, ctx.calendar_id)
+        # The store and hub reads go in two trips to a worker thread, not one trip each: an
+        # idle run is little else, and each trip costs a thread hand-off both ways.
+        setup, user, ctx, cursor, (activities, hub_seq) = await asyncio.to_thread(
+            self._read_hub_side, user_guid, confirm_mass_deletion
+        )
         initial = cursor is None or cursor.initial_done_at is None
-        activities, hub_seq = await self._read_hub(user.guid, cursor, initial)
         changes = await self._read_calendar(ctx.calendar_id, cursor)
         ctx = replace(ctx, initial=initial, calendar_full_read=changes.full)
         events = list(changes.events)
         linked, absent = await self._links(user.guid, ctx, activities, events, full=changes.full)
-        retry = await asyncio.to_thread(self.store.due_for_retry, user.guid, ctx.calendar_id, self.clock())
+        retry, copies = await asyncio.to_thread(self._read_aside, ctx)
         await self._retry_quarantined(retry, ctx, activities, events, linked)
-        ctx = await self._stand_ins(setup, ctx, activities, linked)
+        ctx = await self._stand_ins(setup, ctx, activities, linked, copies)
         # The deletion breaker's denominator; a run that read nothing plans nothing.
         read_something = activities or events or absent
         total = await asyncio.to_thread(self.store.count_links, user.guid, ctx.calendar_id) if read_something else 0
@@ -226,24 +225,43 @@ class UserSync:
             confirm_mass_deletion=confirm,
         )
 
-    async def _read_hub(self, user_guid: str, cursor: Cursor | None, initial: bool) -> tuple[dict[str, Activity], int]:
+    def _read_hub_side(
+        self, user_guid: str, confirm: bool
+    ) -> tuple[SyncSetup, PsaUser, SyncContext, Cursor | None, tuple[dict[str, Activity], int]]:
+        """(In a worker thread.) The organisation, the user, their cursor and what changed
+        for them in the hub since."""
+        setup = self.psa.setup()
+        user = _syncable_user(setup, user_guid)
+        ctx = self._context(setup, user, confirm)
+        cursor = self.store.cursor(user.guid, ctx.calendar_id)
+        initial = cursor is None or cursor.initial_done_at is None
+        return setup, user, ctx, cursor, self._read_hub(user.guid, cursor, initial)
+
+    def _read_aside(self, ctx: SyncContext) -> tuple[Sequence[QuarantinedItem], Sequence[LinkedItem]]:
+        """(In a worker thread.) The user's items set aside whose retry time came, and their
+        stand-in copies (only where the calendar does not fan invitations out)."""
+        retry = self.store.due_for_retry(ctx.user_guid, ctx.calendar_id, self.clock())
+        copies = self.store.stand_ins(ctx.user_guid, ctx.calendar_id) if ctx.fans_out_invitations else ()
+        return retry, copies
+
+    def _read_hub(self, user_guid: str, cursor: Cursor | None, initial: bool) -> tuple[dict[str, Activity], int]:
         """The user's changed activities and the change-log position they reach."""
         after = cursor.hub_seq if cursor else 0
-        oldest = await asyncio.to_thread(self.psa.oldest_seq)
+        oldest = self.psa.oldest_seq()
         if initial or (after and oldest > after + 1):
             # First run, or the log forgot changes this user never read: take everything.
-            seq = await asyncio.to_thread(self.psa.latest_seq)
-            everything = await asyncio.to_thread(self.psa.activities_of_user, user_guid)
+            seq = self.psa.latest_seq()
+            everything = self.psa.activities_of_user(user_guid)
             return {a.guid: a for a in everything}, seq
         guids: list[str] = []
         for _ in range(HUB_PAGES_PER_RUN):
-            page = await asyncio.to_thread(self.psa.changes_for_user, user_guid, after, HUB_PAGE)
+            page = self.psa.changes_for_user(user_guid, after, HUB_PAGE)
             guids.extend(c.activity_guid for c in page)
             if page:
                 after = page[-1].seq
             if len(page) < HUB_PAGE:
                 break
-        found = await asyncio.to_thread(self.psa.get_activities, set(guids)) if guids else {}
+        found = self.psa.get_activities(set(guids)) if guids else {}
         return dict(found), after
 
     async def _read_calendar(self, calendar_id: str, cursor: Cursor | None) -> CalendarChanges:
@@ -306,14 +324,18 @@ class UserSync:
         events.extend(folded[event_id] for event_id in sorted(found))
 
     async def _stand_ins(
-        self, setup: SyncSetup, ctx: SyncContext, activities: dict[str, Activity], linked: dict[str, LinkedItem]
+        self,
+        setup: SyncSetup,
+        ctx: SyncContext,
+        activities: dict[str, Activity],
+        linked: dict[str, LinkedItem],
+        copies: Sequence[LinkedItem],
     ) -> SyncContext:
-        """CAL-14 across users: the user's stand-in copies (each run looks at them, so a copy
+        """CAL-14 across users: the user's stand-in `copies` (each run looks at them, so a copy
         goes as soon as its owner's calendar can hold the activity), whose calendars hold
         their owners' activities, and who holds what of the unlinked activities read."""
         if not ctx.fans_out_invitations:
             return ctx  # every participant's calendar holds its own copy anyway
-        copies = await asyncio.to_thread(self.store.stand_ins, ctx.user_guid, ctx.calendar_id)
         for item in copies:
             linked.setdefault(item.link.activity_guid, item)
         missing = {item.link.activity_guid for item in copies} - activities.keys()

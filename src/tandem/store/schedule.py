@@ -14,11 +14,11 @@ errors (`tandem.store.errors`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tandem.domain.schedule import UserSchedule as UserSchedule  # the value, kept where callers found it
 from tandem.store.base import Base
@@ -102,9 +102,19 @@ class SqlSchedule:
 
     def save(self, schedule: UserSchedule) -> None:
         with self._units.write() as session:
-            row = session.get(SyncSchedule, schedule.user_guid)
-            if row is None:
-                row = SyncSchedule(user_guid=schedule.user_guid)
-                session.add(row)
-            for name in _COLUMNS:
-                setattr(row, name, getattr(schedule, name))
+            _write(session, session.get(SyncSchedule, schedule.user_guid), schedule)
+
+    def update(self, user_guid: str, change: Callable[[UserSchedule | None], UserSchedule]) -> UserSchedule:
+        with self._units.write() as session:
+            row = session.get(SyncSchedule, user_guid)
+            after = change(None if row is None else _value(row))
+            _write(session, row, after)
+            return after
+
+
+def _write(session: Session, row: SyncSchedule | None, schedule: UserSchedule) -> None:
+    if row is None:
+        row = SyncSchedule(user_guid=schedule.user_guid)
+        session.add(row)
+    for name in _COLUMNS:
+        setattr(row, name, getattr(schedule, name))
