@@ -68,6 +68,7 @@ class SyncRuntime:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
         self._roster_users: frozenset[str] = frozenset()
+        self._roster_read = False
         self._stamp: str | None = None
         self._retired: list[asyncio.Task[None]] = []
         self._retired_calendars: list[CalendarPort] = []
@@ -148,7 +149,12 @@ class SyncRuntime:
             [u.guid for u in setup.users if u.is_active and u.calendar_sync and u.email] if setup.addon_enabled else []
         )
         await asyncio.to_thread(self.schedule.ensure, users, self.clock())
-        self._roster_users = frozenset(users)
+        switched_on = set(users) - self._roster_users if self._roster_read else set()
+        self._roster_users, self._roster_read = frozenset(users), True
+        for user in sorted(switched_on):
+            # CAL-7: on again resumes now, not at the recheck a run that met the switch still
+            # off put off for minutes (a switch right after signing in, whose start was debounced)
+            self.dispatcher.request(user, "sync switched on")
         stamp = await asyncio.to_thread(self.calendar_stamp)
         if self.calendar is None or stamp != self._stamp:
             retired, self.calendar = self.calendar, self._make_calendar()

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tandem.hub.services import users as own
 from tandem.runtime.service import SyncRuntime
 from tests.e2e.calendar.conftest import ALICE, BOB, DAVE, GOOGLE_USERS, World, event_body, soon
 from tests.support.hub import authorised
@@ -361,3 +362,31 @@ def test_cal_17_a_refused_entry_in_a_real_run_is_shown_with_its_reason_and_retri
     assert shown["attempts"] == 2
     table = run(["sync", "status"], {**env, "COLUMNS": "400"}, tmp_path).stdout  # wide: one line per row
     assert shown["reason"] in table  # the reason itself, not just a count
+
+
+def test_cal_7_a_switch_on_right_after_a_run_that_met_it_off_syncs_within_a_roster_cycle(world: World) -> None:
+    """The user signs in (their sync starts, debounced) with the switch still off, then turns it
+    on: that first run, which met it off, put the next check minutes away and a second start
+    is swallowed by the debounce; the runtime's next look at who syncs starts it now."""
+    alice = world.users[ALICE].guid
+
+    def switch(on: bool) -> None:
+        with world.tandem.db.write() as session:
+            own.set_calendar_sync(session, alice, on)
+
+    async def scenario() -> None:
+        await asyncio.to_thread(switch, False)
+        runtime = _runtime(world, poll_interval_s=3600)
+        runtime.roster_every_s = 5.0  # as in service (10 s): the switch comes between two looks
+        await runtime.start()
+        try:
+            await asyncio.to_thread(world.calendar(ALICE).insert, event_body("After switching on", soon(3)))
+            runtime.user_active(alice)  # signing in: one run, which finds the switch off
+            assert await _until(lambda: any(r.error for r in world.tandem.sync_store().last_runs(alice, 5)))
+            await asyncio.to_thread(switch, True)
+            runtime.user_active(alice)  # switching on at My profile: within the debounce, swallowed
+            assert await _until(lambda: any(a.name == "After switching on" for a in world.activities()))
+        finally:
+            await runtime.stop()
+
+    asyncio.run(scenario())
