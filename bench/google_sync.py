@@ -115,7 +115,13 @@ class Bench:
         )
 
 
-async def latency(org: Organisation, emails: list[str], changes: int, rate: float, seed: int) -> None:
+WRITE_UNITS = {"events.insert": 1, "events.update": 1, "events.patch": 3, "events.delete": 1}
+"""Quota units Google charges per write (GOOGLE_NOTES.md: patch 3, get and update 1 each)."""
+
+
+async def latency(
+    org: Organisation, emails: list[str], changes: int, rate: float, seed: int, control: httpx.AsyncClient
+) -> None:
     """Hub change -> calendar, with the runtime running for every user."""
     rng = random.Random(seed)
     runtime = org.t.sync_runtime()
@@ -126,6 +132,7 @@ async def latency(org: Organisation, emails: list[str], changes: int, rate: floa
         while time.monotonic() - began < 5 or runtime.dispatcher.busy:  # the first round of due users
             await asyncio.sleep(0.1)
         print(f"runtime started; its first sweep over {len(emails)} users took {time.monotonic() - began:.1f} s")
+        await emulator_counts(control, reset=True)
         waits: list[asyncio.Task[float]] = []
         at = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
         cpu = time.process_time()
@@ -144,6 +151,7 @@ async def latency(org: Organisation, emails: list[str], changes: int, rate: floa
             await asyncio.sleep(max(0.0, 1 / rate - (time.monotonic() - tick)))
         seconds = sorted(await asyncio.gather(*waits))
         cpu = time.process_time() - cpu
+        counts = await emulator_counts(control)
     finally:
         await runtime.stop()
         await watcher.aclose()
@@ -156,6 +164,13 @@ async def latency(org: Organisation, emails: list[str], changes: int, rate: floa
         f"latency p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {seconds[-1] * 1000:.0f} ms "
         f"(push debounce {org.t.settings.sync.push_debounce_s * 1000:.0f} ms included; the watcher's own polls "
         f"every 20 ms); Tandem CPU over the period {cpu:.1f} s"
+    )
+    writes = {k: v for k, v in counts.items() if k in WRITE_UNITS}
+    units = sum(WRITE_UNITS[k] * v for k, v in writes.items())
+    as_patches = units + 2 * writes.get("events.update", 0)
+    print(
+        f"calendar writes of those changes: {units} quota units = {units / len(seconds):.2f} per change "
+        f"(every update a patch: {as_patches}) [{', '.join(f'{k} {v}' for k, v in sorted(writes.items()))}]"
     )
 
 
@@ -194,7 +209,7 @@ async def run(options: argparse.Namespace, base_url: str, key_dir: Path, workdir
             await bench.idle(f"1 user x {options.single}, first cycle after the initial sync", [single], calendar)
             await bench.idle(f"{options.users} users, steady state", many, calendar)
             await bench.idle(f"1 user x {options.single}, steady state", [single], calendar)
-    await latency(org, many, options.changes, options.rate, options.seed)
+        await latency(org, many, options.changes, options.rate, options.seed, control)
     org.t.close()
 
 

@@ -12,8 +12,9 @@ import pytest
 from tandem.connectors.google import GoogleCalendar
 from tandem.domain.activity import Recurrence
 from tandem.domain.calendar import Attendee, ResponseStatus, SendUpdates
+from tandem.domain.errors import PreconditionFailed
 from tandem.emulators.google import EmulatorServer
-from tests.integration.google_adapter.helpers import ALICE, BOB
+from tests.integration.google_adapter.helpers import ALICE, BOB, MakeGoogle, primary_calendar, user_edit
 from tests.support.calendar_contract import local, meeting
 
 pytestmark = pytest.mark.anyio
@@ -89,3 +90,65 @@ async def test_an_occurrence_is_moved_by_writing_its_instance_id(google: GoogleC
     assert written.start == (original + timedelta(days=1)).astimezone(UTC)
     read = await google.changes(ALICE, None)
     assert {e.id for e in read.events} == {series.id, occurrence_id}
+
+
+def _units(server: EmulatorServer) -> dict[str, int]:
+    """Calls by endpoint as the emulator counted them (patch costs Google 3 quota units)."""
+    return {k: v for k, v in server.state.request_counts().get(ALICE, {}).items() if k.startswith("events.")}
+
+
+async def test_an_update_of_an_event_the_adapter_last_saw_is_one_quota_unit_and_keeps_what_tandem_does_not_know(
+    google: GoogleCalendar, server: EmulatorServer
+) -> None:
+    """issue 13: events.update (1 unit) with the copy Google last showed, not events.patch (3);
+    the user's own colour and reminders, which Tandem does not sync, go back as they were."""
+    written = await google.insert(ALICE, meeting(), send_updates=SendUpdates.NONE)
+    personal = {"colorId": "5", "reminders": {"useDefault": False, "overrides": [{"method": "popup", "minutes": 7}]}}
+    await user_edit(google, server, ALICE, "PATCH", f"/{written.id}", personal)
+    (seen,) = (await google.changes(ALICE, None)).events  # as a run reads it
+    server.state.reset_counters()
+    renamed = await google.update(
+        ALICE, replace(seen, summary="Renamed"), if_match=seen.etag, send_updates=SendUpdates.NONE, fields=None
+    )
+    assert _units(server) == {"events.update": 1}
+    assert renamed.summary == "Renamed"
+    async with primary_calendar(google, server, ALICE) as client:
+        stored = (await client.get(f"/events/{written.id}")).json()
+    assert stored["colorId"] == "5"
+    assert stored["reminders"] == personal["reminders"]
+    assert stored["summary"] == "Renamed"
+
+
+async def test_an_update_from_a_copy_older_than_a_change_in_google_is_refused_and_the_change_kept(
+    google: GoogleCalendar, server: EmulatorServer
+) -> None:
+    """The copy the adapter sends back is the version the write expects (its etag is the
+    If-Match): a user's change made since is never overwritten by the older copy."""
+    written = await google.insert(ALICE, meeting(), send_updates=SendUpdates.NONE)
+    await user_edit(google, server, ALICE, "PATCH", f"/{written.id}", {"location": "Room 2"})
+    with pytest.raises(PreconditionFailed):
+        await google.update(
+            ALICE, replace(written, summary="Mine"), if_match=written.etag, send_updates=SendUpdates.NONE
+        )
+    async with primary_calendar(google, server, ALICE) as client:
+        stored = (await client.get(f"/events/{written.id}")).json()
+    assert (stored["location"], stored["summary"]) == ("Room 2", written.summary)
+
+
+async def test_an_adapter_that_has_not_seen_the_event_patches_it(
+    google: GoogleCalendar, make_google: MakeGoogle, server: EmulatorServer
+) -> None:
+    """A fresh adapter (a restarted Tandem) holds no copy: the update is a patch, never a
+    whole event made up from Tandem's fields alone (which would drop the user's colour)."""
+    written = await google.insert(ALICE, meeting(), send_updates=SendUpdates.NONE)
+    await user_edit(google, server, ALICE, "PATCH", f"/{written.id}", {"colorId": "5"})
+    restarted = await make_google()
+    current = await restarted.get(ALICE, written.id)
+    assert current is not None
+    fresh = await make_google()
+    server.state.reset_counters()
+    await fresh.update(ALICE, replace(current, summary="Mine"), if_match=current.etag, send_updates=SendUpdates.NONE)
+    assert _units(server) == {"events.patch": 1}
+    async with primary_calendar(google, server, ALICE) as client:
+        stored = (await client.get(f"/events/{written.id}")).json()
+    assert (stored["colorId"], stored["summary"]) == ("5", "Mine")

@@ -261,6 +261,21 @@ def _check_writable(event: CalendarEvent, groups: tuple[str, ...]) -> None:
         )
 
 
+def updated_body(copy: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """The whole event for events.update: Google's `copy` with `patch` applied as Google
+    applies a patch (objects merged key by key, anything else replaced, null removes)."""
+    body = dict(copy)
+    for key, value in patch.items():
+        current = body.get(key)
+        if value is None:
+            body.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(current, Mapping):
+            body[key] = updated_body(current, value)
+        else:
+            body[key] = value
+    return body
+
+
 def patch_body(event: CalendarEvent, fields: frozenset[str] | None) -> dict[str, Any]:
     """A patch of the named field groups (all with `fields=None`, then with `status` too, so a
     cancelled event comes back). Private extended properties merge key by key on Google's
