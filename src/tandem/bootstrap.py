@@ -12,6 +12,7 @@ import logging
 import signal
 import tempfile
 from collections.abc import AsyncIterator, Callable, Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -286,6 +287,7 @@ class Tandem:
     async def serve_parent(self, connection: Connection) -> None:
         """The workers of a child process, until its parent says stop or is gone."""
         loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="sync"))
         stop = asyncio.Event()
 
         def stop_soon() -> None:
@@ -315,6 +317,12 @@ def _erp_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
         return sa.create_engine(url, connect_args={"check_same_thread": False})
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+WORKER_THREADS = 32
+"""Threads of the workers' process for database work (asyncio's default is cores + 4): every
+run's store and hub calls go to a thread, and under load many of them wait their turn at
+the database's write lock; with few threads, those waiting held up every other run's reads."""
 
 
 def run_worker_process(settings: Settings, connection: Connection) -> None:
