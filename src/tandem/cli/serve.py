@@ -79,10 +79,11 @@ def _ports_free(settings: Settings) -> None:
 
 
 def demo_data() -> None:
-    """Load a small realistic organisation (into an empty database)."""
+    """Load a small realistic organisation (into an empty database); its five people start
+    with their calendar sync on."""
     with tandem() as t:
         t.upgrade()
-        summary = t.load_demo()
+        summary = t.load_demo(sync_on=True)
     if summary.skipped:
         raise fail("The database already has users; the demo organisation goes only into an empty one.")
     console.print(f"Demo organisation loaded: {summary.users} users, {summary.activities} activities.")
