@@ -11,21 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import sqlalchemy as sa
 import typer
 
-from tandem.bootstrap import Tandem
 from tandem.cli.common import console, fail, tandem
-from tandem.connectors.google import load_key
-from tandem.domain.errors import ConfigurationError
-from tandem.hub.models import User
-from tandem.hub.services import calendar_setup
-from tandem.hub.services.errors import ValidationFailed
-from tandem.runtime import status as sync_health
-from tandem.store.schedule import SqlSchedule
-from tandem.store.secrets import SecretsUnreadable
+
+if TYPE_CHECKING:
+    from tandem.bootstrap import Tandem
 
 calendar_app = typer.Typer(no_args_is_help=True, help="The organisation's calendar connection (Google Workspace).")
 
@@ -43,6 +36,10 @@ def configure(
 ) -> None:
     """Save the service account and its key, encrypted at rest (CAL-2); a key that does not open
     is refused and the connection in use is kept."""
+    from tandem.connectors.google import load_key
+    from tandem.hub.services import calendar_setup
+    from tandem.hub.services.errors import ValidationFailed
+
     data = key_file.read_bytes()
     if calendar_setup.key_kind_of(data) == "p12" and password is None:
         password = typer.prompt("P12 password", hide_input=True)
@@ -79,6 +76,8 @@ def disable() -> None:
 
 
 def _switch(on: bool) -> None:
+    from tandem.hub.services import calendar_setup
+
     with tandem() as t:
         t.upgrade()
         with t.db.write() as session:
@@ -93,6 +92,9 @@ def types(
     ] = None,
 ) -> None:
     """Show, or choose (--sync), the activity types that go PSA -> calendar (CAL-5)."""
+    from tandem.hub.services import calendar_setup
+    from tandem.hub.services.errors import ValidationFailed
+
     with tandem() as t:
         t.upgrade()
         if sync is not None:
@@ -111,6 +113,8 @@ def types(
 @calendar_app.command("status")
 def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """What is set up (never a secret), with the warnings an admin should act on (CAL-6)."""
+    from tandem.hub.services import calendar_setup
+
     with tandem() as t:
         t.upgrade()
         with t.db.read() as session:
@@ -135,6 +139,7 @@ def check_connection(
 ) -> None:
     """Prove the credentials work: key, token with delegation for a real user, calendar readable (CAL-2)."""
     from tandem.connectors.google import diagnose
+    from tandem.hub.services import calendar_setup
 
     with tandem() as t:
         t.upgrade()
@@ -160,6 +165,10 @@ def check_connection(
 
 
 def _first_user_email(t: Tandem) -> str | None:
+    import sqlalchemy as sa
+
+    from tandem.hub.models import User
+
     with t.db.read() as session:
         users = session.scalars(sa.select(User).where(User.email.is_not(None)).order_by(User.id)).all()
     chosen = next((u for u in users if u.calendar_sync_enabled), users[0] if users else None)
@@ -168,6 +177,10 @@ def _first_user_email(t: Tandem) -> str | None:
 
 def _connection_problem(t: Tandem) -> str | None:
     """Why the saved connection cannot be used at all (every user's sync fails), if so."""
+    from tandem.connectors.google import load_key
+    from tandem.domain.errors import ConfigurationError
+    from tandem.store.secrets import SecretsUnreadable
+
     try:
         settings = t.calendar_settings()
     except SecretsUnreadable as error:
@@ -185,6 +198,10 @@ def _connection_problem(t: Tandem) -> str | None:
 
 def _syncing_users(t: Tandem) -> list[tuple[str, str]]:
     """(guid, email) of the users whose calendar syncs (their own switch on, CAL-7)."""
+    import sqlalchemy as sa
+
+    from tandem.hub.models import User
+
     with t.db.read() as session:
         users = session.scalars(
             sa.select(User).where(User.calendar_sync_enabled.is_(True), User.is_active.is_(True)).order_by(User.email)
@@ -195,6 +212,9 @@ def _syncing_users(t: Tandem) -> list[tuple[str, str]]:
 def _sync_failures(t: Tandem, enabled: bool) -> tuple[dict[str, str], list[str]]:
     """email -> why its latest sync failed, for the users whose calendar syncs; and the
     warning that sums them up (none while the add-on is off: nobody syncs then)."""
+    from tandem.runtime import status as sync_health
+    from tandem.store.schedule import SqlSchedule
+
     if not enabled:
         return {}, []
     users = _syncing_users(t)

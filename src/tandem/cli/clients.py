@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 
 from tandem.cli.common import console, fail, tandem
-from tandem.hub.services import clients
-from tandem.hub.services.errors import ValidationFailed
 
 clients_app = typer.Typer(no_args_is_help=True, help="API clients (client credentials).")
 
@@ -21,6 +19,9 @@ def clients_create(
     as_json: Annotated[bool, typer.Option("--json", help="Print {client_id, client_secret} as JSON.")] = False,
 ) -> None:
     """Create an API client. The secret is shown once and stored only as a hash."""
+    from tandem.hub.services import clients
+    from tandem.hub.services.errors import ValidationFailed
+
     with tandem() as t:
         t.upgrade()
         try:

@@ -3,6 +3,11 @@
 
 The command groups import this module and nothing else of the CLI; `tandem.cli.main`
 imports the groups. So the imports point one way and no group needs the app module.
+
+Start-up time: `tandem --help` must not pay for SQLAlchemy, FastAPI, pydantic or the
+models (about 1.5 s). So this module, and every group at module level, imports only
+Typer, rich and the standard library; a command imports what it needs when it runs
+(`tandem()` builds Tandem then). `tests/e2e/test_cli_startup.py` keeps it so.
 """
 
 from __future__ import annotations
@@ -10,17 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from tandem import bootstrap
-from tandem.config import SettingsError, load_settings
-from tandem.hub.models import User
-from tandem.store.errors import first_line
+if TYPE_CHECKING:
+    from tandem import bootstrap
+    from tandem.hub.models import User
 
 console = Console()
 err = Console(stderr=True)
@@ -35,6 +38,12 @@ class State:
 @contextmanager
 def tandem(**overrides: Any) -> Iterator[bootstrap.Tandem]:
     """Tandem built from the settings (`--config`, `TANDEM_*`), closed when the command ends."""
+    import sqlalchemy as sa
+
+    from tandem import bootstrap
+    from tandem.config import SettingsError, load_settings
+    from tandem.store.errors import first_line
+
     try:
         settings = load_settings(State.config, warn=warn, **overrides)
     except SettingsError as error:
@@ -61,6 +70,10 @@ def fail(message: str) -> typer.Exit:
 
 def user_by_email(t: bootstrap.Tandem, email: str) -> User:
     """The hub user with this email (case and spaces ignored), or the command fails."""
+    import sqlalchemy as sa
+
+    from tandem.hub.models import User
+
     with t.db.read() as session:
         user: User | None = session.scalars(
             sa.select(User).where(User.email_key == email.strip().lower())

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tandem.cli.common import console, fail, tandem
-from tandem.config import Settings
-from tandem.demo import organisation
+
+if TYPE_CHECKING:
+    from tandem.config import Settings
 
 
 def serve(
@@ -22,6 +23,7 @@ def serve(
     import faulthandler
     import signal
 
+    from tandem.demo import organisation
     from tandem.hub.api import server
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>` prints every thread's stack

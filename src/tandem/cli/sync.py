@@ -9,22 +9,16 @@ import asyncio
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import sqlalchemy as sa
 import typer
 from rich.table import Table
 
-from tandem.bootstrap import Tandem
 from tandem.cli.common import console, err, fail, tandem, user_by_email
-from tandem.domain.errors import ConfigurationError
-from tandem.domain.syncstate import RunRecord
-from tandem.hub.models import User
-from tandem.ports.calendar import CalendarPort
-from tandem.runtime import status as sync_health
-from tandem.runtime.service import NO_CONNECTION
-from tandem.store.schedule import SqlSchedule
-from tandem.store.secrets import SecretsUnreadable
+
+if TYPE_CHECKING:
+    from tandem.bootstrap import Tandem
+    from tandem.ports.calendar import CalendarPort
 
 sync_app = typer.Typer(help="Run or inspect the calendar sync.", invoke_without_command=True)
 
@@ -55,6 +49,11 @@ def sync(
 
 def _calendar_or_fail(t: Tandem, user_guid: str, dry_run: bool) -> CalendarPort:
     """The calendar from the saved connection; else the run fails, recorded with the reason."""
+    from tandem.domain.errors import ConfigurationError
+    from tandem.domain.syncstate import RunRecord
+    from tandem.runtime.service import NO_CONNECTION
+    from tandem.store.secrets import SecretsUnreadable
+
     try:
         calendar = t.calendar()
     except (SecretsUnreadable, ConfigurationError) as error:
@@ -72,6 +71,8 @@ def _calendar_or_fail(t: Tandem, user_guid: str, dry_run: bool) -> CalendarPort:
 
 
 async def _run_once(t: Tandem, calendar: Any, user_guid: str, dry_run: bool, confirm: bool) -> Any:
+    from tandem.store.schedule import SqlSchedule
+
     async with calendar:  # the adapter (`t.calendar()`), which closes as a context manager
         report = await t.user_sync(calendar).run(user_guid, dry_run=dry_run, confirm_mass_deletion=confirm)
     if confirm and not dry_run and report.record.halted_reason is None:
@@ -119,6 +120,12 @@ def _describe(action: Any) -> str:
 @sync_app.command("status")
 def sync_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Per user: next run, failures, pauses and why, the last run's counts, conflicts, quarantined items (BEY-4)."""
+    import sqlalchemy as sa
+
+    from tandem.hub.models import User
+    from tandem.runtime import status as sync_health
+    from tandem.store.schedule import SqlSchedule
+
     with tandem() as t:
         t.upgrade()
         store = t.sync_store()

@@ -6,16 +6,10 @@ import json
 import sys
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 import typer
 from rich.table import Table
 
 from tandem.cli.common import console, fail, tandem, user_by_email
-from tandem.hub.api import views
-from tandem.hub.models import User
-from tandem.hub.services import entities, lookup, masters, passwords
-from tandem.hub.services import users as own
-from tandem.hub.services.errors import ValidationFailed
 
 users_app = typer.Typer(no_args_is_help=True, help="Users of the hub.")
 
@@ -34,6 +28,10 @@ def users_add(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Add a user (with a password for the web when --password-stdin is given)."""
+    from tandem.hub.api import views
+    from tandem.hub.services import entities, masters, passwords
+    from tandem.hub.services.errors import ValidationFailed
+
     password = _read_password(stdin=True) if password_stdin else None
     values = {
         "email": email,
@@ -68,6 +66,9 @@ def users_password(
 ) -> None:
     """Set a user's password for the web's sign-in (asked twice, not shown). Their other
     signed-in sessions end."""
+    from tandem.hub.models import User
+    from tandem.hub.services import lookup, passwords
+
     password = _read_password(stdin=password_stdin)
     with tandem() as t:
         t.upgrade()
@@ -80,6 +81,9 @@ def users_password(
 def _read_password(*, stdin: bool) -> str:
     """The new password: one line of standard input, or asked twice on the terminal;
     refused (exit 1) when too short or too long. Never echoed, never printed."""
+    from tandem.hub.services import passwords
+    from tandem.hub.services.errors import ValidationFailed
+
     if stdin:
         password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
     else:
@@ -94,6 +98,10 @@ def _read_password(*, stdin: bool) -> str:
 @users_app.command("list")
 def users_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List users."""
+    import sqlalchemy as sa
+
+    from tandem.hub.models import User
+
     with tandem() as t:
         t.upgrade()
         with t.db.read() as session:
@@ -134,6 +142,8 @@ def users_sync(
     email: Annotated[str, typer.Argument(help="The user's email.")],
 ) -> None:
     """Turn one user's calendar sync on or off (CAL-7); on again resumes from saved state."""
+    from tandem.hub.services import users as own
+
     if state not in ("on", "off"):
         raise fail("Say `on` or `off`.")
     with tandem() as t:
