@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tandem.cli.common import console, fail, tandem
+from tandem.cli.common import console, fail, tandem, warn
 
 if TYPE_CHECKING:
     from tandem.bootstrap import Tandem
@@ -91,19 +91,31 @@ def types(
         str | None, typer.Option("--sync", help="Comma-separated type names that go to the calendar.")
     ] = None,
 ) -> None:
-    """Show, or choose (--sync), the activity types that go PSA -> calendar (CAL-5)."""
+    """Show, or choose (--sync), the activity types that go PSA -> calendar (CAL-5); `tandem types`
+    creates them."""
+    import sqlalchemy as sa
+
+    from tandem.hub.models import ActivityType
     from tandem.hub.services import calendar_setup
     from tandem.hub.services.errors import ValidationFailed
 
     with tandem() as t:
         t.upgrade()
         if sync is not None:
+            names = [n for n in sync.split(",") if n.strip()]
             try:
                 with t.db.write() as session:
-                    chosen = calendar_setup.set_synced_types(session, [n for n in sync.split(",") if n.strip()])
+                    if names and session.scalar(sa.select(sa.func.count()).select_from(ActivityType)) == 0:
+                        raise fail(
+                            "There are no activity types yet. Create them first: "
+                            f"tandem types add {names[0].strip()} --category CalendarEntry --default"
+                        )
+                    chosen = calendar_setup.set_synced_types(session, names)
             except ValidationFailed as error:
                 raise fail(str(error)) from None
             console.print(f"Going to the calendar: {', '.join(chosen) or 'no types'}.")
+            if not chosen:
+                warn("no activity type goes to the calendar now, so no activity reaches anyone's calendar (CAL-5)")
             return
         with t.db.read() as session:
             described = calendar_setup.describe(session)

@@ -22,6 +22,8 @@ from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from tandem import bootstrap
     from tandem.hub.models import User
 
@@ -56,6 +58,20 @@ def tandem(**overrides: Any) -> Iterator[bootstrap.Tandem]:
         raise fail(f"The database {where} cannot be used: {first_line(error.orig or error)}") from None
     finally:
         built.close()
+
+
+def show(table: Table) -> None:
+    """Print a table without cutting anything: a long text wraps (no ellipsis), a column made
+    `no_wrap` (an email, an id, a time) keeps its whole width, and the table is printed wider
+    than the terminal when those need more room than it has."""
+    from rich.measure import Measurement
+
+    for column in table.columns:
+        if not column.no_wrap:
+            column.overflow = "fold"
+            column.min_width = column.min_width or 12
+    needed = Measurement.get(console, console.options.update(max_width=10_000), table).minimum
+    console.print(table, width=max(needed, console.width), crop=False)
 
 
 def warn(message: str) -> None:
