@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +73,14 @@ def show(table: Table) -> None:
             column.min_width = column.min_width or 12
     needed = Measurement.get(console, console.options.update(max_width=10_000), table).minimum
     console.print(table, width=max(needed, console.width), crop=False)
+
+
+def local_minute(moment: datetime) -> str:
+    """An instant as the admin's local time, to the minute (`2026-12-04 15:05`); one stored
+    without its zone (SQLite) is UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def warn(message: str) -> None:

@@ -15,7 +15,7 @@ password hidden.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tandem.cli.common import fail, tandem
+from tandem.cli.common import fail, local_minute, tandem
 from tandem.domain.erp import ErpEntity
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def _tandem() -> Iterator[Tandem]:
             built.upgrade()
             yield built
     except TandemError as error:
-        raise fail(escape(str(error))) from None
+        raise fail(str(error)) from None
 
 
 def _integration(t: Tandem, erp_url: str | None, entities: list[ErpEntity] | None = None) -> ErpIntegration:
@@ -86,7 +86,7 @@ def _scale(text: str | None) -> DemoScale | None:
         name, _, value = part.partition("=")
         if name.strip() not in DemoScale.__dataclass_fields__ or not value.strip().isdigit():
             fields = ", ".join(DemoScale.__dataclass_fields__)
-            raise fail(escape(f"--scale takes {', '.join(SCALES)} or name=count pairs ({fields}); not {part!r}"))
+            raise fail(f"--scale takes {', '.join(SCALES)} or name=count pairs ({fields}); not {part!r}")
         sizes[name.strip()] = int(value)
     return DemoScale(**sizes)
 
@@ -223,20 +223,43 @@ def run(
         _print_run(report)
 
 
+FIRST_KEYS = 3  # how many keys a group of failures names before "and N more"
+
+
 def _print_run(report: RunReport) -> None:
-    title = "Dry run (nothing written)" if report.dry_run else "Run"
-    table = Table("entity", "created", "updated", "linked", "excluded", "failed", title=title)
+    """The run's table, titled with its local start time, then its failures grouped by reason:
+    `project: 288 failed: <reason> (P1, P2, P3 and 285 more)`, and its conflicts likewise."""
+    kind = "Dry run (nothing written)" if report.dry_run else "Run"
+    when = local_minute(report.started_at)
+    table = Table("entity", "created", "updated", "linked", "excluded", "failed", title=f"{kind} of {when}")
     for entity in report.entities:
         table.add_row(entity.entity.value, *(str(n) for n in entity.counts().values()))
     console.print(table)
     for entity in report.entities:
-        for failure in entity.failed:
-            console.print(f"  {entity.entity} {failure.key or '(no key)'} failed: {failure.reason}", markup=False)
-    for c in report.conflicts:
-        console.print(
-            f"  conflict {c.entity} {c.key} {c.field}: PSA {c.psa_value!r}, ERP {c.erp_value!r}; kept {c.winner}'s",
-            markup=False,
-        )
+        for reason, keys in _grouped((f.reason, f.key or "") for f in entity.failed).items():
+            line = f"  {entity.entity}: {len(keys)} failed: {reason}{_first(keys)}"
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+    conflicts = _grouped((f"{c.entity} {c.field}: kept {c.winner}'s", c.key) for c in report.conflicts)
+    for what, keys in conflicts.items():
+        console.print(f"  {len(keys)} conflict(s) {what}{_first(keys)}", markup=False, highlight=False)
+
+
+def _grouped(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """reason -> the keys that failed for it, most frequent reason first."""
+    groups: dict[str, list[str]] = {}
+    for reason, key in pairs:
+        groups.setdefault(reason, []).append(key)
+    return dict(sorted(groups.items(), key=lambda item: -len(item[1])))
+
+
+def _first(keys: list[str]) -> str:
+    """` (P1, P2, P3 and 285 more)`: the first distinct keys; nothing when no record had one."""
+    distinct = [k for k in dict.fromkeys(keys) if k]
+    if not distinct:
+        return ""
+    shown = ", ".join(distinct[:FIRST_KEYS])
+    more = len(distinct) - FIRST_KEYS
+    return f" ({shown})" if more <= 0 else f" ({shown} and {more} more)"
 
 
 # --- status, enable, disable ----------------------------------------------------------------
@@ -274,7 +297,8 @@ def status(
         console.print("No runs yet.")
     for entry in entries:
         if entry.report is None:
-            console.print(f"[red]Run {entry.started_at.isoformat()} failed:[/red] {escape(entry.error or '')}")
+            when = local_minute(entry.started_at)
+            console.print(f"[red]Run of {when} failed:[/red] {escape(entry.error or '')}", soft_wrap=True)
         else:
             _print_run(entry.report)
 
