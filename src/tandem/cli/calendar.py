@@ -81,6 +81,11 @@ def _switch(on: bool) -> None:
     with tandem() as t:
         t.upgrade()
         with t.db.write() as session:
+            if on and not calendar_setup.describe(session)["configured"] and not t.settings.demo_calendar:
+                raise fail(
+                    "Not switched on: no calendar connection is configured. Save one first: tandem calendar "
+                    "configure --service-account EMAIL --key-file KEY (docs/calendar-sync.md)."
+                )
             calendar_setup.set_enabled(session, on)
     console.print(f"Calendar synchronization is {'on' if on else 'off'} for the organisation.")
 

@@ -39,8 +39,12 @@ class State:
 
 
 @contextmanager
-def tandem(**overrides: Any) -> Iterator[bootstrap.Tandem]:
-    """Tandem built from the settings (`--config`, `TANDEM_*`), closed when the command ends."""
+def tandem(*, create: bool = False, **overrides: Any) -> Iterator[bootstrap.Tandem]:
+    """Tandem built from the settings (`--config`, `TANDEM_*`), closed when the command ends.
+
+    Only a command that sets a database up (`create`: `db upgrade`, `serve`, `demo-data`) may
+    start a new SQLite file; any other refuses, naming the file it looked for. Else a command
+    run from another folder would quietly make an empty `./tandem.db` and show empty tables."""
     import sqlalchemy as sa
 
     from tandem import bootstrap
@@ -51,6 +55,12 @@ def tandem(**overrides: Any) -> Iterator[bootstrap.Tandem]:
         settings = load_settings(State.config, warn=warn, **overrides)
     except SettingsError as error:
         raise fail(str(error)) from None
+    missing = _missing_sqlite_file(settings.database_url)
+    if missing is not None and not create:
+        raise fail(
+            f"No database at {missing} (database_url {settings.database_url}); nothing was created. Run tandem "
+            "where its tandem.toml is, give --config or TANDEM_DATABASE_URL, or create it with `tandem db upgrade`."
+        )
     built = bootstrap.build(settings)
     try:
         yield built
@@ -59,6 +69,26 @@ def tandem(**overrides: Any) -> Iterator[bootstrap.Tandem]:
         raise fail(f"The database {where} cannot be used: {first_line(error.orig or error)}") from None
     finally:
         built.close()
+
+
+def _missing_sqlite_file(url: str) -> Path | None:
+    """The SQLite file `url` names, when it does not exist yet (None for any other database)."""
+    import sqlalchemy as sa
+
+    parsed = sa.make_url(url)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    path = Path(name).resolve()
+    return None if path.exists() else path
+
+
+def database_shown(t: bootstrap.Tandem) -> str:
+    """Which database a command used, password hidden; a SQLite file by its full path."""
+    url = t.db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return str(Path(url.database).resolve())
+    return url.render_as_string(hide_password=True)
 
 
 def show(table: Table) -> None:

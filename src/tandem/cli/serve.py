@@ -32,7 +32,7 @@ def serve(
         overrides["host"] = host
     if port is not None:
         overrides["port"] = port
-    with tandem(**overrides) as t:
+    with tandem(create=True, **overrides) as t:
         _ports_free(t.settings)
         logging.basicConfig(level=t.settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
         t.upgrade()
@@ -82,7 +82,7 @@ def _ports_free(settings: Settings) -> None:
 
 def demo_data() -> None:
     """Load a small realistic organisation (into an empty database)."""
-    with tandem() as t:
+    with tandem(create=True) as t:
         t.upgrade()
         summary = t.load_demo()
     if summary.skipped:
