@@ -104,7 +104,9 @@ def test_clients_are_listed_without_secrets_and_a_revoked_one_gets_no_token(
     assert [(c["client_id"], c["active"], c["scopes"]) for c in listed] == [
         (made["client_id"], True, ["activities:read"])
     ]
-    assert made["client_secret"] not in run(["clients", "list"], env, tmp_path).stdout
+    narrow = run(["clients", "list"], {**env, "COLUMNS": "40"}, tmp_path).stdout
+    assert made["client_id"] in narrow  # the whole id, on a narrow terminal too
+    assert made["client_secret"] not in narrow
     run(["clients", "revoke", made["client_id"]], env, tmp_path)
     assert [c["active"] for c in run_json(["clients", "list", "--json"], env, tmp_path)] == [False]
     built = bootstrap.build(settings_for(hub_database_url, tmp_path))

@@ -92,17 +92,25 @@ def database_shown(t: bootstrap.Tandem) -> str:
 
 
 def show(table: Table) -> None:
-    """Print a table without cutting anything: a long text wraps (no ellipsis), a column made
-    `no_wrap` (an email, an id, a time) keeps its whole width, and the table is printed wider
-    than the terminal when those need more room than it has."""
+    """Print a table without cutting anything: a column made `no_wrap` (an email, an id, a
+    time) keeps its whole width, a header word is never broken, a long text wraps (no
+    ellipsis), and the table runs wider than the terminal when it must (not cropped)."""
     from rich.measure import Measurement
 
+    wide = console.options.update(max_width=10_000)
     for column in table.columns:
-        if not column.no_wrap:
+        if column.no_wrap:  # rich would still squeeze it to the terminal: give it its width
+            widths = [Measurement.get(console, wide, cell).maximum for cell in (column.header, *column.cells)]
+            column.min_width = max(widths)
+        else:
             column.overflow = "fold"
-            column.min_width = column.min_width or 12
-    needed = Measurement.get(console, console.options.update(max_width=10_000), table).minimum
-    console.print(table, width=max(needed, console.width), crop=False)
+            header_words = str(column.header).split() or [""]
+            column.min_width = max(column.min_width or 0, *(len(word) for word in header_words))
+    needed = Measurement.get(console, wide, table)
+    if needed.minimum <= console.width:
+        console.print(table)
+    else:  # rich squeezes every table to the console's width: print this one at its natural width
+        Console(width=needed.maximum, force_terminal=console.is_terminal, no_color=console.no_color).print(table)
 
 
 def local_minute(moment: datetime) -> str:

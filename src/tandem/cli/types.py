@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tandem.cli.common import console, fail, tandem
+from tandem.cli.common import console, fail, show, tandem
 
 CATEGORIES = ("CalendarEntry", "Personal", "Absences", "SalesEvent", "Task")  # entities.CATEGORIES, shown in help
 
@@ -40,7 +40,7 @@ def types_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     for r in rows:
         yes = {True: "yes", False: ""}
         table.add_row(r["name"], r["category"], yes[r["default"]], yes[r["calendarSync"]], yes[r["active"]] or "no")
-    console.print(table)
+    show(table)
 
 
 def _rows(session: Any) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tandem.cli.common import console, fail, tandem, user_by_email
+from tandem.cli.common import console, fail, show, tandem, user_by_email
 
 users_app = typer.Typer(no_args_is_help=True, help="Users of the hub.")
 
@@ -181,7 +181,10 @@ def users_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     if as_json:
         typer.echo(json.dumps(rows))
         return
-    table = Table("name", "email", "code", "role", "active", "calendar sync", "time zone")
+    table = Table("name")
+    table.add_column("email", no_wrap=True)  # never cut (`show`)
+    for header in ("code", "role", "active", "calendar sync", "time zone"):
+        table.add_column(header)
     for r in rows:
         table.add_row(
             r["name"],
@@ -192,7 +195,7 @@ def users_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
             "on" if r["calendarSync"] else "off",
             r["timeZone"],
         )
-    console.print(table)
+    show(table)
 
 
 def _shown(user: Any) -> dict[str, Any]:
