@@ -11,21 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import sqlalchemy as sa
 import typer
 
-from tandem.bootstrap import Tandem
-from tandem.cli.common import console, fail, tandem
-from tandem.connectors.google import load_key
-from tandem.domain.errors import ConfigurationError
-from tandem.hub.models import User
-from tandem.hub.services import calendar_setup
-from tandem.hub.services.errors import ValidationFailed
-from tandem.runtime import status as sync_health
-from tandem.store.schedule import SqlSchedule
-from tandem.store.secrets import SecretsUnreadable
+from tandem.cli.common import console, fail, tandem, warn
+
+if TYPE_CHECKING:
+    from tandem.bootstrap import Tandem
 
 calendar_app = typer.Typer(no_args_is_help=True, help="The organisation's calendar connection (Google Workspace).")
 
@@ -43,6 +36,10 @@ def configure(
 ) -> None:
     """Save the service account and its key, encrypted at rest (CAL-2); a key that does not open
     is refused and the connection in use is kept."""
+    from tandem.connectors.google import load_key
+    from tandem.hub.services import calendar_setup
+    from tandem.hub.services.errors import ValidationFailed
+
     data = key_file.read_bytes()
     if calendar_setup.key_kind_of(data) == "p12" and password is None:
         password = typer.prompt("P12 password", hide_input=True)
@@ -79,9 +76,16 @@ def disable() -> None:
 
 
 def _switch(on: bool) -> None:
+    from tandem.hub.services import calendar_setup
+
     with tandem() as t:
         t.upgrade()
         with t.db.write() as session:
+            if on and not calendar_setup.describe(session)["configured"] and not t.settings.demo_calendar:
+                raise fail(
+                    "Not switched on: no calendar connection is configured. Save one first: tandem calendar "
+                    "configure --service-account EMAIL --key-file KEY (docs/calendar-sync.md)."
+                )
             calendar_setup.set_enabled(session, on)
     console.print(f"Calendar synchronization is {'on' if on else 'off'} for the organisation.")
 
@@ -92,16 +96,31 @@ def types(
         str | None, typer.Option("--sync", help="Comma-separated type names that go to the calendar.")
     ] = None,
 ) -> None:
-    """Show, or choose (--sync), the activity types that go PSA -> calendar (CAL-5)."""
+    """Show, or choose (--sync), the activity types that go PSA -> calendar (CAL-5); `tandem types`
+    creates them."""
+    import sqlalchemy as sa
+
+    from tandem.hub.models import ActivityType
+    from tandem.hub.services import calendar_setup
+    from tandem.hub.services.errors import ValidationFailed
+
     with tandem() as t:
         t.upgrade()
         if sync is not None:
+            names = [n for n in sync.split(",") if n.strip()]
             try:
                 with t.db.write() as session:
-                    chosen = calendar_setup.set_synced_types(session, [n for n in sync.split(",") if n.strip()])
+                    if names and session.scalar(sa.select(sa.func.count()).select_from(ActivityType)) == 0:
+                        raise fail(
+                            "There are no activity types yet. Create them first: "
+                            f"tandem types add {names[0].strip()} --category CalendarEntry --default"
+                        )
+                    chosen = calendar_setup.set_synced_types(session, names)
             except ValidationFailed as error:
                 raise fail(str(error)) from None
             console.print(f"Going to the calendar: {', '.join(chosen) or 'no types'}.")
+            if not chosen:
+                warn("no activity type goes to the calendar now, so no activity reaches anyone's calendar (CAL-5)")
             return
         with t.db.read() as session:
             described = calendar_setup.describe(session)
@@ -111,6 +130,8 @@ def types(
 @calendar_app.command("status")
 def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """What is set up (never a secret), with the warnings an admin should act on (CAL-6)."""
+    from tandem.hub.services import calendar_setup
+
     with tandem() as t:
         t.upgrade()
         with t.db.read() as session:
@@ -135,6 +156,7 @@ def check_connection(
 ) -> None:
     """Prove the credentials work: key, token with delegation for a real user, calendar readable (CAL-2)."""
     from tandem.connectors.google import diagnose
+    from tandem.hub.services import calendar_setup
 
     with tandem() as t:
         t.upgrade()
@@ -160,6 +182,10 @@ def check_connection(
 
 
 def _first_user_email(t: Tandem) -> str | None:
+    import sqlalchemy as sa
+
+    from tandem.hub.models import User
+
     with t.db.read() as session:
         users = session.scalars(sa.select(User).where(User.email.is_not(None)).order_by(User.id)).all()
     chosen = next((u for u in users if u.calendar_sync_enabled), users[0] if users else None)
@@ -168,6 +194,10 @@ def _first_user_email(t: Tandem) -> str | None:
 
 def _connection_problem(t: Tandem) -> str | None:
     """Why the saved connection cannot be used at all (every user's sync fails), if so."""
+    from tandem.connectors.google import load_key
+    from tandem.domain.errors import ConfigurationError
+    from tandem.store.secrets import SecretsUnreadable
+
     try:
         settings = t.calendar_settings()
     except SecretsUnreadable as error:
@@ -185,6 +215,10 @@ def _connection_problem(t: Tandem) -> str | None:
 
 def _syncing_users(t: Tandem) -> list[tuple[str, str]]:
     """(guid, email) of the users whose calendar syncs (their own switch on, CAL-7)."""
+    import sqlalchemy as sa
+
+    from tandem.hub.models import User
+
     with t.db.read() as session:
         users = session.scalars(
             sa.select(User).where(User.calendar_sync_enabled.is_(True), User.is_active.is_(True)).order_by(User.email)
@@ -195,6 +229,9 @@ def _syncing_users(t: Tandem) -> list[tuple[str, str]]:
 def _sync_failures(t: Tandem, enabled: bool) -> tuple[dict[str, str], list[str]]:
     """email -> why its latest sync failed, for the users whose calendar syncs; and the
     warning that sums them up (none while the add-on is off: nobody syncs then)."""
+    from tandem.runtime import status as sync_health
+    from tandem.store.schedule import SqlSchedule
+
     if not enabled:
         return {}, []
     users = _syncing_users(t)

@@ -3,24 +3,30 @@
 
 The command groups import this module and nothing else of the CLI; `tandem.cli.main`
 imports the groups. So the imports point one way and no group needs the app module.
+
+Start-up time: `tandem --help` must not pay for SQLAlchemy, FastAPI, pydantic or the
+models (about 1.5 s). So this module, and every group at module level, imports only
+Typer, rich and the standard library; a command imports what it needs when it runs
+(`tandem()` builds Tandem then). `tests/e2e/test_cli_startup.py` keeps it so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from tandem import bootstrap
-from tandem.config import SettingsError, load_settings
-from tandem.hub.models import User
-from tandem.store.errors import first_line
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from tandem import bootstrap
+    from tandem.hub.models import User
 
 console = Console()
 err = Console(stderr=True)
@@ -33,12 +39,28 @@ class State:
 
 
 @contextmanager
-def tandem(**overrides: Any) -> Iterator[bootstrap.Tandem]:
-    """Tandem built from the settings (`--config`, `TANDEM_*`), closed when the command ends."""
+def tandem(*, create: bool = False, **overrides: Any) -> Iterator[bootstrap.Tandem]:
+    """Tandem built from the settings (`--config`, `TANDEM_*`), closed when the command ends.
+
+    Only a command that sets a database up (`create`: `db upgrade`, `serve`, `demo-data`) may
+    start a new SQLite file; any other refuses, naming the file it looked for. Else a command
+    run from another folder would quietly make an empty `./tandem.db` and show empty tables."""
+    import sqlalchemy as sa
+
+    from tandem import bootstrap
+    from tandem.config import SettingsError, load_settings
+    from tandem.store.errors import first_line
+
     try:
         settings = load_settings(State.config, warn=warn, **overrides)
     except SettingsError as error:
         raise fail(str(error)) from None
+    missing = _missing_sqlite_file(settings.database_url)
+    if missing is not None and not create:
+        raise fail(
+            f"No database at {missing} (database_url {settings.database_url}); nothing was created. Run tandem "
+            "where its tandem.toml is, give --config or TANDEM_DATABASE_URL, or create it with `tandem db upgrade`."
+        )
     built = bootstrap.build(settings)
     try:
         yield built
@@ -47,6 +69,56 @@ def tandem(**overrides: Any) -> Iterator[bootstrap.Tandem]:
         raise fail(f"The database {where} cannot be used: {first_line(error.orig or error)}") from None
     finally:
         built.close()
+
+
+def _missing_sqlite_file(url: str) -> Path | None:
+    """The SQLite file `url` names, when it does not exist yet (None for any other database)."""
+    import sqlalchemy as sa
+
+    parsed = sa.make_url(url)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    path = Path(name).resolve()
+    return None if path.exists() else path
+
+
+def database_shown(t: bootstrap.Tandem) -> str:
+    """Which database a command used, password hidden; a SQLite file by its full path."""
+    url = t.db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return str(Path(url.database).resolve())
+    return url.render_as_string(hide_password=True)
+
+
+def show(table: Table) -> None:
+    """Print a table without cutting anything: a column made `no_wrap` (an email, an id, a
+    time) keeps its whole width, a header word is never broken, a long text wraps (no
+    ellipsis), and the table runs wider than the terminal when it must (not cropped)."""
+    from rich.measure import Measurement
+
+    wide = console.options.update(max_width=10_000)
+    for column in table.columns:
+        if column.no_wrap:  # rich would still squeeze it to the terminal: give it its width
+            widths = [Measurement.get(console, wide, cell).maximum for cell in (column.header, *column.cells)]
+            column.min_width = max(widths)
+        else:
+            column.overflow = "fold"
+            header_words = str(column.header).split() or [""]
+            column.min_width = max(column.min_width or 0, *(len(word) for word in header_words))
+    needed = Measurement.get(console, wide, table)
+    if needed.minimum <= console.width:
+        console.print(table)
+    else:  # rich squeezes every table to the console's width: print this one at its natural width
+        Console(width=needed.maximum, force_terminal=console.is_terminal, no_color=console.no_color).print(table)
+
+
+def local_minute(moment: datetime) -> str:
+    """An instant as the admin's local time, to the minute (`2026-12-04 15:05`); one stored
+    without its zone (SQLite) is UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def warn(message: str) -> None:
@@ -61,6 +133,10 @@ def fail(message: str) -> typer.Exit:
 
 def user_by_email(t: bootstrap.Tandem, email: str) -> User:
     """The hub user with this email (case and spaces ignored), or the command fails."""
+    import sqlalchemy as sa
+
+    from tandem.hub.models import User
+
     with t.db.read() as session:
         user: User | None = session.scalars(
             sa.select(User).where(User.email_key == email.strip().lower())

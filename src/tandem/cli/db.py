@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tandem.cli.common import console, tandem
+from tandem.cli.common import console, database_shown, tandem
 
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
 
@@ -12,9 +12,9 @@ db_app = typer.Typer(no_args_is_help=True, help="The database.")
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the database schema to the newest version."""
-    with tandem() as t:
+    with tandem(create=True) as t:
         t.upgrade()
-        console.print("Database is up to date.")
+        console.print(f"Database {database_shown(t)} is up to date.", highlight=False, soft_wrap=True)
 
 
 @db_app.command("purge")

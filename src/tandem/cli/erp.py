@@ -15,28 +15,28 @@ password hidden.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tandem.bootstrap import Tandem
-from tandem.cli.common import fail, tandem
-from tandem.demo.psa_seed import SeedLoad, load_psa_seed
-from tandem.demo.visma_business.database import DemoManifest, DemoScale, create_demo_database
-from tandem.domain.erp import ErpEntity, RunReport
-from tandem.domain.errors import TandemError
-from tandem.erp import PreflightReport
-from tandem.hub.models.common import utcnow
-from tandem.runtime.erp import ErpIntegration, PreflightFailed
-from tandem.runtime.erp.text import finding_to_json, preflight_to_json, shown_url
-from tandem.store.erp_state import RunEntry, report_to_json
+from tandem.cli.common import fail, local_minute, tandem
+from tandem.domain.erp import ErpEntity
+
+if TYPE_CHECKING:
+    from tandem.bootstrap import Tandem
+    from tandem.demo.psa_seed import SeedLoad
+    from tandem.demo.visma_business.database import DemoManifest, DemoScale
+    from tandem.domain.erp import RunReport
+    from tandem.erp import PreflightReport
+    from tandem.runtime.erp import ErpIntegration
+    from tandem.store.erp_state import RunEntry
 
 erp_app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="The ERP integration (Visma Business): preflight, runs, status."
@@ -46,18 +46,25 @@ console = Console()
 ErpUrl = Annotated[str | None, typer.Option("--erp-url", help="The Visma Business database (else [erp] database_url).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
-SCALES = {"small": DemoScale(departments=30, products=100, employees=80, customers=200, projects=100, erp_invoices=30)}
+SMALL = {"departments": 30, "products": 100, "employees": 80, "customers": 200, "projects": 100, "erp_invoices": 30}
+SCALES = {"small": SMALL}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 @contextmanager
 def _tandem() -> Iterator[Tandem]:
     """The CLI's `tandem()` (settings, `--config`), migrated; Tandem's errors end the command."""
+    from tandem.domain.errors import TandemError
+
     try:
         with tandem() as built:
             built.upgrade()
             yield built
     except TandemError as error:
-        raise fail(escape(str(error))) from None
+        raise fail(str(error)) from None
 
 
 def _integration(t: Tandem, erp_url: str | None, entities: list[ErpEntity] | None = None) -> ErpIntegration:
@@ -68,21 +75,25 @@ def _integration(t: Tandem, erp_url: str | None, entities: list[ErpEntity] | Non
 
 
 def _scale(text: str | None) -> DemoScale | None:
+    from tandem.demo.visma_business.database import DemoScale
+
     if not text:
         return None
     if text in SCALES:
-        return SCALES[text]
+        return DemoScale(**SCALES[text])
     sizes: dict[str, int] = {}
     for part in text.split(","):
         name, _, value = part.partition("=")
         if name.strip() not in DemoScale.__dataclass_fields__ or not value.strip().isdigit():
             fields = ", ".join(DemoScale.__dataclass_fields__)
-            raise fail(escape(f"--scale takes {', '.join(SCALES)} or name=count pairs ({fields}); not {part!r}"))
+            raise fail(f"--scale takes {', '.join(SCALES)} or name=count pairs ({fields}); not {part!r}")
         sizes[name.strip()] = int(value)
     return DemoScale(**sizes)
 
 
 def _manifest_path(url: str, given: Path | None) -> Path:
+    import sqlalchemy as sa
+
     if given is not None:
         return given
     parsed = sa.make_url(url)
@@ -103,6 +114,9 @@ def demo_db(
     manifest: Annotated[Path | None, typer.Option(help="Where to write the manifest (default: beside it).")] = None,
 ) -> None:
     """Create a Visma Business demo database and load its PSA half into the hub (if it has no customers)."""
+    from tandem.demo.psa_seed import load_psa_seed
+    from tandem.demo.visma_business.database import create_demo_database
+
     sizes = _scale(scale)
     with _tandem() as t:
         made = create_demo_database(url, seed, scale=sizes, plant_problems=not no_problems)
@@ -113,6 +127,8 @@ def demo_db(
 
 
 def _print_demo(url: str, made: DemoManifest, loaded: SeedLoad, path: Path) -> None:
+    from tandem.runtime.erp.text import shown_url
+
     rows = ", ".join(f"{table} {count}" for table, count in made.row_counts.items())
     console.print(f"Visma Business demo database at {shown_url(url)}: {rows}.")
     console.print(f"{len(made.problems)} planted problems; the manifest is {path.resolve()}.")
@@ -130,6 +146,8 @@ def _print_demo(url: str, made: DemoManifest, loaded: SeedLoad, path: Path) -> N
 
 
 def _demo_toml(url: str, made: DemoManifest) -> str:
+    from tandem.runtime.erp.text import shown_url
+
     lines = ["[erp]", f'database_url = "{shown_url(url)}"']
     for entity, rule in made.settings.exclusions.items():
         lines += [f"[erp.visma.exclusions.{entity.value}]", f'field = "{rule.field}"', f'value = "{rule.value}"']
@@ -142,6 +160,8 @@ def _demo_toml(url: str, made: DemoManifest) -> str:
 @erp_app.command()
 def preflight(as_json: AsJson = False, erp_url: ErpUrl = None) -> None:
     """ERP-3: what would go wrong and what a run would do; reads only. Exit 1 when it fails."""
+    from tandem.runtime.erp.text import preflight_to_json
+
     with _tandem() as t:
         report = _integration(t, erp_url).preflight(utcnow())
     if as_json:
@@ -153,6 +173,8 @@ def preflight(as_json: AsJson = False, erp_url: ErpUrl = None) -> None:
 
 
 def _print_preflight(report: PreflightReport) -> None:
+    from tandem.runtime.erp.text import finding_to_json
+
     verdict = "[green]PASSED[/green]" if report.passed else "[red]FAILED[/red]"
     console.print(f"Preflight {verdict}: {len(report.blocking)} blocking, {len(report.warnings)} warnings.")
     if report.findings:
@@ -191,6 +213,8 @@ def run(
     erp_url: ErpUrl = None,
 ) -> None:
     """ERP-7: one run now (whether or not the schedule is enabled), recorded for `status`."""
+    from tandem.store.erp_state import report_to_json
+
     with _tandem() as t:
         report = _integration(t, erp_url, entity).run(utcnow(), dry_run=dry_run, full=full)
     if as_json:
@@ -199,26 +223,51 @@ def run(
         _print_run(report)
 
 
+FIRST_KEYS = 3  # how many keys a group of failures names before "and N more"
+
+
 def _print_run(report: RunReport) -> None:
-    title = "Dry run (nothing written)" if report.dry_run else "Run"
-    table = Table("entity", "created", "updated", "linked", "excluded", "failed", title=title)
+    """The run's table, titled with its local start time, then its failures grouped by reason:
+    `project: 288 failed: <reason> (P1, P2, P3 and 285 more)`, and its conflicts likewise."""
+    kind = "Dry run (nothing written)" if report.dry_run else "Run"
+    when = local_minute(report.started_at)
+    table = Table("entity", "created", "updated", "linked", "excluded", "failed", title=f"{kind} of {when}")
     for entity in report.entities:
         table.add_row(entity.entity.value, *(str(n) for n in entity.counts().values()))
     console.print(table)
     for entity in report.entities:
-        for failure in entity.failed:
-            console.print(f"  {entity.entity} {failure.key or '(no key)'} failed: {failure.reason}", markup=False)
-    for c in report.conflicts:
-        console.print(
-            f"  conflict {c.entity} {c.key} {c.field}: PSA {c.psa_value!r}, ERP {c.erp_value!r}; kept {c.winner}'s",
-            markup=False,
-        )
+        for reason, keys in _grouped((f.reason, f.key or "") for f in entity.failed).items():
+            line = f"  {entity.entity}: {len(keys)} failed: {reason}{_first(keys)}"
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+    conflicts = _grouped((f"{c.entity} {c.field}: kept {c.winner}'s", c.key) for c in report.conflicts)
+    for what, keys in conflicts.items():
+        console.print(f"  {len(keys)} conflict(s) {what}{_first(keys)}", markup=False, highlight=False)
+
+
+def _grouped(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """reason -> the keys that failed for it, most frequent reason first."""
+    groups: dict[str, list[str]] = {}
+    for reason, key in pairs:
+        groups.setdefault(reason, []).append(key)
+    return dict(sorted(groups.items(), key=lambda item: -len(item[1])))
+
+
+def _first(keys: list[str]) -> str:
+    """` (P1, P2, P3 and 285 more)`: the first distinct keys; nothing when no record had one."""
+    distinct = [k for k in dict.fromkeys(keys) if k]
+    if not distinct:
+        return ""
+    shown = ", ".join(distinct[:FIRST_KEYS])
+    more = len(distinct) - FIRST_KEYS
+    return f" ({shown})" if more <= 0 else f" ({shown} and {more} more)"
 
 
 # --- status, enable, disable ----------------------------------------------------------------
 
 
 def _entry_json(entry: RunEntry) -> dict[str, Any]:
+    from tandem.store.erp_state import report_to_json
+
     return {
         "started_at": entry.started_at.isoformat(),
         "finished_at": entry.finished_at.isoformat(),
@@ -248,7 +297,8 @@ def status(
         console.print("No runs yet.")
     for entry in entries:
         if entry.report is None:
-            console.print(f"[red]Run {entry.started_at.isoformat()} failed:[/red] {escape(entry.error or '')}")
+            when = local_minute(entry.started_at)
+            console.print(f"[red]Run of {when} failed:[/red] {escape(entry.error or '')}", soft_wrap=True)
         else:
             _print_run(entry.report)
 
@@ -259,6 +309,8 @@ def enable(
     erp_url: ErpUrl = None,
 ) -> None:
     """ERP-3: run the preflight, then enable the scheduled runs; refused when it fails, unless --force."""
+    from tandem.runtime.erp import PreflightFailed
+
     with _tandem() as t:
         try:
             report = _integration(t, erp_url).enable(utcnow(), force=force)

@@ -8,19 +8,31 @@ fails to import fails `tandem` loudly instead of quietly going missing.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.core
 
 from tandem.cli import serve
 from tandem.cli.calendar import calendar_app
 from tandem.cli.clients import clients_app
 from tandem.cli.common import State
 from tandem.cli.db import db_app
+from tandem.cli.emulate import emulate_app
 from tandem.cli.erp import erp_app
 from tandem.cli.sync import sync_app
+from tandem.cli.types import types_app
 from tandem.cli.users import users_app
-from tandem.emulators.google.cli import emulate_app
+
+_type_shown = typer.core.TyperOption.display_type_rich
+
+
+def _flag_type_hidden(option: typer.core.TyperOption, ctx: Any) -> str | None:
+    """A flag takes no value, so its help shows none (Typer would print `--dry-run <bool>`)."""
+    return None if option.is_flag else _type_shown(option, ctx)
+
+
+setattr(typer.core.TyperOption, "display_type_rich", _flag_type_hidden)  # noqa: B010 - mypy refuses a method assignment
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, help="Tandem integration server."
@@ -31,6 +43,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(clients_app, name="clients")
 app.add_typer(users_app, name="users")
 app.add_typer(emulate_app, name="emulate", help="Emulators of outside systems (Google Calendar), for tests and demos.")
+app.add_typer(types_app, name="types")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(sync_app, name="sync")
 app.add_typer(erp_app, name="erp")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tandem.cli.common import console, fail, tandem
-from tandem.config import Settings
-from tandem.demo import organisation
+
+if TYPE_CHECKING:
+    from tandem.config import Settings
 
 
 def serve(
@@ -22,6 +23,7 @@ def serve(
     import faulthandler
     import signal
 
+    from tandem.demo import organisation
     from tandem.hub.api import server
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>` prints every thread's stack
@@ -30,7 +32,7 @@ def serve(
         overrides["host"] = host
     if port is not None:
         overrides["port"] = port
-    with tandem(**overrides) as t:
+    with tandem(create=True, **overrides) as t:
         _ports_free(t.settings)
         logging.basicConfig(level=t.settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
         t.upgrade()
@@ -81,7 +83,7 @@ def _ports_free(settings: Settings) -> None:
 def demo_data() -> None:
     """Load a small realistic organisation (into an empty database); its five people start
     with their calendar sync on."""
-    with tandem() as t:
+    with tandem(create=True) as t:
         t.upgrade()
         summary = t.load_demo(sync_on=True)
     if summary.skipped:

@@ -91,14 +91,15 @@ def is_blank(text: str) -> bool:
 
 
 def is_email(text: str) -> bool:
-    """A plain `local@domain` address: one @, both parts given, nothing invisible or
+    """A plain `local@domain.tld` address: one @, both parts given, a dot in the domain, nothing invisible or
     spacing (no CR/LF), none of the characters that make a list or a display name."""
     local, at, domain = text.rpartition("@")
     if not at or not local or not domain or len(text) > MAX_EMAIL or len(local) > 64:
         return False
     if "@" in local or any(not ch.isprintable() or ch.isspace() or ch in EMAIL_FORBIDDEN for ch in text):
         return False
-    return all(domain.split("."))
+    labels = domain.split(".")
+    return len(labels) > 1 and all(labels)  # `gina@example` is a typo, not an address
 
 
 def whole_number(text: str) -> int | None:

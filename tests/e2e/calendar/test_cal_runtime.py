@@ -127,7 +127,7 @@ def test_sync_command_dry_run_and_status(world: World, tmp_path: Path) -> None:
     env = environment(world.tandem.settings.database_url, tmp_path)
     world.create(ALICE, "Dry run shows me", soon(2))
     dry = run(["sync", "--user", ALICE, "--dry-run"], env, tmp_path)
-    assert "CreateEvent: 'Dry run shows me' (notify: all)" in dry.stdout
+    assert "  create event 'Dry run shows me' (notify: all)\n" in dry.stdout  # what would change, not SaveIntent
     assert world.titles(ALICE) == []  # a dry run writes nothing
     done = run(["sync", "--user", ALICE], env, tmp_path)
     assert "events created 1" in done.stdout

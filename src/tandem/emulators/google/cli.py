@@ -5,6 +5,7 @@ The lead mounts `emulate_app` under the main CLI (`app.add_typer(emulate_app, na
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import typer
@@ -42,4 +43,11 @@ def google(
     typer.echo(f"token URI:       {state.token_uri}")
     typer.echo(f"API root:        {state.api_root}")
     typer.echo(f"users:           {', '.join(state.users) or '(none; POST /emulator/users to add)'}")
+    if write_key is not None:  # the whole line that connects Tandem to this emulator
+        configure = [
+            "tandem calendar configure",
+            f"--service-account {shlex.quote(account.email)} --key-file {shlex.quote(str(json_path.resolve()))}",
+            f"--api-root {state.api_root} --token-uri {state.token_uri} --batch-uri {state.base_url}/batch/calendar/v3",
+        ]
+        typer.echo(f"connect Tandem:  {' '.join(configure)}")
     uvicorn.run(build_app(state), host=host, port=port, log_level="warning", ws="none", lifespan="off")

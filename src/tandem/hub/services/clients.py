@@ -158,3 +158,19 @@ def lookup_token(session: Session, token: str, kind: str = "access") -> tuple[Ap
 
 def revoke(session: Session, token: str) -> None:
     session.execute(sa.delete(AccessToken).where(AccessToken.token_hash == _digest(token)))
+
+
+def list_clients(session: Session) -> list[ApiClient]:
+    """Every API client, newest last (revoked ones too: `is_active` False)."""
+    return list(session.scalars(sa.select(ApiClient).order_by(ApiClient.created_at, ApiClient.id)))
+
+
+def revoke_client(session: Session, client_id: str) -> ApiClient | None:
+    """The client can no longer get tokens and the tokens it holds stop working at once;
+    the row is kept (who had access stays on record). None when there is no such client."""
+    client = session.scalars(sa.select(ApiClient).where(ApiClient.client_id == client_id.strip())).one_or_none()
+    if client is None:
+        return None
+    client.is_active = False
+    session.execute(sa.delete(AccessToken).where(AccessToken.client_id == client.id))
+    return client

@@ -74,6 +74,10 @@ def _user_in_use(session: Session, user: User) -> str | None:
         return f"the user owns {owned} activities; deactivate the user instead"
     if count(session, Project, Project.owner_user_id == user.id):
         return "the user manages projects; deactivate the user instead"
+    if count(session, ActivityParticipant, ActivityParticipant.user_id == user.id):
+        return "the user takes part in activities; deactivate the user instead"
+    if count(session, Customer, Customer.owner_user_id == user.id):
+        return "the user owns customers; deactivate the user instead"
     return None
 
 
