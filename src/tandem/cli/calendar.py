@@ -33,6 +33,14 @@ def configure(
     api_root: Annotated[str | None, typer.Option(help="Calendar API root (the emulator's, in tests).")] = None,
     token_uri: Annotated[str | None, typer.Option(help="OAuth token endpoint (the emulator's, in tests).")] = None,
     batch_uri: Annotated[str | None, typer.Option(help="Batch endpoint, when not beside the API root.")] = None,
+    client_id: Annotated[
+        str | None,
+        typer.Option(
+            "--client-id",
+            help="The service account's numeric client id, beside a P12 key (a JSON key carries its own); "
+            "`calendar status` shows it for the Google Admin console's domain-wide delegation.",
+        ),
+    ] = None,
 ) -> None:
     """Save the service account and its key, encrypted at rest (CAL-2); a key that does not open
     is refused and the connection in use is kept."""
@@ -57,6 +65,7 @@ def configure(
                     api_root=api_root,
                     batch_uri=batch_uri,
                     check=load_key,
+                    client_id=client_id,
                 )
         except ValidationFailed as error:
             raise fail(f"Not saved (the connection in use is kept): {error}") from None
@@ -143,7 +152,7 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     if as_json:
         typer.echo(json.dumps(described))
         return
-    for key in ("enabled", "configured", "service_account_email", "key_kind", "api_root", "default_type"):
+    for key in ("enabled", "configured", "service_account_email", "key_kind", "client_id", "api_root", "default_type"):
         console.print(f"{key:22} {described[key]}")
     console.print(f"{'synced_types':22} {', '.join(described['synced_types']) or '-'}")
     for warning in described["warnings"]:

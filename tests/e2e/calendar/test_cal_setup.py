@@ -245,3 +245,29 @@ def test_cal_2_configure_refuses_a_key_that_does_not_open_and_keeps_the_old_one(
     report = world.sync(ALICE)
     assert report.record.error is None, report.record.error
     assert world.titles(ALICE) == ["Still syncing"]
+
+
+def test_cal_2_the_client_id_typed_beside_a_p12_key_is_kept_for_domain_wide_delegation(
+    world: World, tmp_path: Path
+) -> None:
+    """A P12 key does not carry the service account's client id, which the Google Admin
+    console asks for: `configure --client-id` keeps it, `calendar status` shows it, and a
+    client id that is no number is refused with the connection in use kept."""
+    server = world.server
+    base = [
+        "calendar", "configure",
+        "--service-account", world.google.account.email,
+        "--key-file", str(world.google.key_dir / "key.p12"),
+        "--password", "notasecret",
+        "--api-root", server.api_root,
+        "--token-uri", server.token_uri,
+    ]  # fmt: skip
+    env = _env(world, tmp_path)
+    run([*base, "--client-id", "104857600123456789012"], env, tmp_path)
+    shown = json.loads(run(["calendar", "status", "--json"], env, tmp_path).stdout)
+    assert shown["client_id"] == "104857600123456789012"
+    refused = run([*base, "--client-id", "my-service-account"], env, tmp_path, check=False)
+    assert refused.returncode == 1
+    assert "a client id is a number" in refused.stderr
+    kept = json.loads(run(["calendar", "status", "--json"], env, tmp_path).stdout)
+    assert kept["client_id"] == "104857600123456789012"
