@@ -1,4 +1,4 @@
-"""`tandem emulate google` (the `emulate_app` Typer group) run as a real process."""
+"""`tandem emulate google` run as a real process."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import httpx
 
 from tests.integration.google_emulator.helpers import access_token, json_credentials
 
-LAUNCH = "from tandem.emulators.google.cli import emulate_app; emulate_app()"
+LAUNCH = "from tandem.cli.emulate import emulate_app; emulate_app()"
 
 
 def _free_port() -> int:

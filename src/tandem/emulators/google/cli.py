@@ -1,7 +1,5 @@
-"""`tandem emulate google`: run the emulator in the foreground for the demo or a benchmark.
-
-The lead mounts `emulate_app` under the main CLI (`app.add_typer(emulate_app, name="emulate")`).
-"""
+"""Run the emulator in the foreground for the demo or a benchmark: what `tandem emulate
+google` (`tandem.cli.emulate`, which holds the command's options) does when it runs."""
 
 from __future__ import annotations
 
@@ -14,22 +12,8 @@ import uvicorn
 from tandem.emulators.google.app import build_app
 from tandem.emulators.google.state import GoogleEmulator
 
-emulate_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run emulators of outside systems.")
 
-
-@emulate_app.callback()
-def emulate() -> None:
-    """Run emulators of outside systems (a group, so `google` stays a subcommand)."""
-
-
-@emulate_app.command("google")
-def google(
-    port: int = typer.Option(8765, "--port", help="TCP port to listen on."),
-    domain: str = typer.Option("example.com", "--domain", help="The Workspace domain to emulate."),
-    users: str = typer.Option("", "--users", help="Comma-separated user emails of the domain."),
-    write_key: Path | None = typer.Option(None, "--write-key", help="Write key.p12 and key.json here."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (controls answer loopback only)."),
-) -> None:
+def google(*, port: int, domain: str, users: str, write_key: Path | None, host: str) -> None:
     """Serve the Google Calendar API v3 emulator until interrupted."""
     state = GoogleEmulator(domain, [u.strip() for u in users.split(",") if u.strip()])
     shown_host = f"[{host}]" if ":" in host else host
