@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from tandem import bootstrap
+from tandem.hub.adapters.activities import HubPsa
 from tandem.hub.models import Activity, ActivityType, ChangeLog, Contact, Resource, User
 from tandem.hub.services import calendar_setup, entities, masters
 from tandem.hub.services.drafts import ParticipantDraft
@@ -366,3 +367,39 @@ def test_a_participants_answer_stays_when_the_owner_edits_the_activity(tandem: b
     assert saved.status_code == 303, saved.text
     [edited] = _live(tandem, "Sprint review and demo")
     assert sorted((p.kind, p.status) for p in edited.participants) == [("Other", "Declined"), ("User", "Accepted")]
+
+
+def _hidden(page: str, name: str) -> str:
+    found = re.search(rf'<input type="hidden" name="{name}" value="([^"]*)">', page)
+    assert found is not None, page
+    return found.group(1)
+
+
+def test_cal_1_a_save_over_the_syncs_own_marks_goes_ahead_and_over_someone_elses_change_is_refused(
+    tandem: bootstrap.Tandem,
+) -> None:
+    """The sync writes its mark on an activity it synced (a new version, nothing the form
+    shows): an edit opened before it is saved, not "changed meanwhile". A change the form
+    does show (a rename made elsewhere) still refuses the older form."""
+    o = _office(tandem)
+    guid = factories.activity(tandem, o.uma, o.meeting, _at(1, 8), _at(1, 9), name="Planning")
+    client = signed_in(tandem, o.people.user)
+    opened = client.get(f"/week/{guid}").text
+    token = csrf_token(client, f"/week/{guid}")
+    psa = HubPsa(tandem.db)
+    synced = psa.get_activities([guid])[guid]
+    psa.update_activity(replace(synced, extra={**synced.extra, "tandemWrite": "w1"}), synced.version)
+    fields = {"type": o.meeting.guid, "date": "2027-01-05", "start_time": "08:00", "end_time": "09:00"}
+    form = _form(token, **fields, version=_hidden(opened, "version"), shown=_hidden(opened, "shown"))
+    saved = client.post(f"/week/{guid}", data={**form, "name": "Planning, moved"})
+    assert saved.status_code == 303, saved.text
+    assert [a.guid for a in _live(tandem, "Planning, moved")] == [guid]
+
+    opened = client.get(f"/week/{guid}").text
+    current = psa.get_activities([guid])[guid]
+    psa.update_activity(replace(current, name="Renamed in the calendar"), current.version)
+    form = _form(token, **fields, version=_hidden(opened, "version"), shown=_hidden(opened, "shown"))
+    refused = client.post(f"/week/{guid}", data={**form, "name": "Planning, mine"})
+    assert refused.status_code == 409
+    assert _live(tandem, "Planning, mine") == []
+    assert [a.guid for a in _live(tandem, "Renamed in the calendar")] == [guid]

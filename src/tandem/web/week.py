@@ -149,6 +149,8 @@ def change_activity(
             draft = week_form.draft(session, sent, viewer, activity)
             version = sent.get("version", "")
             expected = int(version) if version.isdigit() else None
+            if expected != activity.version and sent.get("shown") == week_form.shown(activity):
+                expected = activity.version  # nothing the user saw has changed since
             service.update(session, activity, draft, _actor(seen), expected_version=expected)
             start = _start_day(activity)
     except (ValidationFailed, InvalidOperation, VersionConflict) as refused:
@@ -250,5 +252,6 @@ def _form(
         owner_fixed_why=OWNER_FIXED,
         owner_name=activity.owner.full_name if activity is not None else "",
         version=activity.version if activity is not None else "",
+        shown=week_form.shown(activity) if activity is not None else "",
         is_exception=activity is not None and activity.recurrence_parent_id is not None,
     )
