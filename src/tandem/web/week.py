@@ -141,11 +141,9 @@ def change_activity(
     try:
         with context.hub.db.write() as session:
             viewer = _viewer(session, seen)
-            activity = _visible(session, guid, viewer)
-            if activity is None:
-                return _not_found(request, seen)
-            if activity.owner_user_id != viewer.id:
-                return page(request, seen, "error.html", 403, title="Not allowed", message=NOT_YOURS)
+            activity = _owned(request, seen, session, guid, viewer)
+            if isinstance(activity, Response):
+                return activity
             draft = week_form.draft(session, sent, viewer, activity)
             version = sent.get("version", "")
             expected = int(version) if version.isdigit() else None
@@ -165,16 +163,24 @@ def delete_activity(
 ) -> Response:
     context = web(request)
     with context.hub.db.write() as session:
-        viewer = _viewer(session, seen)
-        activity = _visible(session, guid, viewer)
-        if activity is None:
-            return _not_found(request, seen)
-        if activity.owner_user_id != viewer.id:
-            return page(request, seen, "error.html", 403, title="Not allowed", message=NOT_YOURS)
+        activity = _owned(request, seen, session, guid, _viewer(session, seen))
+        if isinstance(activity, Response):
+            return activity
         start = _start_day(activity)
         service.delete(session, activity, _actor(seen))
     context.hub.activity_changed()
     return go(request, seen, f"/week?start={week_view.monday_of(start).isoformat()}&done=deleted")
+
+
+def _owned(request: Request, seen: Visit, session: Session, guid: str, viewer: User) -> Activity | Response:
+    """The viewer's own activity to change or delete; else the page that says why not
+    (404 when it is not in their week at all, 403 when they only take part in it)."""
+    activity = _visible(session, guid, viewer)
+    if activity is None:
+        return _not_found(request, seen)
+    if activity.owner_user_id != viewer.id:
+        return page(request, seen, "error.html", 403, title="Not allowed", message=NOT_YOURS)
+    return activity
 
 
 def _actor(seen: Visit) -> service.Actor:

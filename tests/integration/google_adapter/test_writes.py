@@ -97,7 +97,7 @@ def _units(server: EmulatorServer) -> dict[str, int]:
     return {k: v for k, v in server.state.request_counts().get(ALICE, {}).items() if k.startswith("events.")}
 
 
-async def test_an_update_of_an_event_the_adapter_last_saw_is_one_quota_unit_and_keeps_what_tandem_does_not_know(
+async def test_bey_3_an_update_of_an_event_the_adapter_last_saw_is_one_quota_unit_and_keeps_what_tandem_does_not_know(
     google: GoogleCalendar, server: EmulatorServer
 ) -> None:
     """issue 13: events.update (1 unit) with the copy Google last showed, not events.patch (3);
@@ -119,7 +119,7 @@ async def test_an_update_of_an_event_the_adapter_last_saw_is_one_quota_unit_and_
     assert stored["summary"] == "Renamed"
 
 
-async def test_an_update_from_a_copy_older_than_a_change_in_google_is_refused_and_the_change_kept(
+async def test_bey_3_an_update_from_a_copy_older_than_a_change_in_google_is_refused_and_the_change_kept(
     google: GoogleCalendar, server: EmulatorServer
 ) -> None:
     """The copy the adapter sends back is the version the write expects (its etag is the
@@ -135,7 +135,7 @@ async def test_an_update_from_a_copy_older_than_a_change_in_google_is_refused_an
     assert (stored["location"], stored["summary"]) == ("Room 2", written.summary)
 
 
-async def test_an_adapter_that_has_not_seen_the_event_patches_it(
+async def test_bey_3_an_adapter_that_has_not_seen_the_event_patches_it_keeping_the_users_colour(
     google: GoogleCalendar, make_google: MakeGoogle, server: EmulatorServer
 ) -> None:
     """A fresh adapter (a restarted Tandem) holds no copy: the update is a patch, never a
