@@ -13,7 +13,10 @@ by default; `--database-url` names an empty PostgreSQL database to use instead.
 
 1. initial sync: 1 user x N activities; then U users x M activities, all users at once
    (as many at a time as the runtime's `sync.workers`), one shared `GoogleCalendar`
-2. idle cycle: one run per user with nothing changed: requests and CPU per user
+2. idle cycle: one run per user with nothing changed, as the runtime runs it (its schedule
+   row read and written, the organisation's setup kept a few seconds, a quiet run not
+   recorded): requests and CPU per user, beside its floor measured in the same run (one bare
+   incremental `events.list` per user with httpx, its access token already at hand)
 3. hub change -> calendar latency: `SyncRuntime` running for all users (calendar polled
    every 30 s per user, the change follower woken by every commit), while activities of
    random users are created or renamed at a steady rate; the latency is from the commit
@@ -38,6 +41,8 @@ import httpx
 
 from support import Organisation, emulator, emulator_counts
 from tandem.connectors.google import GoogleCalendar
+from tandem.connectors.google.adapter import default_http_client
+from tandem.runtime.service import SyncRuntime
 from tandem.runtime.user_sync import RunReport
 from tandem.sync.ids import event_id_for
 
@@ -104,15 +109,55 @@ class Bench:
             f"Tandem CPU {cpu:.1f} s = {cpu * 1000 / events:.2f} ms per event  [{requests}]"
         )
 
-    async def idle(self, label: str, emails: list[str], calendar: GoogleCalendar) -> None:
-        reports, wall, cpu, requests = await self.timed(lambda: self.runs(emails, calendar))
+    async def idle(self, label: str, emails: list[str], runtime: SyncRuntime) -> None:
+        """One cycle through the runtime's own job (not started: no timer, no follower)."""
+        slots = asyncio.Semaphore(self.org.t.settings.sync.workers)
+
+        async def one(email: str) -> RunReport:
+            async with slots:
+                await runtime.run_user(self.org.users[email])
+            return runtime.reports[self.org.users[email]]
+
+        reports, wall, cpu, requests = await self.timed(lambda: asyncio.gather(*(one(e) for e in emails)))
         busy = [r for r in reports if not r.plan or not r.plan.is_empty]
+        floor = await self.bare_lists(emails, runtime)
         n = len(emails)
         print(
             f"idle cycle, {label}: {requests.http / n:.2f} HTTP requests and {requests.calls / n:.2f} API calls "
-            f"per user [{requests}]; Tandem CPU {cpu * 1000 / n:.1f} ms per user; wall {wall:.2f} s for all "
-            f"({self.org.t.settings.sync.workers} at a time); runs that planned something: {len(busy)}"
+            f"per user [{requests}]; Tandem CPU {cpu * 1000 / n:.2f} ms per user, floor {floor * 1000:.2f} ms "
+            f"(x{cpu / n / floor:.1f}); wall {wall:.2f} s for all ({self.org.t.settings.sync.workers} at a time); "
+            f"runs that planned something: {len(busy)}, runs recorded: {sum(not r.quiet for r in reports)}"
         )
+
+    async def bare_lists(self, emails: list[str], runtime: SyncRuntime) -> float:
+        """The floor of an idle run: CPU per user of one incremental `events.list` with httpx
+        alone (same pool limits as the adapter, same concurrency, tokens fetched beforehand)."""
+        calendar = runtime.calendar
+        assert isinstance(calendar, GoogleCalendar)
+        store = self.org.t.sync_store()
+        asks = []
+        for email in emails:
+            cursor = store.cursor(self.org.users[email], email)
+            assert cursor is not None
+            assert cursor.calendar_token is not None
+            asks.append((await calendar.tokens.token(email), cursor.calendar_token))
+        slots = asyncio.Semaphore(self.org.t.settings.sync.workers)
+        url = f"{self.org.base_url}/calendar/v3/calendars/primary/events"
+        async with default_http_client() as http:
+
+            async def one(token: str, sync_token: str) -> None:
+                async with slots:
+                    params = {"maxResults": "2500", "showDeleted": "true", "singleEvents": "false"}
+                    answer = await http.get(
+                        url, params=params | {"syncToken": sync_token}, headers={"Authorization": f"Bearer {token}"}
+                    )
+                    assert answer.status_code == 200, answer.text[:200]
+                    assert not answer.json()["items"], "the bare list found changes: not an idle floor"
+
+            await asyncio.gather(*(one(t, s) for t, s in asks))  # warm the pool as the runs found it
+            cpu = time.process_time()
+            await asyncio.gather(*(one(t, s) for t, s in asks))
+            return (time.process_time() - cpu) / len(asks)
 
 
 WRITE_UNITS = {"events.insert": 1, "events.update": 1, "events.patch": 3, "events.delete": 1}
@@ -203,12 +248,14 @@ async def run(options: argparse.Namespace, base_url: str, key_dir: Path, workdir
         async with org.calendar() as calendar:
             await bench.initial(f"1 user x {options.single}", [single], calendar)
             await bench.initial(f"{options.users} users x {options.per_user}", many, calendar)
-            # The first cycle after an initial sync reads the sync's own writes back (its token
-            # was taken before them) and finds them agreed; the next ones are the steady state.
-            await bench.idle(f"{options.users} users, first cycle after the initial sync", many, calendar)
-            await bench.idle(f"1 user x {options.single}, first cycle after the initial sync", [single], calendar)
-            await bench.idle(f"{options.users} users, steady state", many, calendar)
-            await bench.idle(f"1 user x {options.single}, steady state", [single], calendar)
+        runtime = org.t.sync_runtime()
+        # The first cycle after an initial sync reads the sync's own writes back (its token
+        # was taken before them) and finds them agreed; the next ones are the steady state.
+        await bench.idle(f"{options.users} users, first cycle after the initial sync", many, runtime)
+        await bench.idle(f"1 user x {options.single}, first cycle after the initial sync", [single], runtime)
+        await bench.idle(f"{options.users} users, steady state", many, runtime)
+        await bench.idle(f"1 user x {options.single}, steady state", [single], runtime)
+        await runtime.stop()
         await latency(org, many, options.changes, options.rate, options.seed, control)
     org.t.close()
 

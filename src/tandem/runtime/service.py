@@ -36,7 +36,7 @@ from tandem.ports.psa import PsaPort
 from tandem.ports.state import ScheduleStore, SyncStateStore
 from tandem.runtime import policy
 from tandem.runtime.dispatch import AsyncioDispatcher
-from tandem.runtime.user_sync import RunReport, UserSync
+from tandem.runtime.user_sync import QuietRuns, RunReport, UserSync
 
 log = logging.getLogger("tandem.runtime")
 CalendarFactory = Callable[[], CalendarPort | None]
@@ -73,6 +73,7 @@ class SyncRuntime:
         self._retired: list[asyncio.Task[None]] = []
         self._retired_calendars: list[CalendarPort] = []
         self._calendar_problem: str | None = None
+        self.quiet = QuietRuns()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -248,10 +249,19 @@ class SyncRuntime:
         if record.error or record.halted_reason:
             log.warning("sync of %s: %s", user_guid, record.error or record.halted_reason)
 
+    def user_sync(self, calendar: CalendarPort) -> UserSync:
+        """A user's run as this runtime makes it (its organisation setup kept a few seconds,
+        its quiet runs unrecorded: the schedule row records them)."""
+        return UserSync(self.psa, calendar, self.store, self.settings, self.clock, quiet=self.quiet)
+
+    async def run_user(self, user_guid: str) -> None:
+        """One run of the user's as the dispatcher starts it: schedule row read and written."""
+        await self._job(user_guid)
+
     async def _run(self, user_guid: str, calendar: CalendarPort, started: datetime) -> RunReport:
         """The user's run; what escapes it becomes a failed run, recorded when the store can."""
         try:
-            return await UserSync(self.psa, calendar, self.store, self.settings, self.clock).run(user_guid)
+            return await self.user_sync(calendar).run(user_guid)
         except Exception as error:
             log.exception("the sync of %s failed unexpectedly", user_guid)
             reason = f"the run failed: {type(error).__name__}: {error}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -54,6 +55,33 @@ class RunReport:
     """Why the run stopped before its end (quota, credentials): the scheduler pauses."""
     quota: bool = False
     not_syncable: bool = False
+    quiet: bool = False
+    """Nothing was read on either side and nothing was to do: nothing was recorded (`QuietRuns`)."""
+
+
+@dataclass
+class QuietRuns:
+    """How the runtime keeps a quiet run (nothing read on either side, nothing to do) cheap.
+
+    Most runs are quiet: every user is polled every `poll_interval_s` whether or not anything
+    changed. Such a run records nothing: the runtime's schedule row, which it writes anyway,
+    keeps its time as the user's last success (`runtime.status.last_success`). Its calendar
+    token is kept too: the calendar hands out a new token with every answer, but the old one
+    still stands for everything after it, so the cursor is written only when it has not been
+    for `token_refresh_s` in this process (tokens expire after a while: an hour is far inside
+    Google's lifetime). So a quiet run writes nothing but the schedule.
+    """
+
+    token_refresh_s: float = 3600.0
+    clock: Callable[[], float] = time.monotonic
+    _written: dict[str, float] = field(default_factory=dict)
+
+    def keep_token(self, user_guid: str) -> bool:
+        written = self._written.get(user_guid)
+        return written is not None and self.clock() - written < self.token_refresh_s
+
+    def cursor_written(self, user_guid: str) -> None:
+        self._written[user_guid] = self.clock()
 
 
 @dataclass
@@ -70,6 +98,11 @@ class Reading:
     calendar: CalendarChanges
     linked_total: int
 
+    @property
+    def is_quiet(self) -> bool:
+        """Nothing read on either side (nor due again from the items set aside)."""
+        return not self.activities and not self.events and not self.absent_event_ids
+
 
 @dataclass
 class UserSync:
@@ -79,6 +112,8 @@ class UserSync:
     settings: SyncSettings
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     hub_concurrency: int = 4
+    quiet: QuietRuns | None = None
+    """The runtime's (its schedule row records a quiet run); None records every run."""
 
     async def run(self, user_guid: str, *, dry_run: bool = False, confirm_mass_deletion: bool = False) -> RunReport:
         started = self.clock()
@@ -115,7 +150,25 @@ class UserSync:
             report = await self._record(user_guid, calendar_id, started, RunCounts(), halted=plan.halt.reason)
             report.plan = plan
             return report
+        if self.quiet is not None and plan.is_empty and reading.is_quiet:
+            return await self._quiet(reading, plan, started)
         return await self._execute(reading, plan, started)
+
+    async def _quiet(self, reading: Reading, plan: UserPlan, started: datetime) -> RunReport:
+        """A run that read nothing and had nothing to do: recorded only when its cursor is due
+        to be written (`QuietRuns`)."""
+        assert self.quiet is not None
+        user_guid = reading.user.guid
+        advance = _advanced(reading, started)
+        if advance is not None and _only_token_moved(reading.cursor, advance) and self.quiet.keep_token(user_guid):
+            advance = None
+        if advance is None:
+            record = RunRecord(user_guid, reading.ctx.calendar_id, started, self.clock(), RunCounts())
+            report = RunReport(user_guid, record, plan=plan, quiet=True)
+        else:
+            report = await self._record(user_guid, reading.ctx.calendar_id, started, RunCounts(), advance=advance)
+            report.plan = plan
+        return report
 
     async def _execute(self, reading: Reading, plan: UserPlan, started: datetime) -> RunReport:
         ctx = reading.ctx
@@ -181,14 +234,16 @@ class UserSync:
         )
         if save:
             await asyncio.to_thread(self.store.record_run, record, advance)
+            if advance is not None and self.quiet is not None:
+                self.quiet.cursor_written(user_guid)
         return RunReport(user_guid, record)
 
     # ------------------------------------------------------------------ reading
 
     async def read(self, user_guid: str, *, confirm_mass_deletion: bool = False) -> Reading:
-        # The store and hub reads go in two trips to a worker thread, not one trip each: an
-        # idle run is little else, and each trip costs a thread hand-off both ways.
-        setup, user, ctx, cursor, (activities, hub_seq) = await asyncio.to_thread(
+        # The store and hub reads before the calendar's go in one trip to a worker thread, not
+        # one trip each: an idle run is little else, and each trip costs a hand-off both ways.
+        setup, user, ctx, cursor, (activities, hub_seq), (retry, copies) = await asyncio.to_thread(
             self._read_hub_side, user_guid, confirm_mass_deletion
         )
         initial = cursor is None or cursor.initial_done_at is None
@@ -196,7 +251,6 @@ class UserSync:
         ctx = replace(ctx, initial=initial, calendar_full_read=changes.full)
         events = list(changes.events)
         linked, absent = await self._links(user.guid, ctx, activities, events, full=changes.full)
-        retry, copies = await asyncio.to_thread(self._read_aside, ctx)
         await self._retry_quarantined(retry, ctx, activities, events, linked)
         ctx = await self._stand_ins(setup, ctx, activities, linked, copies)
         # The deletion breaker's denominator; a run that read nothing plans nothing.
@@ -227,15 +281,22 @@ class UserSync:
 
     def _read_hub_side(
         self, user_guid: str, confirm: bool
-    ) -> tuple[SyncSetup, PsaUser, SyncContext, Cursor | None, tuple[dict[str, Activity], int]]:
-        """(In a worker thread.) The organisation, the user, their cursor and what changed
-        for them in the hub since."""
+    ) -> tuple[
+        SyncSetup,
+        PsaUser,
+        SyncContext,
+        Cursor | None,
+        tuple[dict[str, Activity], int],
+        tuple[Sequence[QuarantinedItem], Sequence[LinkedItem]],
+    ]:
+        """(In a worker thread.) The organisation, the user, their cursor, what changed for
+        them in the hub since, and their items set aside."""
         setup = self.psa.setup()
         user = _syncable_user(setup, user_guid)
         ctx = self._context(setup, user, confirm)
         cursor = self.store.cursor(user.guid, ctx.calendar_id)
         initial = cursor is None or cursor.initial_done_at is None
-        return setup, user, ctx, cursor, self._read_hub(user.guid, cursor, initial)
+        return setup, user, ctx, cursor, self._read_hub(user.guid, cursor, initial), self._read_aside(ctx)
 
     def _read_aside(self, ctx: SyncContext) -> tuple[Sequence[QuarantinedItem], Sequence[LinkedItem]]:
         """(In a worker thread.) The user's items set aside whose retry time came, and their
@@ -413,6 +474,12 @@ def _advanced(reading: Reading, now: datetime) -> Cursor | None:
         initial_done_at=(cursor.initial_done_at if cursor and cursor.initial_done_at else now),
     )
     return None if moved == cursor else moved
+
+
+def _only_token_moved(cursor: Cursor | None, moved: Cursor) -> bool:
+    if cursor is None or cursor.calendar_token is None:
+        return False
+    return replace(moved, calendar_token=cursor.calendar_token) == cursor
 
 
 def _syncable_user(setup: SyncSetup, user_guid: str) -> PsaUser:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tandem.hub.services import users as own
 from tandem.runtime.service import SyncRuntime
+from tandem.store.schedule import SqlSchedule
 from tests.e2e.calendar.conftest import ALICE, BOB, DAVE, GOOGLE_USERS, World, event_body, soon
 from tests.support.hub import authorised
 from tests.support.processes import environment, run, run_json
@@ -138,8 +139,6 @@ def test_sync_command_dry_run_and_status(world: World, tmp_path: Path) -> None:
 
 
 def test_quota_exceeded_pauses_only_that_user_with_a_visible_reason(world: World) -> None:
-    from tandem.store.schedule import SqlSchedule
-
     world.server.state.set_quota_exceeded(ALICE)
     world.create(ALICE, "Held back", soon(2))
     world.create(BOB, "Goes through", soon(2))
@@ -388,5 +387,38 @@ def test_cal_7_a_switch_on_right_after_a_run_that_met_it_off_syncs_within_a_rost
             assert await _until(lambda: any(a.name == "After switching on" for a in world.activities()))
         finally:
             await runtime.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_quiet_poll_records_no_run_but_the_users_last_success_moves_and_a_change_still_syncs(world: World) -> None:
+    """Most polls find nothing: the runtime then writes only the user's schedule row (its
+    time is the last success `sync status` shows), not a run record nor a new calendar
+    token; a change made after a quiet poll is still read from the kept token."""
+    alice = world.users[ALICE].guid
+    store, schedule = world.tandem.sync_store(), SqlSchedule(world.tandem.db)
+
+    async def scenario() -> None:
+        runtime = _runtime(world, poll_interval_s=3600)
+        await runtime.run_user(alice)  # the initial sync
+        await runtime.run_user(alice)  # reads the sync's own writes back
+        runs, cursor = len(store.last_runs(alice, 100)), store.cursor(alice, ALICE)
+        first = schedule.get(alice)
+        assert first is not None
+        assert first.last_success_at is not None
+        await asyncio.sleep(1.1)  # the emulator's tokens carry the second they were handed out
+        await runtime.run_user(alice)
+        assert runtime.reports[alice].quiet
+        assert len(store.last_runs(alice, 100)) == runs  # nothing recorded
+        assert store.cursor(alice, ALICE) == cursor  # the old token kept
+        after = schedule.get(alice)
+        assert after is not None
+        assert after.last_success_at is not None
+        assert after.last_success_at > first.last_success_at
+        world.calendar(ALICE).insert(event_body("Made after a quiet poll", soon(3)))
+        await runtime.run_user(alice)
+        assert not runtime.reports[alice].quiet
+        assert "Made after a quiet poll" in [a.name for a in world.activities()]
+        await runtime.stop()
 
     asyncio.run(scenario())

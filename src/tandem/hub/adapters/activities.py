@@ -117,13 +117,11 @@ class HubPsa:
             )
 
     def changes_for_user(self, user_guid: str, after_seq: int, limit: int = 1000) -> Sequence[HubChange]:
+        user_id = sa.select(User.id).where(User.guid == user_guid).scalar_subquery()
         with self._read(f"changes of user {user_guid}") as session:
-            user = lookup.find(session, User, user_guid)
-            if user is None:
-                return []
             return [
                 HubChange(c.seq, c.activity_guid, ChangeOperation(c.operation), c.origin, c.changed_fields)
-                for c in changelog.changes_for_user(session, user.id, after_seq, limit)
+                for c in changelog.changes_for_user(session, user_id, after_seq, limit)
             ]
 
     def latest_seq(self) -> int:

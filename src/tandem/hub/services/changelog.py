@@ -70,9 +70,12 @@ class ChangeRow:
     created_at: datetime
 
 
-def changes_for_user(session: Session, user_id: int, after_seq: int, limit: int = 1000) -> list[ChangeRow]:
+def changes_for_user(
+    session: Session, user_id: int | sa.ScalarSelect[int], after_seq: int, limit: int = 1000
+) -> list[ChangeRow]:
     """Changes touching one user after `after_seq`, oldest first: a range scan of the
-    (user_id, seq) primary key of change_log_users."""
+    (user_id, seq) primary key of change_log_users. `user_id` may be a subquery (the id of a
+    guid), sparing a round trip when the caller knows only the guid."""
     rows = session.execute(
         sa.select(ChangeLog)
         .join(ChangeLogUser, ChangeLogUser.seq == ChangeLog.seq)
