@@ -32,6 +32,7 @@ from tandem.domain.erp import (
     PsaRecord,
     Side,
 )
+from tandem.erp import fixes
 from tandem.erp.fields import psa_values
 from tandem.erp.findings import finding
 from tandem.erp.names import normalize_name
@@ -74,9 +75,11 @@ class _Work:
     findings: dict[object, Finding] = field(default_factory=dict)
     done_psa: set[str] = field(default_factory=set)
     done_erp: set[str] = field(default_factory=set)
+    taken: frozenset[str] = frozenset()
+    """Every key either side uses for this entity (a fix proposes a key outside them)."""
 
-    def find(self, kind: FindingKind, side: Side | None, keys: tuple[str, ...], message: str) -> None:
-        item = finding(kind, self.entity, side, keys, message)
+    def find(self, kind: FindingKind, side: Side | None, keys: tuple[str, ...], message: str, fix: str = "") -> None:
+        item = finding(kind, self.entity, side, keys, message, fix)
         self.findings.setdefault(item.ref, item)
 
     def fail_psa(self, record: PsaRecord, reason: str) -> None:
@@ -103,7 +106,8 @@ def match_entity(
     links: Mapping[str, ErpLink],
     exclusion: GroupExclusion | None,
 ) -> EntityMatch:
-    work = _Work(entity)
+    taken = frozenset(k for k in [*(r.key for r in erp_records), *(r.key for r in psa_records)] if k is not None)
+    work = _Work(entity, taken=taken)
     excluded = _Excluded.of(erp_records, exclusion)
     active_erp = [r for r in erp_records if not (exclusion is not None and exclusion.excludes(r))]
     for record in excluded.records:
@@ -158,6 +162,7 @@ class _Excluded:
 def _unique_erp(work: _Work, records: Sequence[ErpRecord]) -> dict[str, ErpRecord]:
     """Keyed ERP records whose key is used once; the others fail with a finding."""
     counts = Counter(r.key for r in records if r.key is not None)
+    last_row = {r.key: r.row_id for r in records if r.key is not None}
     unique: dict[str, ErpRecord] = {}
     for record in records:
         if record.key is None:
@@ -165,8 +170,13 @@ def _unique_erp(work: _Work, records: Sequence[ErpRecord]) -> dict[str, ErpRecor
             work.find(FindingKind.MISSING_KEY, Side.ERP, (label,), f"ERP record {label!r} has no number/code")
             work.fail_erp(record, "the ERP record has no number/code, so it cannot be linked")
         elif counts[record.key] > 1:
+            rows = ", ".join(r.row_id for r in records if r.key == record.key)
             work.find(
-                FindingKind.DUPLICATE_KEY, Side.ERP, (record.key,), f"ERP key {record.key} is used by several records"
+                FindingKind.DUPLICATE_KEY,
+                Side.ERP,
+                (record.key,),
+                f"ERP key {record.key} is used by several records (rows {rows}); give one of them a free key",
+                fixes.erp_key(work.entity, last_row[record.key], fixes.free_key(record.key, work.taken)),
             )
             work.fail_erp(record, f"key {record.key} is used by {counts[record.key]} ERP records")
         else:
@@ -177,14 +187,20 @@ def _unique_erp(work: _Work, records: Sequence[ErpRecord]) -> dict[str, ErpRecor
 def _check_psa_keys(work: _Work, records: Sequence[PsaRecord]) -> None:
     """PSA records without a key or with a key used twice fail with a finding."""
     counts = Counter(r.key for r in records if r.key is not None)
+    last_guid = {r.key: r.guid for r in records if r.key is not None}
     for record in records:
         if record.key is None:
             label = _label(_psa_name(record), record.guid)
             work.find(FindingKind.MISSING_KEY, Side.PSA, (label,), f"PSA record {label!r} has no number/code")
             work.fail_psa(record, "the PSA record has no number/code, so it cannot be linked")
         elif counts[record.key] > 1:
+            names = ", ".join(repr(_psa_name(r)) for r in records if r.key == record.key)
             work.find(
-                FindingKind.DUPLICATE_KEY, Side.PSA, (record.key,), f"PSA key {record.key} is used by several records"
+                FindingKind.DUPLICATE_KEY,
+                Side.PSA,
+                (record.key,),
+                f"PSA key {record.key} is used by several records ({names}); give one of them a free key",
+                fixes.psa_key(work.entity, last_guid[record.key], fixes.free_key(record.key, work.taken)),
             )
             work.fail_psa(record, f"key {record.key} is used by {counts[record.key]} PSA records")
 

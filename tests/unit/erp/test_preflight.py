@@ -58,16 +58,42 @@ def test_erp_3_an_erp_series_above_the_psa_numbering_overlaps_too() -> None:
 
 
 def test_erp_3_invoice_series_overlap_counts_invoices_the_psa_already_issued() -> None:
-    issued = PsaInvoice("i1", "150010", "10001", None, date(2025, 1, 1), Decimal("10.00"))
+    # The PSA's invoice numbers are those it issued and those from its next number on: an ERP
+    # series overlaps when it holds one of the first (no PSA command moves an issued number)
+    # or reaches the second (the PSA's next number above it fixes that).
+    issued = PsaInvoice("i1", "200010", "10001", None, date(2025, 1, 1), Decimal("10.00"))
+    below = PsaInvoice("i2", "1000", "10001", None, date(2025, 1, 1), Decimal("10.00"))
     erp_series = series((10000, 19999), (100000, 149999), (200000, 249999))
 
-    clean = preflight(inputs(), erp_series, PsaNumberSeries(20001, None, 260001))
+    clean = preflight(inputs(psa_invoices=[below]), erp_series, PsaNumberSeries(20001, None, 260001))
     overlapping = preflight(inputs(psa_invoices=[issued]), erp_series, PsaNumberSeries(20001, None, 260001))
+    reaching = preflight(inputs(psa_invoices=[below]), erp_series, PsaNumberSeries(20001, None, 120001))
 
-    assert clean.passed
-    assert [f.ref for f in overlapping.blocking] == [
-        ProblemRef(FindingKind.INVOICE_SERIES_OVERLAP, ErpEntity.INVOICE, Side.BOTH, ("2",))
+    assert clean.passed  # an issued number below every ERP series overlaps nothing
+    (held,) = overlapping.blocking
+    assert held.ref == ProblemRef(FindingKind.INVOICE_SERIES_OVERLAP, ErpEntity.INVOICE, Side.BOTH, ("2",))
+    assert "200010" in held.message
+    assert (held.fix, "end the ERP series below 200010" in held.message) == ("", True)
+    assert [(f.ref.keys, f.fix) for f in reaching.blocking] == [
+        (("1",), "tandem erp psa-numbers --next-invoice 250000"),
+        (("2",), "tandem erp psa-numbers --next-invoice 250000"),
     ]
+
+
+def test_erp_3_each_blocking_finding_names_the_command_that_fixes_it() -> None:
+    report = preflight(
+        inputs(
+            [erp(C, "10001", "Acme Oy", row="a"), erp(C, "10001", "Acme Trading Oy", row="b")],
+            [psa(C, "20001", "Birka Oy")],
+        ),
+        series((10000, 29999)),
+        CLEAN_PSA,
+    )
+
+    assert {f.ref.kind: f.fix for f in report.blocking} == {
+        FindingKind.CUSTOMER_SERIES_OVERLAP: "tandem erp psa-numbers --next-customer 30000",
+        FindingKind.DUPLICATE_KEY: "tandem erp set-key customer --erp-row b 20002",  # above every key in use
+    }
 
 
 def test_erp_3_duplicate_keys_block_and_missing_keys_only_warn() -> None:
