@@ -77,16 +77,16 @@ def _duplicates(integration: ErpIntegration) -> list[dict[str, Any]]:
     for entity in MASTER_ENTITIES:
         erp = integration.erp.read(entity)
         psa = integration.psa.list(entity)
-        taken = {k for k in [*(r.key for r in erp), *(r.key for r in psa)] if k is not None}
+        free = fixes.FreeKeys(k for k in [*(r.key for r in erp), *(r.key for r in psa)] if k is not None)
         erp_counts = Counter(r.key for r in erp if r.key is not None)
         psa_counts = Counter(r.key for r in psa if r.key is not None)
         for record in erp:
             if record.key is not None and erp_counts[record.key] > 1:
-                fix = fixes.erp_key(entity, record.row_id, fixes.free_key(record.key, taken))
+                fix = fixes.erp_key(entity, record.row_id, free.take(record.key))
                 rows.append(_row(entity, "erp", record.key, record.row_id, record.name, fix))
         for item in psa:
             if item.key is not None and psa_counts[item.key] > 1:
-                fix = fixes.psa_key(entity, item.guid, fixes.free_key(item.key, taken))
+                fix = fixes.psa_key(entity, item.guid, free.take(item.key))
                 rows.append(_row(entity, "psa", item.key, item.guid, item.fields.get("name"), fix))
     return rows
 

@@ -17,8 +17,9 @@ record whose key belongs to an excluded ERP record is excluded with it (ERP-4).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from tandem.domain.erp import (
     ErpEntity,
@@ -29,6 +30,7 @@ from tandem.domain.erp import (
     Finding,
     FindingKind,
     GroupExclusion,
+    ProblemRef,
     PsaRecord,
     Side,
 )
@@ -62,6 +64,8 @@ class EntityMatch:
     erp_keys: frozenset[str]
     """Every key the ERP uses for this entity, excluded and failed records included."""
     psa_keys: frozenset[str]
+    free_keys: fixes.FreeKeys = field(compare=False, repr=False)
+    """Keys neither side uses, for the fixes the planner proposes after the match's own."""
 
 
 @dataclass
@@ -75,12 +79,19 @@ class _Work:
     findings: dict[object, Finding] = field(default_factory=dict)
     done_psa: set[str] = field(default_factory=set)
     done_erp: set[str] = field(default_factory=set)
-    taken: frozenset[str] = frozenset()
-    """Every key either side uses for this entity (a fix proposes a key outside them)."""
+    free_keys: fixes.FreeKeys = field(default_factory=lambda: fixes.FreeKeys(()))
+    """Keys neither side uses for this entity, for the fixes this match proposes."""
 
     def find(self, kind: FindingKind, side: Side | None, keys: tuple[str, ...], message: str, fix: str = "") -> None:
         item = finding(kind, self.entity, side, keys, message, fix)
         self.findings.setdefault(item.ref, item)
+
+    def find_once(
+        self, kind: FindingKind, side: Side, keys: tuple[str, ...], message: str, fix: Callable[[], str]
+    ) -> None:
+        """`find`, its fix worked out only the first time (a fix takes a free key)."""
+        if ProblemRef(kind, self.entity, side, keys) not in self.findings:
+            self.find(kind, side, keys, message, fix())
 
     def fail_psa(self, record: PsaRecord, reason: str) -> None:
         self.done_psa.add(record.guid)
@@ -106,8 +117,8 @@ def match_entity(
     links: Mapping[str, ErpLink],
     exclusion: GroupExclusion | None,
 ) -> EntityMatch:
-    taken = frozenset(k for k in [*(r.key for r in erp_records), *(r.key for r in psa_records)] if k is not None)
-    work = _Work(entity, taken=taken)
+    taken = [k for k in [*(r.key for r in erp_records), *(r.key for r in psa_records)] if k is not None]
+    work = _Work(entity, free_keys=fixes.FreeKeys(taken))
     excluded = _Excluded.of(erp_records, exclusion)
     active_erp = [r for r in erp_records if not (exclusion is not None and exclusion.excludes(r))]
     for record in excluded.records:
@@ -127,6 +138,7 @@ def match_entity(
         failures=tuple(work.failures),
         findings=tuple(sorted(work.findings.values(), key=lambda f: f.ref)),
         erp_keys=frozenset(r.key for r in erp_records if r.key is not None),
+        free_keys=work.free_keys,
         psa_keys=frozenset(r.key for r in psa_records if r.key is not None),
     )
 
@@ -171,12 +183,12 @@ def _unique_erp(work: _Work, records: Sequence[ErpRecord]) -> dict[str, ErpRecor
             work.fail_erp(record, "the ERP record has no number/code, so it cannot be linked")
         elif counts[record.key] > 1:
             rows = ", ".join(r.row_id for r in records if r.key == record.key)
-            work.find(
+            work.find_once(
                 FindingKind.DUPLICATE_KEY,
                 Side.ERP,
                 (record.key,),
                 f"ERP key {record.key} is used by several records (rows {rows}); give one of them a free key",
-                fixes.erp_key(work.entity, last_row[record.key], fixes.free_key(record.key, work.taken)),
+                partial(fixes.erp_key, work.entity, last_row[record.key], partial(work.free_keys.take, record.key)),
             )
             work.fail_erp(record, f"key {record.key} is used by {counts[record.key]} ERP records")
         else:
@@ -195,12 +207,12 @@ def _check_psa_keys(work: _Work, records: Sequence[PsaRecord]) -> None:
             work.fail_psa(record, "the PSA record has no number/code, so it cannot be linked")
         elif counts[record.key] > 1:
             names = ", ".join(repr(_psa_name(r)) for r in records if r.key == record.key)
-            work.find(
+            work.find_once(
                 FindingKind.DUPLICATE_KEY,
                 Side.PSA,
                 (record.key,),
                 f"PSA key {record.key} is used by several records ({names}); give one of them a free key",
-                fixes.psa_key(work.entity, last_guid[record.key], fixes.free_key(record.key, work.taken)),
+                partial(fixes.psa_key, work.entity, last_guid[record.key], partial(work.free_keys.take, record.key)),
             )
             work.fail_psa(record, f"key {record.key} is used by {counts[record.key]} PSA records")
 

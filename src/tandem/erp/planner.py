@@ -210,7 +210,7 @@ def _plan_create_in_psa(work: _EntityWork, record: ErpRecord) -> None:
         return
     unfit = key_problem(entity, key, work.psa_limits, "the PSA")
     if unfit is not None:
-        fix = fixes.erp_key(entity, record.row_id, fixes.free_key(key, work.match.erp_keys | work.match.psa_keys))
+        fix = fixes.erp_key(entity, record.row_id, work.match.free_keys.take(key))
         work.find(_unfit(entity, Side.ERP, key, record.name, unfit, fix))
     problem = (
         ("the PSA already has a record with this key" if key in work.match.psa_keys else None)
@@ -237,9 +237,7 @@ def _plan_create_in_erp(work: _EntityWork, record: PsaRecord) -> None:
         return
     unfit = key_problem(entity, key, work.erp_limits, "the ERP")
     if unfit is not None:
-        free = fixes.free_key(
-            "" if entity in work.erp_limits.numeric_keys else key, work.match.erp_keys | work.match.psa_keys
-        )
+        free = work.match.free_keys.take("" if entity in work.erp_limits.numeric_keys else key)
         fix = (
             fixes.user_code(record.fields.get("email"), record.guid, free)
             if entity is ErpEntity.EMPLOYEE

@@ -9,10 +9,11 @@ would create, link, update, exclude and fail. The verdict: passed when nothing
 blocking was found (`findings.SEVERITY`).
 
 Series overlap: the PSA's numbering has no upper limit — it starts at its next
-number (or its lowest issued invoice number) and grows — so an ERP series
-overlaps it unless the ERP series ends below it. That is the seed's rule "these
-number sequences cannot overlap", read strictly: place the PSA's series above
-every ERP series.
+number and grows — so an ERP series overlaps it unless the ERP series ends below
+it; an invoice series also overlaps when it holds an invoice number the PSA has
+issued. That is the seed's rule "these number sequences cannot overlap", read
+strictly: place the PSA's series above every ERP series. Each finding names its
+fix (`fixes`): the command that moves the PSA's next number, when that is enough.
 """
 
 from __future__ import annotations

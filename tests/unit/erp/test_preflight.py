@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from tandem.domain.erp import (
+    CreateRefusal,
     ErpEntity,
     ErpNumberSeries,
     FindingKind,
@@ -166,3 +167,48 @@ def test_erp_3_counts_what_a_run_would_create_link_update_and_exclude() -> None:
 def test_erp_3_every_finding_kind_has_a_severity() -> None:
     assert set(SEVERITY) == set(FindingKind)
     assert {SEVERITY[k] for k in FindingKind} == {Severity.BLOCKING, Severity.WARNING}
+
+
+def test_erp_3_a_user_code_the_erp_cannot_take_is_a_finding_with_the_command_that_fixes_it() -> None:
+    # The calendar demo's users once had codes E001..E005: every run failed them, and the
+    # preflight said nothing. Now it warns, naming the user and a free employee number.
+    report = preflight(
+        inputs(
+            [erp(E, "4", "Ida Berg", email="ida@x.example")], [psa(E, "E001", "Aino Admin", email="aino@x.example")]
+        ),
+        series(),
+        CLEAN_PSA,
+    )
+
+    (unfit,) = report.warnings
+    assert unfit.ref == ProblemRef(FindingKind.UNFIT_KEY, E, Side.PSA, ("E001",))
+    assert "the ERP needs a positive number as the key, not 'E001'" in unfit.message
+    assert unfit.fix == "tandem users set aino@x.example --code 5"  # above every employee number in use
+    (failed,) = report.plan.entity(E).failures
+    assert failed.reason == "the ERP needs a positive number as the key, not 'E001'"
+    assert report.summary(E).fail == 1
+
+
+def test_erp_3_a_project_the_psa_cannot_create_blocks_and_fails_in_the_plan_with_the_same_words() -> None:
+    refusal = CreateRefusal("a PSA project needs a customer: [erp] project_customer = 1 names no customer", "set it")
+    report = preflight(
+        inputs([erp(J, "5001", "Intranet"), erp(J, "5002", "Web shop")], psa_cannot_create={J: refusal}),
+        series(),
+        CLEAN_PSA,
+    )
+
+    (blocking,) = report.blocking
+    assert blocking.ref == ProblemRef(FindingKind.CANNOT_CREATE, J, Side.PSA, ())
+    assert (blocking.message, blocking.fix) == (refusal.reason, "set it")
+    assert [(f.key, f.reason) for f in report.plan.entity(J).failures] == [
+        ("5001", refusal.reason),
+        ("5002", refusal.reason),
+    ]
+    assert (report.summary(J).create_in_psa, report.summary(J).fail) == (0, 2)
+
+
+def test_erp_3_a_psa_that_cannot_create_projects_blocks_nothing_when_none_would_be_created() -> None:
+    refusal = CreateRefusal("a PSA project needs a customer: …")
+    report = preflight(inputs(psa_cannot_create={J: refusal}), series(), CLEAN_PSA)
+
+    assert report.passed

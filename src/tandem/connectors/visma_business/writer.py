@@ -77,9 +77,9 @@ class SqlErpWriter:
             raise InvalidRequest(
                 f"ERP {entity} rows are found by their key ({spec.key.name}); change it in Visma Business itself"
             )
-        value = _key_value(spec.key, key)
-        if spec.numeric_key and not (isinstance(value, int) and value > 0):
+        if spec.numeric_key and not (key.isascii() and key.isdigit() and int(key) > 0):
             raise InvalidRequest(f"the ERP needs a positive number as the key, not {key!r}")
+        value = _key_value(spec.key, key)
         with translate_errors(), self._engine.begin() as conn:
             taken = sa.select(spec.row_id).where(spec.key == value)
             if spec.member is not None:
