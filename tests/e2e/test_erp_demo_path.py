@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tandem import bootstrap
 from tests.support.databases import fresh_database
 from tests.support.processes import environment, run
 
@@ -20,7 +21,7 @@ SCALE = "departments=15,products=40,employees=40,customers=80,projects=40,erp_in
 COUNTS = ("created", "updated", "linked", "excluded", "failed")
 
 
-def tandem(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return run(args, env, cwd, check=False)
 
 
@@ -49,7 +50,7 @@ def predicted(preflight: dict[str, Any]) -> dict[str, dict[str, int]]:
 
 def demo_organisation(env: dict[str, str], cwd: Path) -> None:
     """The calendar demo organisation, loaded by the loader `make run` uses on first start."""
-    loaded = tandem(["demo-data"], env, cwd)
+    loaded = cli(["demo-data"], env, cwd)
     assert loaded.returncode == 0, loaded.stderr
 
 
@@ -62,7 +63,7 @@ def erp_demo_beside_the_organisation(
     env = environment(hub_database_url, cwd)
     demo_organisation(env, cwd)
     with fresh_database(database_kind, cwd) as erp_url:
-        made = tandem(["erp", "demo-db", erp_url, "--scale", SCALE, *options, "--settings", "tandem.toml"], env, cwd)
+        made = cli(["erp", "demo-db", erp_url, "--scale", SCALE, *options, "--settings", "tandem.toml"], env, cwd)
         yield env, made
 
 
@@ -70,11 +71,11 @@ def test_erp_7_the_demo_after_make_run_runs_as_the_preflight_and_the_dry_run_sai
     hub_database_url: str, database_kind: str, tmp_path: Path
 ) -> None:
     with erp_demo_beside_the_organisation(hub_database_url, database_kind, tmp_path, "--no-problems") as (env, made):
-        preflight = tandem(["erp", "preflight", "--json"], env, tmp_path)
-        dry = as_json(tandem(["erp", "run", "--dry-run", "--json"], env, tmp_path))
-        enabled = tandem(["erp", "enable"], env, tmp_path)
-        done = as_json(tandem(["erp", "run", "--json"], env, tmp_path))
-        again = as_json(tandem(["erp", "run", "--dry-run", "--json"], env, tmp_path))
+        preflight = cli(["erp", "preflight", "--json"], env, tmp_path)
+        dry = as_json(cli(["erp", "run", "--dry-run", "--json"], env, tmp_path))
+        enabled = cli(["erp", "enable"], env, tmp_path)
+        done = as_json(cli(["erp", "run", "--json"], env, tmp_path))
+        again = as_json(cli(["erp", "run", "--dry-run", "--json"], env, tmp_path))
 
     # Loaded beside the demo organisation, not refused for it ("The hub already has customers").
     assert made.returncode == 0, made.stderr
@@ -99,11 +100,11 @@ def test_erp_3_a_project_customer_that_does_not_exist_is_a_preflight_finding_and
     with erp_demo_beside_the_organisation(hub_database_url, database_kind, tmp_path, "--no-problems") as (env, _):
         settings = tmp_path / "tandem.toml"
         settings.write_text(settings.read_text().replace("project_customer = 1", "project_customer = 999"))
-        preflight = tandem(["erp", "preflight"], env, tmp_path)
-        verdict = as_json(tandem(["erp", "preflight", "--json"], env, tmp_path))
-        dry = as_json(tandem(["erp", "run", "--dry-run", "--json"], env, tmp_path))
-        refused = tandem(["erp", "enable"], env, tmp_path)
-        done = as_json(tandem(["erp", "run", "--entity", "project", "--json"], env, tmp_path))
+        preflight = cli(["erp", "preflight"], env, tmp_path)
+        verdict = as_json(cli(["erp", "preflight", "--json"], env, tmp_path))
+        dry = as_json(cli(["erp", "run", "--dry-run", "--json"], env, tmp_path))
+        refused = cli(["erp", "enable"], env, tmp_path)
+        done = as_json(cli(["erp", "run", "--entity", "project", "--json"], env, tmp_path))
 
     reason = "a PSA project needs a customer: [erp] project_customer = 999 names no customer"
     assert preflight.returncode == 1
@@ -124,13 +125,13 @@ def test_erp_3_each_blocking_finding_is_fixed_by_the_command_it_names(
     hub_database_url: str, database_kind: str, tmp_path: Path
 ) -> None:
     with erp_demo_beside_the_organisation(hub_database_url, database_kind, tmp_path) as (env, _):
-        before = as_json(tandem(["erp", "preflight", "--json"], env, tmp_path))
-        listed = as_json(tandem(["erp", "duplicates", "--json"], env, tmp_path))
-        fixed = [tandem(shlex.split(f["fix"])[1:], env, tmp_path) for f in before["blocking"]]
-        after = as_json(tandem(["erp", "preflight", "--json"], env, tmp_path))
-        enabled = tandem(["erp", "enable"], env, tmp_path)
-        numbers = tandem(["erp", "psa-numbers"], env, tmp_path)
-        duplicates = tandem(["erp", "duplicates"], env, tmp_path)
+        before = as_json(cli(["erp", "preflight", "--json"], env, tmp_path))
+        listed = as_json(cli(["erp", "duplicates", "--json"], env, tmp_path))
+        fixed = [cli(shlex.split(f["fix"])[1:], env, tmp_path) for f in before["blocking"]]
+        after = as_json(cli(["erp", "preflight", "--json"], env, tmp_path))
+        enabled = cli(["erp", "enable"], env, tmp_path)
+        numbers = cli(["erp", "psa-numbers"], env, tmp_path)
+        duplicates = cli(["erp", "duplicates"], env, tmp_path)
 
     assert {f["kind"] for f in before["blocking"]} == {
         "customer_series_overlap",
@@ -152,14 +153,14 @@ def test_erp_3_each_blocking_finding_is_fixed_by_the_command_it_names(
 def test_erp_3_set_key_refuses_in_one_line(hub_database_url: str, database_kind: str, tmp_path: Path) -> None:
     env = environment(hub_database_url, tmp_path)
     with fresh_database(database_kind, tmp_path) as erp_url:
-        tandem(["erp", "demo-db", erp_url, "--scale", SCALE, "--settings", "tandem.toml"], env, tmp_path)
-        (twin, other) = [
-            d for d in as_json(tandem(["erp", "duplicates", "--json"], env, tmp_path)) if d["side"] == "erp"
-        ][:2]
-        neither = tandem(["erp", "set-key", "customer", "30001"], env, tmp_path)
-        taken = tandem(["erp", "set-key", twin["entity"], "--erp-row", twin["record"], "1"], env, tmp_path)
-        not_a_number = tandem(["erp", "set-key", "employee", "--erp-row", other["record"], "E7"], env, tmp_path)
-        again = tandem(["erp", "demo-db", erp_url, "--settings", "tandem.toml"], env, tmp_path)
+        cli(["erp", "demo-db", erp_url, "--scale", SCALE, "--settings", "tandem.toml"], env, tmp_path)
+        (twin, other) = [d for d in as_json(cli(["erp", "duplicates", "--json"], env, tmp_path)) if d["side"] == "erp"][
+            :2
+        ]
+        neither = cli(["erp", "set-key", "customer", "30001"], env, tmp_path)
+        taken = cli(["erp", "set-key", twin["entity"], "--erp-row", twin["record"], "1"], env, tmp_path)
+        not_a_number = cli(["erp", "set-key", "employee", "--erp-row", other["record"], "E7"], env, tmp_path)
+        again = cli(["erp", "demo-db", erp_url, "--settings", "tandem.toml"], env, tmp_path)
 
     for refused, words in (
         (neither, "Name one record: --erp-row ROW"),
@@ -170,3 +171,31 @@ def test_erp_3_set_key_refuses_in_one_line(hub_database_url: str, database_kind:
         assert (refused.returncode, refused.stderr.count("\n")) == (1, 1), refused.stderr
         assert words in refused.stderr
         assert "Traceback" not in refused.stderr
+
+
+def test_erp_demo_half_goes_beside_the_demo_organisation_once_and_moves_numbering_only_up(
+    tandem: bootstrap.Tandem,
+) -> None:
+    import sqlalchemy as sa
+
+    from tandem.demo.psa_seed import load_psa_seed
+    from tandem.demo.visma_business.database import DemoScale, demo_psa_seed
+    from tandem.hub.models import Customer, Project, User
+    from tandem.hub.services import counters
+
+    tandem.load_demo(sync_on=True)
+    seed = demo_psa_seed(7, DemoScale(departments=15, products=40, employees=40, customers=80, projects=40))
+    first = load_psa_seed(tandem.db, seed)
+    second = load_psa_seed(tandem.db, seed)
+
+    assert (first.skipped, second.skipped) == (False, True)  # loading twice adds nothing
+    assert first.internal_customer == 1
+    with tandem.db.read() as session:
+        org = counters.settings(session)
+        assert org.next_customer_number >= seed.number_series.next_customer_number > 1003  # moved up
+        admins = session.scalars(sa.select(User.email).where(User.role == "admin")).all()
+        owners = set(session.scalars(sa.select(User.email).join(Project, Project.owner_user_id == User.id)))
+        internal = session.scalars(sa.select(Customer.number).where(Customer.is_internal.is_(True))).all()
+    assert admins == ["aino.admin@example.com"]  # the demo's admin owns the projects; no one promoted
+    assert owners == {"aino.admin@example.com"}
+    assert internal == [1]
