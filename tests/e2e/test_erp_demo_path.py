@@ -48,6 +48,16 @@ def predicted(preflight: dict[str, Any]) -> dict[str, dict[str, int]]:
     }
 
 
+def documented_demo_settings() -> str:
+    """The demo's settings as docs/erp.md shows them."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "erp.md").read_text(encoding="utf-8")
+    return page.split("The demo's settings", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+
+
+def without_url(settings: str) -> list[str]:
+    return [line for line in settings.splitlines() if line.strip() and not line.startswith("database_url")]
+
+
 def demo_organisation(env: dict[str, str], cwd: Path) -> None:
     """The calendar demo organisation, loaded by the loader `make run` uses on first start."""
     loaded = cli(["demo-data"], env, cwd)
@@ -81,6 +91,7 @@ def test_erp_7_the_demo_after_make_run_runs_as_the_preflight_and_the_dry_run_sai
     assert made.returncode == 0, made.stderr
     assert "Loaded the PSA half into the hub, beside what it holds" in made.stdout
     assert "project_customer = 1" in (tmp_path / "tandem.toml").read_text()  # as docs/erp.md's example
+    assert without_url((tmp_path / "tandem.toml").read_text()) == without_url(documented_demo_settings())
     assert preflight.returncode == 0, preflight.stdout
     verdict = as_json(preflight)
     assert verdict["blocking"] == []
