@@ -63,7 +63,7 @@ def test_erp_1_projects_from_the_erp_get_the_configured_or_the_default_customer_
     tandem: bootstrap.Tandem,
 ) -> None:
     plain = HubMasterData(tandem.db)
-    with pytest.raises(InvalidRequest, match="needs a customer: set \\[erp\\] project_customer"):
+    with pytest.raises(InvalidRequest, match="needs a customer: \\[erp\\] project_customer is not set"):
         plain.create(J, "5001", {"name": "Intranet"})
 
     owner = factories.user(tandem, code="E1", role="admin")
@@ -78,3 +78,23 @@ def test_erp_1_projects_from_the_erp_get_the_configured_or_the_default_customer_
         rows = session.scalars(sa.select(Project)).unique()
         projects = {p.number: (p.customer.guid, p.owner.guid) for p in rows}
     assert projects == {5001: (internal.guid, owner.guid), 5002: (chosen.guid, other_owner.guid)}
+
+
+def test_erp_3_the_hub_says_before_a_run_why_it_cannot_create_projects_with_the_runs_own_words(
+    tandem: bootstrap.Tandem,
+) -> None:
+    factories.user(tandem, code="1", role="admin")
+    factories.customer(tandem, "Acme Oy", number=10001)
+    missing = HubMasterData(tandem.db, project_defaults=ProjectDefaults(customer_number=1))
+
+    refusal = missing.cannot_create()[J]
+    with pytest.raises(InvalidRequest) as refused:
+        missing.create(J, "5001", {"name": "Intranet"})
+
+    assert (
+        str(refused.value)
+        == refusal.reason
+        == "a PSA project needs a customer: [erp] project_customer = 1 names no customer"
+    )
+    assert refusal.fix.startswith("set [erp] project_customer = 10001 (Acme Oy")  # one that exists
+    assert HubMasterData(tandem.db, project_defaults=ProjectDefaults(customer_number=10001)).cannot_create() == {}

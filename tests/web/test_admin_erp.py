@@ -356,3 +356,10 @@ def test_no_erp_password_reaches_the_page_even_when_the_erp_cannot_be_reached(
             assert "Pa55-word-of-erp" not in shown_page
     finally:
         built.close()
+
+
+def test_erp_3_every_kind_of_finding_has_its_words_and_fix_on_the_page() -> None:
+    from tandem.domain.erp import FindingKind
+    from tandem.web.erp import FIX, WHAT
+
+    assert set(WHAT) == set(FIX) == set(FindingKind)  # a new kind never breaks the page

@@ -71,6 +71,19 @@ def tandem(*, create: bool = False, **overrides: Any) -> Iterator[bootstrap.Tand
         built.close()
 
 
+@contextmanager
+def migrated() -> Iterator[bootstrap.Tandem]:
+    """`tandem()` with the schema brought up to date; Tandem's own errors end the command in one line."""
+    from tandem.domain.errors import TandemError
+
+    try:
+        with tandem() as built:
+            built.upgrade()
+            yield built
+    except TandemError as error:
+        raise fail(str(error)) from None
+
+
 def _missing_sqlite_file(url: str) -> Path | None:
     """The SQLite file `url` names, when it does not exist yet (None for any other database)."""
     import sqlalchemy as sa

@@ -6,6 +6,7 @@
     tandem erp status [--json] [--limit N]
     tandem erp enable [--force]                   refused (exit 1) when the preflight fails
     tandem erp disable
+    tandem erp psa-numbers|duplicates|set-key     the fixes the preflight names (`erp_fixes`)
 
 `tandem.cli.main` mounts `erp_app` as `tandem erp`. The ERP database is `[erp]
 database_url` (`TANDEM_ERP__DATABASE_URL`) or `--erp-url`; URLs are shown with their
@@ -15,8 +16,7 @@ password hidden.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -26,14 +26,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tandem.cli.common import fail, local_minute, tandem
+from tandem.cli import erp_fixes
+from tandem.cli.common import fail, local_minute, migrated
 from tandem.domain.erp import ErpEntity
 
 if TYPE_CHECKING:
     from tandem.bootstrap import Tandem
     from tandem.demo.psa_seed import SeedLoad
     from tandem.demo.visma_business.database import DemoManifest, DemoScale
-    from tandem.domain.erp import RunReport
+    from tandem.domain.erp import Finding, RunReport
     from tandem.erp import PreflightReport
     from tandem.runtime.erp import ErpIntegration
     from tandem.store.erp_state import RunEntry
@@ -42,6 +43,9 @@ erp_app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="The ERP integration (Visma Business): preflight, runs, status."
 )
 console = Console()
+erp_app.command("psa-numbers")(erp_fixes.psa_numbers)
+erp_app.command("duplicates")(erp_fixes.duplicates)
+erp_app.command("set-key")(erp_fixes.set_key)
 
 ErpUrl = Annotated[str | None, typer.Option("--erp-url", help="The Visma Business database (else [erp] database_url).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
@@ -52,19 +56,6 @@ SCALES = {"small": SMALL}
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@contextmanager
-def _tandem() -> Iterator[Tandem]:
-    """The CLI's `tandem()` (settings, `--config`), migrated; Tandem's errors end the command."""
-    from tandem.domain.errors import TandemError
-
-    try:
-        with tandem() as built:
-            built.upgrade()
-            yield built
-    except TandemError as error:
-        raise fail(str(error)) from None
 
 
 def _integration(t: Tandem, erp_url: str | None, entities: list[ErpEntity] | None = None) -> ErpIntegration:
@@ -112,18 +103,38 @@ def demo_db(
     ] = None,
     no_problems: Annotated[bool, typer.Option("--no-problems", help="Plant no problems for the preflight.")] = False,
     manifest: Annotated[Path | None, typer.Option(help="Where to write the manifest (default: beside it).")] = None,
+    settings: Annotated[
+        Path | None,
+        typer.Option("--settings", help="Add its [erp] settings to this TOML file (tandem.toml), made if missing."),
+    ] = None,
 ) -> None:
-    """Create a Visma Business demo database and load its PSA half into the hub (if it has no customers)."""
+    """Create a Visma Business demo database and load its PSA half into the hub, beside what the hub holds."""
     from tandem.demo.psa_seed import load_psa_seed
     from tandem.demo.visma_business.database import create_demo_database
 
     sizes = _scale(scale)
-    with _tandem() as t:
+    if settings is not None:
+        _check_settings_file(settings)
+    with migrated() as t:
         made = create_demo_database(url, seed, scale=sizes, plant_problems=not no_problems)
         loaded = load_psa_seed(t.db, made.psa_seed)
     path = _manifest_path(url, manifest)
     path.write_text(made.to_json(), encoding="utf-8")
+    toml = _demo_toml(url, made, loaded)
     _print_demo(url, made, loaded, path)
+    if settings is None:
+        console.print("Settings for it (tandem.toml):")
+        typer.echo(toml)
+    else:
+        with settings.open("a", encoding="utf-8") as file:
+            file.write(("\n" if settings.stat().st_size else "") + toml + "\n")
+        console.print(f"Its [erp] settings are in {settings}.", markup=False, highlight=False)
+
+
+def _check_settings_file(path: Path) -> None:
+    """A settings file takes the demo's [erp] only once: refused before anything is made."""
+    if path.exists() and any(line.strip().startswith("[erp") for line in path.read_text("utf-8").splitlines()):
+        raise fail(f"{path} already has [erp] settings; nothing was made. Remove them, or name another file.")
 
 
 def _print_demo(url: str, made: DemoManifest, loaded: SeedLoad, path: Path) -> None:
@@ -133,22 +144,22 @@ def _print_demo(url: str, made: DemoManifest, loaded: SeedLoad, path: Path) -> N
     console.print(f"Visma Business demo database at {shown_url(url)}: {rows}.")
     console.print(f"{len(made.problems)} planted problems; the manifest is {path.resolve()}.")
     if loaded.skipped:
-        console.print("The hub already has customers: its PSA half was not loaded.")
+        console.print("The hub already holds the demo's PSA half (its customers): nothing more was loaded.")
     else:
         made_rows = ", ".join(f"{what} {count}" for what, count in loaded.created.items())
-        console.print(f"Loaded the PSA half into the hub: {made_rows}.")
+        console.print(f"Loaded the PSA half into the hub, beside what it holds: {made_rows}.")
         for entity, key, reason in loaded.refused:
             console.print(f"  the hub refused {entity} {key}: {reason}", markup=False)
         if loaded.numbered:
             console.print(f"  the hub numbered {len(loaded.numbered)} record(s) the demo left without a number")
-    console.print("Settings for it (tandem.toml):")
-    typer.echo(_demo_toml(url, made))
 
 
-def _demo_toml(url: str, made: DemoManifest) -> str:
+def _demo_toml(url: str, made: DemoManifest, loaded: SeedLoad) -> str:
     from tandem.runtime.erp.text import shown_url
 
     lines = ["[erp]", f'database_url = "{shown_url(url)}"']
+    if loaded.internal_customer is not None:
+        lines.append(f"project_customer = {loaded.internal_customer}")
     for entity, rule in made.settings.exclusions.items():
         lines += [f"[erp.visma.exclusions.{entity.value}]", f'field = "{rule.field}"', f'value = "{rule.value}"']
     return "\n".join(lines)
@@ -162,7 +173,7 @@ def preflight(as_json: AsJson = False, erp_url: ErpUrl = None) -> None:
     """ERP-3: what would go wrong and what a run would do; reads only. Exit 1 when it fails."""
     from tandem.runtime.erp.text import preflight_to_json
 
-    with _tandem() as t:
+    with migrated() as t:
         report = _integration(t, erp_url).preflight(utcnow())
     if as_json:
         typer.echo(json.dumps(preflight_to_json(report), ensure_ascii=False))
@@ -191,12 +202,23 @@ def _print_preflight(report: PreflightReport) -> None:
                 escape(finding.message),
             )
         console.print(table)
+        _print_fixes(report.findings)
     plan = Table("entity", "create in ERP", "create in PSA", "link", "update", "exclude", "fail", title="A run would")
     for s in report.summaries:
         plan.add_row(
             s.entity.value, *(str(n) for n in (s.create_in_erp, s.create_in_psa, s.link, s.update, s.exclude, s.fail))
         )
     console.print(plan)
+
+
+def _print_fixes(findings: Iterable[Finding]) -> None:
+    """Each finding's fix, one line each (commands stay whole, to copy as printed)."""
+    fixes = [f for f in findings if f.fix]
+    if fixes:
+        console.print("To fix:")
+    for finding in fixes:
+        what = f"{finding.ref.kind} {' / '.join(finding.ref.keys)}".strip()
+        console.print(f"  {what}: {finding.fix}", markup=False, highlight=False, soft_wrap=True)
 
 
 # --- run ----------------------------------------------------------------------------------
@@ -215,7 +237,7 @@ def run(
     """ERP-7: one run now (whether or not the schedule is enabled), recorded for `status`."""
     from tandem.store.erp_state import report_to_json
 
-    with _tandem() as t:
+    with migrated() as t:
         report = _integration(t, erp_url, entity).run(utcnow(), dry_run=dry_run, full=full)
     if as_json:
         typer.echo(json.dumps(report_to_json(report), ensure_ascii=False))
@@ -281,7 +303,7 @@ def status(
     as_json: AsJson = False, limit: Annotated[int, typer.Option(help="How many runs to show.", min=1)] = 5
 ) -> None:
     """Enabled or not, and the last runs: per entity created/updated/linked/excluded/failed, and why."""
-    with _tandem() as t:
+    with migrated() as t:
         store = t.erp_state()
         enabled = store.is_enabled()
         entries = store.run_log(limit)
@@ -311,13 +333,14 @@ def enable(
     """ERP-3: run the preflight, then enable the scheduled runs; refused when it fails, unless --force."""
     from tandem.runtime.erp import PreflightFailed
 
-    with _tandem() as t:
+    with migrated() as t:
         try:
             report = _integration(t, erp_url).enable(utcnow(), force=force)
         except PreflightFailed as refused:
             console.print("Blocking problems:")
             for finding in refused.report.blocking:
                 console.print(f"  - {finding.message}", markup=False, highlight=False, soft_wrap=True)
+            _print_fixes(refused.report.blocking)
             raise fail(
                 f"Not enabled: the preflight found {len(refused.report.blocking)} blocking problem(s). "
                 "Fix them, or use --force."
@@ -335,6 +358,6 @@ def enable(
 @erp_app.command()
 def disable() -> None:
     """Stop the scheduled runs (links and history are kept)."""
-    with _tandem() as t:
+    with migrated() as t:
         t.erp_state().set_enabled(False)
     console.print("The ERP integration is disabled.")

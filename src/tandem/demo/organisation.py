@@ -74,12 +74,14 @@ def load(session: Session, today: date, *, sync_on: bool = False) -> DemoSummary
             ("Project task", "Task", False, False),
         )
     }
+    # User codes are employee numbers, as Visma Business keeps them (EmpNo > 0), so the
+    # ERP demo (`tandem erp demo-db`) takes this organisation's people as they are.
     people = [
-        ("Aino", "Admin", DEMO_ADMIN, "E001", "admin"),
-        ("Ben", "Berg", DEMO_USER, "E002", "user"),
-        ("Carla", "Campos", "carla.campos@example.com", "E003", "user"),
-        ("Dev", "Dutta", "dev.dutta@example.com", "E004", "user"),
-        ("Eeva", "Eklund", "eeva.eklund@example.com", "E005", "user"),
+        ("Aino", "Admin", DEMO_ADMIN, "1001", "admin"),
+        ("Ben", "Berg", DEMO_USER, "1002", "user"),
+        ("Carla", "Campos", "carla.campos@example.com", "1003", "user"),
+        ("Dev", "Dutta", "dev.dutta@example.com", "1004", "user"),
+        ("Eeva", "Eklund", "eeva.eklund@example.com", "1005", "user"),
     ]
     users = [
         save(

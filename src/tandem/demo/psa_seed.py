@@ -10,10 +10,16 @@ and project (one without a number gets the next of its series) and refuses a sec
 with the same code. Such records are loaded numbered, or refused, and `SeedLoad` names them,
 so a caller can tell which planted problems the hub made impossible.
 
+The hub may already hold an organisation (`make run`'s demo): the seed goes in beside it.
+Its keys are in ranges of their own (see `visma_business.data`), the organisation's number
+series only move up (to the seed's when those are higher), and a hub that already holds the
+seed's customers is left alone (`skipped`): loading twice adds nothing.
+
 Projects need a customer and an owner in the hub: a project takes the customer of the first
-seed invoice billed on it, else the organisation's internal customer (created here); the
-first user with a code becomes an admin and owns them — the same defaults `HubMasterData`
-gives projects that come from the ERP.
+seed invoice billed on it, else the organisation's internal customer (created here, number
+1 when it is free, unless the hub has one); the hub's first active admin owns them, or the
+first seed user with a code, made an admin — the same defaults `HubMasterData` gives
+projects that come from the ERP.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from tandem.domain.erp import MASTER_ENTITIES, ErpEntity, PsaInvoice, PsaNumberSeries, PsaRecord, PsaSeed
 from tandem.hub.adapters.master_data import REGISTERS, Register
-from tandem.hub.models import Customer, InvoiceStatus
+from tandem.hub.models import Customer, InvoiceStatus, User
 from tandem.hub.services import counters, entities, masters
 from tandem.hub.services.errors import HubError
 from tandem.store.db import Database
@@ -47,7 +53,9 @@ class SeedLoad:
     numbered: tuple[tuple[ErpEntity, str], ...] = ()
     """(entity, guid) of seed records without a number that the hub numbered."""
     skipped: bool = False
-    """The hub already had customers: nothing was loaded."""
+    """The hub already had the seed's customers: nothing was loaded."""
+    internal_customer: int | None = None
+    """The number of the organisation's internal customer (projects from the ERP get it)."""
 
 
 @dataclass
@@ -76,35 +84,55 @@ class _Loading:
 
 
 def load_psa_seed(db: Database, seed: PsaSeed) -> SeedLoad:
-    """Load `seed` into an empty hub (no customers); does nothing to one with customers."""
+    """Load `seed` into the hub, beside what it holds; does nothing when the seed's customers
+    are there already."""
     with db.write() as session:
-        if session.scalar(sa.select(sa.func.count()).select_from(Customer)):
+        numbers = [int(r.key) for r in seed.records.get(ErpEntity.CUSTOMER, ()) if r.key]
+        if numbers and session.scalar(sa.select(Customer.id).where(Customer.number.in_(numbers)).limit(1)):
             return SeedLoad(skipped=True)
         _number_series(session, seed.number_series)
-        loading = _Loading(session)
+        loading = _Loading(session, admin=_first_admin(session))
+        internal: int | None = None
         for entity in MASTER_ENTITIES:
             if entity is ErpEntity.PROJECT:
-                _internal_customer(loading)
+                internal = _internal_customer(loading)
             for record in seed.records.get(entity, ()):
                 _record(loading, record, seed.invoices)
         statuses = session.scalars(sa.select(InvoiceStatus).order_by(InvoiceStatus.id)).all()
         for invoice in seed.invoices:
             _invoice(loading, invoice, statuses)
-        return SeedLoad(dict(loading.created), tuple(loading.refused), tuple(loading.numbered))
+        return SeedLoad(dict(loading.created), tuple(loading.refused), tuple(loading.numbered), False, internal)
 
 
 def _number_series(session: Session, series: PsaNumberSeries) -> None:
+    """The organisation's series moved up to the seed's (never down: numbers in use stay free)."""
     org = counters.settings(session, for_update=True)
     for name in ("customer", "project", "invoice"):
         for which in ("next", "last"):
             value = getattr(series, f"{which}_{name}_number")
-            if value is not None:
+            current = getattr(org, f"{which}_{name}_number")
+            if value is not None and (current is None or value > current):
                 setattr(org, f"{which}_{name}_number", value)
 
 
-def _internal_customer(loading: _Loading) -> None:
+def _first_admin(session: Session) -> str | None:
+    query = sa.select(User.guid).where(User.role == "admin", User.is_active.is_(True)).order_by(User.id).limit(1)
+    return session.scalar(query)
+
+
+def _internal_customer(loading: _Loading) -> int | None:
+    """The organisation's internal customer: the hub's own, else a new one (number 1 if free)."""
+    found = loading.session.scalar(
+        sa.select(Customer.number).where(Customer.is_internal.is_(True)).order_by(Customer.id).limit(1)
+    )
+    if found is not None:
+        return int(found)
     register = REGISTERS[ErpEntity.CUSTOMER][0]
-    loading.save(register, {"name": INTERNAL_CUSTOMER, "is_internal": True})
+    values: dict[str, Any] = {"name": INTERNAL_CUSTOMER, "is_internal": True}
+    if not loading.session.scalar(sa.select(Customer.id).where(Customer.number == 1)):
+        values["number"] = 1
+    row = loading.save(register, values)
+    return None if isinstance(row, HubError) else int(row.number)
 
 
 def _record(loading: _Loading, record: PsaRecord, invoices: tuple[PsaInvoice, ...]) -> None:

@@ -271,6 +271,15 @@ class SideLimits:
     field_max_length: Mapping[ErpEntity, Mapping[str, int]] = field(default_factory=dict, hash=False)
 
 
+@dataclass(frozen=True, slots=True)
+class CreateRefusal:
+    """Why a side cannot create records of an entity as it is configured, and the fix
+    (the setting to give): every new record of it would fail with `reason`."""
+
+    reason: str
+    fix: str = ""
+
+
 # --- preflight findings ------------------------------------------------------------------
 
 
@@ -283,6 +292,10 @@ class FindingKind(enum.StrEnum):
     EQUAL_NAME_DIFFERENT_KEY = "equal_name_different_key"
     EMPLOYEE_WITHOUT_EMAIL = "employee_without_email"
     RENUMBERED = "renumbered"
+    UNFIT_KEY = "unfit_key"
+    """A key the other side cannot hold (a user code that is not a positive number)."""
+    CANNOT_CREATE = "cannot_create"
+    """New records of an entity cannot be made on a side as configured (no project customer)."""
 
 
 class Severity(enum.StrEnum):
@@ -309,6 +322,8 @@ class Finding:
     ref: ProblemRef
     severity: Severity
     message: str
+    fix: str = ""
+    """What to do about it, naming the exact command or setting when there is one."""
 
 
 # --- run reports -------------------------------------------------------------------------

@@ -19,16 +19,19 @@ SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.INVOICE_SERIES_OVERLAP: Severity.BLOCKING,
     # A key used twice cannot say which record it links; the records are held.
     FindingKind.DUPLICATE_KEY: Severity.BLOCKING,
+    # Every new record of the entity would fail the same way (a setting names no customer).
+    FindingKind.CANNOT_CREATE: Severity.BLOCKING,
     # The rest concern single records; the run holds or reports them and goes on.
     FindingKind.MISSING_KEY: Severity.WARNING,
     FindingKind.NAME_MISMATCH: Severity.WARNING,
     FindingKind.EQUAL_NAME_DIFFERENT_KEY: Severity.WARNING,
     FindingKind.EMPLOYEE_WITHOUT_EMAIL: Severity.WARNING,
     FindingKind.RENUMBERED: Severity.WARNING,
+    FindingKind.UNFIT_KEY: Severity.WARNING,
 }
 
 
 def finding(
-    kind: FindingKind, entity: ErpEntity | None, side: Side | None, keys: tuple[str, ...], message: str
+    kind: FindingKind, entity: ErpEntity | None, side: Side | None, keys: tuple[str, ...], message: str, fix: str = ""
 ) -> Finding:
-    return Finding(ProblemRef(kind, entity, side, keys), SEVERITY[kind], message)
+    return Finding(ProblemRef(kind, entity, side, keys), SEVERITY[kind], message, fix)

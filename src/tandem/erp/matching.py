@@ -17,8 +17,9 @@ record whose key belongs to an excluded ERP record is excluded with it (ERP-4).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from tandem.domain.erp import (
     ErpEntity,
@@ -29,9 +30,11 @@ from tandem.domain.erp import (
     Finding,
     FindingKind,
     GroupExclusion,
+    ProblemRef,
     PsaRecord,
     Side,
 )
+from tandem.erp import fixes
 from tandem.erp.fields import psa_values
 from tandem.erp.findings import finding
 from tandem.erp.names import normalize_name
@@ -61,6 +64,8 @@ class EntityMatch:
     erp_keys: frozenset[str]
     """Every key the ERP uses for this entity, excluded and failed records included."""
     psa_keys: frozenset[str]
+    free_keys: fixes.FreeKeys = field(compare=False, repr=False)
+    """Keys neither side uses, for the fixes the planner proposes after the match's own."""
 
 
 @dataclass
@@ -74,10 +79,19 @@ class _Work:
     findings: dict[object, Finding] = field(default_factory=dict)
     done_psa: set[str] = field(default_factory=set)
     done_erp: set[str] = field(default_factory=set)
+    free_keys: fixes.FreeKeys = field(default_factory=lambda: fixes.FreeKeys(()))
+    """Keys neither side uses for this entity, for the fixes this match proposes."""
 
-    def find(self, kind: FindingKind, side: Side | None, keys: tuple[str, ...], message: str) -> None:
-        item = finding(kind, self.entity, side, keys, message)
+    def find(self, kind: FindingKind, side: Side | None, keys: tuple[str, ...], message: str, fix: str = "") -> None:
+        item = finding(kind, self.entity, side, keys, message, fix)
         self.findings.setdefault(item.ref, item)
+
+    def find_once(
+        self, kind: FindingKind, side: Side, keys: tuple[str, ...], message: str, fix: Callable[[], str]
+    ) -> None:
+        """`find`, its fix worked out only the first time (a fix takes a free key)."""
+        if ProblemRef(kind, self.entity, side, keys) not in self.findings:
+            self.find(kind, side, keys, message, fix())
 
     def fail_psa(self, record: PsaRecord, reason: str) -> None:
         self.done_psa.add(record.guid)
@@ -103,7 +117,8 @@ def match_entity(
     links: Mapping[str, ErpLink],
     exclusion: GroupExclusion | None,
 ) -> EntityMatch:
-    work = _Work(entity)
+    taken = [k for k in [*(r.key for r in erp_records), *(r.key for r in psa_records)] if k is not None]
+    work = _Work(entity, free_keys=fixes.FreeKeys(taken))
     excluded = _Excluded.of(erp_records, exclusion)
     active_erp = [r for r in erp_records if not (exclusion is not None and exclusion.excludes(r))]
     for record in excluded.records:
@@ -123,6 +138,7 @@ def match_entity(
         failures=tuple(work.failures),
         findings=tuple(sorted(work.findings.values(), key=lambda f: f.ref)),
         erp_keys=frozenset(r.key for r in erp_records if r.key is not None),
+        free_keys=work.free_keys,
         psa_keys=frozenset(r.key for r in psa_records if r.key is not None),
     )
 
@@ -158,6 +174,7 @@ class _Excluded:
 def _unique_erp(work: _Work, records: Sequence[ErpRecord]) -> dict[str, ErpRecord]:
     """Keyed ERP records whose key is used once; the others fail with a finding."""
     counts = Counter(r.key for r in records if r.key is not None)
+    last_row = {r.key: r.row_id for r in records if r.key is not None}
     unique: dict[str, ErpRecord] = {}
     for record in records:
         if record.key is None:
@@ -165,8 +182,13 @@ def _unique_erp(work: _Work, records: Sequence[ErpRecord]) -> dict[str, ErpRecor
             work.find(FindingKind.MISSING_KEY, Side.ERP, (label,), f"ERP record {label!r} has no number/code")
             work.fail_erp(record, "the ERP record has no number/code, so it cannot be linked")
         elif counts[record.key] > 1:
-            work.find(
-                FindingKind.DUPLICATE_KEY, Side.ERP, (record.key,), f"ERP key {record.key} is used by several records"
+            rows = ", ".join(r.row_id for r in records if r.key == record.key)
+            work.find_once(
+                FindingKind.DUPLICATE_KEY,
+                Side.ERP,
+                (record.key,),
+                f"ERP key {record.key} is used by several records (rows {rows}); give one of them a free key",
+                partial(fixes.erp_key, work.entity, last_row[record.key], partial(work.free_keys.take, record.key)),
             )
             work.fail_erp(record, f"key {record.key} is used by {counts[record.key]} ERP records")
         else:
@@ -177,14 +199,20 @@ def _unique_erp(work: _Work, records: Sequence[ErpRecord]) -> dict[str, ErpRecor
 def _check_psa_keys(work: _Work, records: Sequence[PsaRecord]) -> None:
     """PSA records without a key or with a key used twice fail with a finding."""
     counts = Counter(r.key for r in records if r.key is not None)
+    last_guid = {r.key: r.guid for r in records if r.key is not None}
     for record in records:
         if record.key is None:
             label = _label(_psa_name(record), record.guid)
             work.find(FindingKind.MISSING_KEY, Side.PSA, (label,), f"PSA record {label!r} has no number/code")
             work.fail_psa(record, "the PSA record has no number/code, so it cannot be linked")
         elif counts[record.key] > 1:
-            work.find(
-                FindingKind.DUPLICATE_KEY, Side.PSA, (record.key,), f"PSA key {record.key} is used by several records"
+            names = ", ".join(repr(_psa_name(r)) for r in records if r.key == record.key)
+            work.find_once(
+                FindingKind.DUPLICATE_KEY,
+                Side.PSA,
+                (record.key,),
+                f"PSA key {record.key} is used by several records ({names}); give one of them a free key",
+                partial(fixes.psa_key, work.entity, last_guid[record.key], partial(work.free_keys.take, record.key)),
             )
             work.fail_psa(record, f"key {record.key} is used by {counts[record.key]} PSA records")
 

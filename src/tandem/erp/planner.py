@@ -21,6 +21,7 @@ from datetime import date
 from tandem.domain.erp import (
     MASTER_ENTITIES,
     BaseSnapshot,
+    CreateRefusal,
     EntityRule,
     ErpEntity,
     ErpInvoice,
@@ -29,12 +30,14 @@ from tandem.domain.erp import (
     ErpRules,
     ExcludedItem,
     Failure,
+    Finding,
     FindingKind,
     PsaInvoice,
     PsaRecord,
     Side,
     SideLimits,
 )
+from tandem.erp import fixes
 from tandem.erp.actions import Action, CreateInErp, CreateInPsa, EntityPlan, ErpPlan, SyncPair
 from tandem.erp.fields import erp_values, key_problem, psa_values, to_psa_fields, values_problem
 from tandem.erp.findings import finding
@@ -55,6 +58,9 @@ class PlanInputs:
     today: date
     psa_invoices: Sequence[PsaInvoice] = ()
     erp_invoices: Mapping[str, ErpInvoice] = field(default_factory=dict)
+    psa_cannot_create: Mapping[ErpEntity, CreateRefusal] = field(default_factory=dict)
+    """Entities the PSA cannot create records of as configured, and why (the PSA port's
+    `cannot_create`): a new record of one fails with that reason, in a dry run as in a run."""
 
 
 def plan(inputs: PlanInputs) -> ErpPlan:
@@ -71,7 +77,9 @@ def plan(inputs: PlanInputs) -> ErpPlan:
             inputs.links.get(entity, {}),
             rule.exclusion,
         )
-        entity_plan = plan_entity(match, rule, inputs.erp_limits, inputs.psa_limits)
+        entity_plan = plan_entity(
+            match, rule, inputs.erp_limits, inputs.psa_limits, inputs.psa_cannot_create.get(entity)
+        )
         entity_plans.append(entity_plan)
         if entity is ErpEntity.CUSTOMER:
             erp_customer_keys = set(match.erp_keys) | {a.key for a in entity_plan.actions if isinstance(a, CreateInErp)}
@@ -97,13 +105,24 @@ class _EntityWork:
     rule: EntityRule
     erp_limits: SideLimits
     psa_limits: SideLimits
+    cannot_create_in_psa: CreateRefusal | None = None
     actions: list[Action] = field(default_factory=list)
     excluded: list[ExcludedItem] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    findings: dict[object, Finding] = field(default_factory=dict)
+
+    def find(self, item: Finding) -> None:
+        self.findings.setdefault(item.ref, item)
 
 
-def plan_entity(match: EntityMatch, rule: EntityRule, erp_limits: SideLimits, psa_limits: SideLimits) -> EntityPlan:
-    work = _EntityWork(match, rule, erp_limits, psa_limits)
+def plan_entity(
+    match: EntityMatch,
+    rule: EntityRule,
+    erp_limits: SideLimits,
+    psa_limits: SideLimits,
+    cannot_create_in_psa: CreateRefusal | None = None,
+) -> EntityPlan:
+    work = _EntityWork(match, rule, erp_limits, psa_limits, cannot_create_in_psa)
     agreed: dict[tuple[str, str], str | None] = {}
     for pair in match.pairs:
         agreed[("erp", pair.erp.row_id)], agreed[("psa", pair.psa.guid)] = _plan_pair(work, pair)
@@ -115,7 +134,7 @@ def plan_entity(match: EntityMatch, rule: EntityRule, erp_limits: SideLimits, ps
         _plan_create_in_psa(work, erp_record)
     for psa_record in holds.psa_kept:
         _plan_create_in_erp(work, psa_record)
-    findings = [*match.findings, *holds.findings]
+    findings = [*match.findings, *holds.findings, *work.findings.values()]
     findings.extend(
         finding(
             FindingKind.EMPLOYEE_WITHOUT_EMAIL,
@@ -189,11 +208,19 @@ def _plan_create_in_psa(work: _EntityWork, record: ErpRecord) -> None:
     if entity is ErpEntity.EMPLOYEE and not values.get("email"):
         work.excluded.append(ExcludedItem(key, _NO_EMAIL))
         return
+    unfit = key_problem(entity, key, work.psa_limits, "the PSA")
+    if unfit is not None:
+        fix = fixes.erp_key(entity, record.row_id, work.match.free_keys.take(key))
+        work.find(_unfit(entity, Side.ERP, key, record.name, unfit, fix))
     problem = (
         ("the PSA already has a record with this key" if key in work.match.psa_keys else None)
-        or key_problem(entity, key, work.psa_limits, "the PSA")
+        or unfit
         or values_problem(entity, values, work.psa_limits, "the PSA")
     )
+    refusal = work.cannot_create_in_psa
+    if problem is None and refusal is not None:
+        problem = refusal.reason
+        work.find(finding(FindingKind.CANNOT_CREATE, entity, Side.PSA, (), refusal.reason, refusal.fix))
     if problem is not None:
         work.failures.append(Failure(key, problem, Side.ERP, record.psa_guid))
         return
@@ -208,12 +235,29 @@ def _plan_create_in_erp(work: _EntityWork, record: PsaRecord) -> None:
     if not work.rule.create_in_erp:
         work.excluded.append(ExcludedItem(key, "new PSA records are not created in the ERP (setting)", Side.PSA))
         return
+    unfit = key_problem(entity, key, work.erp_limits, "the ERP")
+    if unfit is not None:
+        free = work.match.free_keys.take("" if entity in work.erp_limits.numeric_keys else key)
+        fix = (
+            fixes.user_code(record.fields.get("email"), record.guid, free)
+            if entity is ErpEntity.EMPLOYEE
+            else fixes.psa_key(entity, record.guid, free)
+        )
+        work.find(_unfit(entity, Side.PSA, key, values.get("name"), unfit, fix))
     problem = (
         ("the ERP already has a record with this key" if key in work.match.erp_keys else None)
-        or key_problem(entity, key, work.erp_limits, "the ERP")
+        or unfit
         or values_problem(entity, values, work.erp_limits, "the ERP")
     )
     if problem is not None:
         work.failures.append(Failure(key, problem, Side.PSA, record.guid))
         return
     work.actions.append(CreateInErp(entity, key, record.guid, values, BaseSnapshot(values)))
+
+
+def _unfit(entity: ErpEntity, side: Side, key: str, name: str | None, problem: str, fix: str) -> Finding:
+    system = "PSA" if side is Side.PSA else "ERP"
+    named = f" ({name})" if name else ""
+    return finding(
+        FindingKind.UNFIT_KEY, entity, side, (key,), f"{system} {entity} {key!r}{named} cannot cross: {problem}", fix
+    )

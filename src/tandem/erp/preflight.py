@@ -9,10 +9,11 @@ would create, link, update, exclude and fail. The verdict: passed when nothing
 blocking was found (`findings.SEVERITY`).
 
 Series overlap: the PSA's numbering has no upper limit — it starts at its next
-number (or its lowest issued invoice number) and grows — so an ERP series
-overlaps it unless the ERP series ends below it. That is the seed's rule "these
-number sequences cannot overlap", read strictly: place the PSA's series above
-every ERP series.
+number and grows — so an ERP series overlaps it unless the ERP series ends below
+it; an invoice series also overlaps when it holds an invoice number the PSA has
+issued. That is the seed's rule "these number sequences cannot overlap", read
+strictly: place the PSA's series above every ERP series. Each finding names its
+fix (`fixes`): the command that moves the PSA's next number, when that is enough.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from tandem.domain.erp import (
     Severity,
     Side,
 )
+from tandem.erp import fixes
 from tandem.erp.actions import (
     CreateErpInvoice,
     CreateInErp,
@@ -118,12 +120,27 @@ def overlaps(erp: NumberSeries, psa_first: int) -> bool:
     return erp.last is None or erp.last >= psa_first
 
 
+def _holds(erp: NumberSeries, numbers: Sequence[int]) -> list[int]:
+    """The PSA's issued numbers that fall inside an ERP series."""
+    return [n for n in numbers if erp.first <= n and (erp.last is None or n <= erp.last)]
+
+
+def _above(series: Sequence[NumberSeries]) -> int | None:
+    """The first number above every one of these series (None: one has no end)."""
+    ends = [s.last for s in series]
+    return None if None in ends else max((end for end in ends if end is not None), default=0) + 1
+
+
 def series_findings(
     erp_series: ErpNumberSeries, psa_series: PsaNumberSeries, psa_invoices: Sequence[PsaInvoice]
 ) -> list[Finding]:
+    """ERP series that reach the PSA's next number, or hold an invoice number the PSA has
+    issued. The fix moves the PSA's next number above them: a command when that is enough."""
     findings: list[Finding] = []
-    customer_first = psa_series.next_customer_number
-    if customer_first is not None:
+    customer_next = psa_series.next_customer_number
+    if customer_next is not None:
+        reaching = [s for s in erp_series.customer if overlaps(s, customer_next)]
+        above = _above(reaching)
         findings.extend(
             finding(
                 FindingKind.CUSTOMER_SERIES_OVERLAP,
@@ -131,25 +148,35 @@ def series_findings(
                 Side.BOTH,
                 (series.series_id,),
                 f"ERP customer number series {series.series_id} ({series.first}–{series.last}) overlaps the PSA's "
-                f"customer numbering from {customer_first}; set the PSA's next customer number above it",
+                f"customer numbering (next number {customer_next}); set the PSA's next customer number above it",
+                fixes.next_customer_number(above) if above is not None else "",
             )
-            for series in erp_series.customer
-            if overlaps(series, customer_first)
+            for series in reaching
         )
-    issued = [int(i.number) for i in psa_invoices if i.number is not None and i.number.isdigit()]
-    starts = [*issued, *([psa_series.next_invoice_number] if psa_series.next_invoice_number is not None else [])]
-    if starts:
-        invoice_first = min(starts)
-        findings.extend(
+    issued = sorted(int(i.number) for i in psa_invoices if i.number is not None and i.number.isdigit())
+    invoice_next = psa_series.next_invoice_number
+    reaching = [s for s in erp_series.invoice if invoice_next is not None and overlaps(s, invoice_next)]
+    above = _above(reaching)
+    for series in erp_series.invoice:
+        inside = _holds(series, issued)
+        if inside:
+            where = f"holds invoice number(s) the PSA has issued ({', '.join(map(str, inside[:3]))}…)"
+            fix = ""  # issued numbers stay: the ERP's series must end below them
+            advice = f"end the ERP series below {inside[0]}"
+        elif series in reaching:
+            where = f"overlaps the PSA's invoice numbering (next number {invoice_next})"
+            fix = fixes.next_invoice_number(above) if above is not None else ""
+            advice = "set the PSA's next invoice number above it"
+        else:
+            continue
+        findings.append(
             finding(
                 FindingKind.INVOICE_SERIES_OVERLAP,
                 ErpEntity.INVOICE,
                 Side.BOTH,
                 (series.series_id,),
-                f"ERP voucher series {series.series_id} ({series.first}–{series.last}) overlaps the PSA's invoice "
-                f"numbering from {invoice_first}; set the PSA's next invoice number above it",
+                f"ERP voucher series {series.series_id} ({series.first}–{series.last}) {where}; {advice}",
+                fix,
             )
-            for series in erp_series.invoice
-            if overlaps(series, invoice_first)
         )
     return findings

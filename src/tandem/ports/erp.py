@@ -21,6 +21,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from tandem.domain.erp import (
+    CreateRefusal,
     ErpEntity,
     ErpInvoice,
     ErpInvoiceDraft,
@@ -60,6 +61,11 @@ class ErpWriter(Protocol):
 
     def store_psa_guid(self, entity: ErpEntity, row_id: str, psa_guid: str) -> None: ...
 
+    def set_key(self, entity: ErpEntity, row_id: str, key: str) -> None:
+        """The admin's fix of a duplicate or unfit key (`tandem erp set-key`): row `row_id`
+        gets `key`. Refused when another row has it, or when rows are found by their key."""
+        ...
+
     def create_invoice(self, draft: ErpInvoiceDraft) -> ErpInvoice: ...
 
 
@@ -95,6 +101,12 @@ class PsaMasterDataPort(Protocol):
     def create(self, entity: ErpEntity, key: str, fields: Values) -> PsaRecord: ...
 
     def update(self, entity: ErpEntity, guid: str, fields: Values) -> PsaRecord: ...
+
+    def cannot_create(self) -> Mapping[ErpEntity, CreateRefusal]:
+        """Entities whose new records `create` would refuse as the PSA is configured now
+        (a project with no customer to give it), and why: the planner fails them in
+        advance with the same reason, so a preflight and a dry run say what a run does."""
+        ...
 
     def number_series(self) -> PsaNumberSeries: ...
 

@@ -58,6 +58,8 @@ WHAT = {
     FindingKind.EQUAL_NAME_DIFFERENT_KEY: "Same name, different keys",
     FindingKind.EMPLOYEE_WITHOUT_EMAIL: "Employee without an email",
     FindingKind.RENUMBERED: "Renumbered since linking",
+    FindingKind.UNFIT_KEY: "Key the other side cannot hold",
+    FindingKind.CANNOT_CREATE: "Cannot create records",
 }
 FIX = {
     FindingKind.CUSTOMER_SERIES_OVERLAP: "Set the PSA's next customer number above every ERP customer-number series.",
@@ -70,6 +72,8 @@ FIX = {
     ),
     FindingKind.EMPLOYEE_WITHOUT_EMAIL: "Add the employee's email in the ERP, or leave them out of the PSA.",
     FindingKind.RENUMBERED: "Give the record its old number back; a renumbered record is left alone.",
+    FindingKind.UNFIT_KEY: "Give the record a key the other side takes (a positive number for an ERP employee).",
+    FindingKind.CANNOT_CREATE: "Give the setting named a value that exists; until then every such record fails.",
 }
 """The fix in words for each finding (docs/erp.md, *What the preflight checks*)."""
 
@@ -206,7 +210,8 @@ def _view(context: WebContext) -> ErpView:
 
 
 def findings(report: PreflightReport) -> list[FindingRow]:
-    """The preflight's findings, blocking ones first, each with its fix in words."""
+    """The preflight's findings, blocking ones first, each with its fix in words and the
+    command or setting the preflight names for it."""
     return [
         FindingRow(
             blocking=f in report.blocking,
@@ -214,7 +219,7 @@ def findings(report: PreflightReport) -> list[FindingRow]:
             entity=f.ref.entity.value if f.ref.entity else "",
             keys=" / ".join(f.ref.keys),
             message=f.message[:1].upper() + f.message[1:],
-            fix=FIX[f.ref.kind],
+            fix=FIX[f.ref.kind] + (f" {f.fix[:1].upper()}{f.fix[1:]}" if f.fix else ""),
         )
         for f in (*report.blocking, *report.warnings)
     ]

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from tandem.domain.erp import (
+    CreateRefusal,
     ErpEntity,
     ErpNumberSeries,
     FindingKind,
@@ -58,16 +59,42 @@ def test_erp_3_an_erp_series_above_the_psa_numbering_overlaps_too() -> None:
 
 
 def test_erp_3_invoice_series_overlap_counts_invoices_the_psa_already_issued() -> None:
-    issued = PsaInvoice("i1", "150010", "10001", None, date(2025, 1, 1), Decimal("10.00"))
+    # The PSA's invoice numbers are those it issued and those from its next number on: an ERP
+    # series overlaps when it holds one of the first (no PSA command moves an issued number)
+    # or reaches the second (the PSA's next number above it fixes that).
+    issued = PsaInvoice("i1", "200010", "10001", None, date(2025, 1, 1), Decimal("10.00"))
+    below = PsaInvoice("i2", "1000", "10001", None, date(2025, 1, 1), Decimal("10.00"))
     erp_series = series((10000, 19999), (100000, 149999), (200000, 249999))
 
-    clean = preflight(inputs(), erp_series, PsaNumberSeries(20001, None, 260001))
+    clean = preflight(inputs(psa_invoices=[below]), erp_series, PsaNumberSeries(20001, None, 260001))
     overlapping = preflight(inputs(psa_invoices=[issued]), erp_series, PsaNumberSeries(20001, None, 260001))
+    reaching = preflight(inputs(psa_invoices=[below]), erp_series, PsaNumberSeries(20001, None, 120001))
 
-    assert clean.passed
-    assert [f.ref for f in overlapping.blocking] == [
-        ProblemRef(FindingKind.INVOICE_SERIES_OVERLAP, ErpEntity.INVOICE, Side.BOTH, ("2",))
+    assert clean.passed  # an issued number below every ERP series overlaps nothing
+    (held,) = overlapping.blocking
+    assert held.ref == ProblemRef(FindingKind.INVOICE_SERIES_OVERLAP, ErpEntity.INVOICE, Side.BOTH, ("2",))
+    assert "200010" in held.message
+    assert (held.fix, "end the ERP series below 200010" in held.message) == ("", True)
+    assert [(f.ref.keys, f.fix) for f in reaching.blocking] == [
+        (("1",), "tandem erp psa-numbers --next-invoice 250000"),
+        (("2",), "tandem erp psa-numbers --next-invoice 250000"),
     ]
+
+
+def test_erp_3_each_blocking_finding_names_the_command_that_fixes_it() -> None:
+    report = preflight(
+        inputs(
+            [erp(C, "10001", "Acme Oy", row="a"), erp(C, "10001", "Acme Trading Oy", row="b")],
+            [psa(C, "20001", "Birka Oy")],
+        ),
+        series((10000, 29999)),
+        CLEAN_PSA,
+    )
+
+    assert {f.ref.kind: f.fix for f in report.blocking} == {
+        FindingKind.CUSTOMER_SERIES_OVERLAP: "tandem erp psa-numbers --next-customer 30000",
+        FindingKind.DUPLICATE_KEY: "tandem erp set-key customer --erp-row b 20002",  # above every key in use
+    }
 
 
 def test_erp_3_duplicate_keys_block_and_missing_keys_only_warn() -> None:
@@ -140,3 +167,48 @@ def test_erp_3_counts_what_a_run_would_create_link_update_and_exclude() -> None:
 def test_erp_3_every_finding_kind_has_a_severity() -> None:
     assert set(SEVERITY) == set(FindingKind)
     assert {SEVERITY[k] for k in FindingKind} == {Severity.BLOCKING, Severity.WARNING}
+
+
+def test_erp_3_a_user_code_the_erp_cannot_take_is_a_finding_with_the_command_that_fixes_it() -> None:
+    # The calendar demo's users once had codes E001..E005: every run failed them, and the
+    # preflight said nothing. Now it warns, naming the user and a free employee number.
+    report = preflight(
+        inputs(
+            [erp(E, "4", "Ida Berg", email="ida@x.example")], [psa(E, "E001", "Aino Admin", email="aino@x.example")]
+        ),
+        series(),
+        CLEAN_PSA,
+    )
+
+    (unfit,) = report.warnings
+    assert unfit.ref == ProblemRef(FindingKind.UNFIT_KEY, E, Side.PSA, ("E001",))
+    assert "the ERP needs a positive number as the key, not 'E001'" in unfit.message
+    assert unfit.fix == "tandem users set aino@x.example --code 5"  # above every employee number in use
+    (failed,) = report.plan.entity(E).failures
+    assert failed.reason == "the ERP needs a positive number as the key, not 'E001'"
+    assert report.summary(E).fail == 1
+
+
+def test_erp_3_a_project_the_psa_cannot_create_blocks_and_fails_in_the_plan_with_the_same_words() -> None:
+    refusal = CreateRefusal("a PSA project needs a customer: [erp] project_customer = 1 names no customer", "set it")
+    report = preflight(
+        inputs([erp(J, "5001", "Intranet"), erp(J, "5002", "Web shop")], psa_cannot_create={J: refusal}),
+        series(),
+        CLEAN_PSA,
+    )
+
+    (blocking,) = report.blocking
+    assert blocking.ref == ProblemRef(FindingKind.CANNOT_CREATE, J, Side.PSA, ())
+    assert (blocking.message, blocking.fix) == (refusal.reason, "set it")
+    assert [(f.key, f.reason) for f in report.plan.entity(J).failures] == [
+        ("5001", refusal.reason),
+        ("5002", refusal.reason),
+    ]
+    assert (report.summary(J).create_in_psa, report.summary(J).fail) == (0, 2)
+
+
+def test_erp_3_a_psa_that_cannot_create_projects_blocks_nothing_when_none_would_be_created() -> None:
+    refusal = CreateRefusal("a PSA project needs a customer: …")
+    report = preflight(inputs(psa_cannot_create={J: refusal}), series(), CLEAN_PSA)
+
+    assert report.passed

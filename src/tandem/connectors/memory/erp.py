@@ -125,6 +125,16 @@ class MemoryErp:
         self.rows[entity][row_id] = replace(current, psa_guid=psa_guid, changed_at=self._stamp())
         self.writes += 1
 
+    def set_key(self, entity: ErpEntity, row_id: str, key: str) -> None:
+        current = self._get(entity, row_id)
+        if entity not in ACTOR_ROLES:
+            raise InvalidRequest(f"ERP {entity} rows are found by their key; change it in the ERP itself")
+        self._check(entity, key, {})
+        if any(r.key == key for r in self.read(entity)):
+            raise AlreadyExists(f"the ERP already has {entity} {key}")
+        self.rows[entity][row_id] = replace(current, key=key, changed_at=self._stamp())
+        self.writes += 1
+
     def create_invoice(self, draft: ErpInvoiceDraft) -> ErpInvoice:
         for number in (draft.invoice_number, draft.customer_key):
             _number(number)

@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from tandem.domain.erp import (
+    CreateRefusal,
     ErpEntity,
     ErpLink,
     PsaInvoice,
@@ -114,6 +115,9 @@ class MemoryPsaMasterData:
 
     def number_series(self) -> PsaNumberSeries:
         return self._series
+
+    def cannot_create(self) -> Mapping[ErpEntity, CreateRefusal]:
+        return {}  # dictionaries take any record
 
     def list_invoices(self) -> Sequence[PsaInvoice]:
         return tuple(self._invoices.values())

@@ -71,6 +71,23 @@ class SqlErpWriter:
         spec = self._tables.entities[entity]
         self._update(spec, row_id, {spec.psa_guid.name: psa_guid, **self._stamp(spec, self._clock())})
 
+    def set_key(self, entity: ErpEntity, row_id: str, key: str) -> None:
+        spec = self._tables.entities[entity]
+        if spec.row_id is spec.key:
+            raise InvalidRequest(
+                f"ERP {entity} rows are found by their key ({spec.key.name}); change it in Visma Business itself"
+            )
+        if spec.numeric_key and not (key.isascii() and key.isdigit() and int(key) > 0):
+            raise InvalidRequest(f"the ERP needs a positive number as the key, not {key!r}")
+        value = _key_value(spec.key, key)
+        with translate_errors(), self._engine.begin() as conn:
+            taken = sa.select(spec.row_id).where(spec.key == value)
+            if spec.member is not None:
+                taken = taken.where(spec.member)
+            if conn.execute(taken.limit(1)).first() is not None:
+                raise AlreadyExists(f"the ERP already has {entity} {key}")
+        self._update(spec, row_id, {spec.key.name: value, **self._stamp(spec, self._clock())})
+
     def create_invoice(self, draft: ErpInvoiceDraft) -> ErpInvoice:
         """Book a PSA invoice: an order (Ord) with one line (OrdLn) and a customer-ledger entry."""
         tables, ledger = self._tables, self._settings.ledger

@@ -99,7 +99,7 @@ def build_demo(seed: int = 7, scale: DemoScale | None = None, *, plant_problems:
     if plant_problems:
         plant_all(builder, erp_only)
         builder.plant(FindingKind.CUSTOMER_SERIES_OVERLAP, ErpEntity.CUSTOMER, Side.BOTH, "1")
-        builder.plant(FindingKind.INVOICE_SERIES_OVERLAP, ErpEntity.INVOICE, Side.BOTH, "3")
+        builder.plant(FindingKind.INVOICE_SERIES_OVERLAP, ErpEntity.INVOICE, Side.BOTH, "4")
     shared_keys = {e: {i.key for i in items} for e, items in shared.items()}
     invoices = builder.psa_invoices(
         [r for r in builder.psa[ErpEntity.CUSTOMER] if r.key in shared_keys[ErpEntity.CUSTOMER]],
@@ -112,7 +112,10 @@ def build_demo(seed: int = 7, scale: DemoScale | None = None, *, plant_problems:
         voucher_series=(
             NumberSeries("1", 100000, 199999, "Sales invoices"),
             NumberSeries("2", 200000, 249999, "Credit notes"),
-            NumberSeries("3", 250000, 299999 if plant_problems else 259999, "Payments"),
+            NumberSeries("3", 250000, 259999, "Payments"),
+            # Planted: a series reaching the PSA's next invoice number (270000s), so both
+            # would number invoices 300000..; moving the PSA's numbering above it fixes it.
+            *((NumberSeries("4", 300000, 399999, "Project invoices"),) if plant_problems else ()),
         ),
         psa=builder.psa,
         psa_invoices=invoices,

@@ -56,6 +56,9 @@ def _employees(builder: DemoBuilder, erp_only: list[ErpItem]) -> None:
     codeless = builder.new_item(entity, None)
     builder.add_psa(entity, None, codeless)
     builder.plant(FindingKind.MISSING_KEY, entity, Side.PSA, codeless.name.replace("|", " "))
+    # A user code the ERP cannot take as an employee number (EmpNo is a positive number).
+    builder.add_psa(entity, "E900", builder.new_item(entity, "E900"))
+    builder.plant(FindingKind.UNFIT_KEY, entity, Side.PSA, "E900")
 
 
 def _departments(builder: DemoBuilder, erp_only: list[ErpItem]) -> None:

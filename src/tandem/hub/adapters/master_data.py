@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tandem.domain import errors
-from tandem.domain.erp import ErpEntity, PsaInvoice, PsaNumberSeries, PsaRecord, SideLimits, Values
+from tandem.domain.erp import CreateRefusal, ErpEntity, PsaInvoice, PsaNumberSeries, PsaRecord, SideLimits, Values
 from tandem.hub.adapters.errors import translated
 from tandem.hub.models import Customer, Invoice, InvoiceStatus, Project, User
 from tandem.hub.services import counters, entities, lookup, masters
@@ -186,7 +186,10 @@ class HubMasterData:
             register = _register_for_new(entity, fields)
             values = {**_values(register, fields), register.key: _key_value(register, key)}
             if entity is ErpEntity.PROJECT:
-                values.update(self._project_references(session))
+                references = self._project_references(session)
+                if isinstance(references, CreateRefusal):
+                    raise errors.InvalidRequest(references.reason)
+                values.update(references)
             row = masters.save(session, register.rules, None, values)
             return _record(entity, register, row)
 
@@ -194,6 +197,13 @@ class HubMasterData:
         with translated(f"{entity} {guid}"), self.writes.session() as session:
             register, row = _find(session, entity, guid)
             row = masters.save(session, register.rules, row, _values(register, fields))
+            return _record(entity, register, row)
+
+    def set_key(self, entity: ErpEntity, guid: str, key: str) -> PsaRecord:
+        """The admin's fix of a duplicate or unfit key (`tandem erp set-key --psa-guid`)."""
+        with translated(f"{entity} {guid}"), self.writes.session() as session:
+            register, row = _find(session, entity, guid)
+            row = masters.save(session, register.rules, row, {register.key: _key_value(register, key)})
             return _record(entity, register, row)
 
     def mark_invoice_paid(self, guid: str, paid_on: date) -> None:
@@ -206,30 +216,53 @@ class HubMasterData:
                 raise errors.InvalidRequest("the PSA has no invoice status that means paid")
             masters.save(session, entities.INVOICES, row, {"status_guid": paid.guid, "payment_date": paid_on})
 
-    def _project_references(self, session: Session) -> dict[str, str]:
+    def cannot_create(self) -> Mapping[ErpEntity, CreateRefusal]:
+        with translated("project defaults"), self.db.read() as session:
+            references = self._project_references(session)
+        return {ErpEntity.PROJECT: references} if isinstance(references, CreateRefusal) else {}
+
+    def _project_references(self, session: Session) -> dict[str, str] | CreateRefusal:
+        """The customer and owner a project from the ERP gets, or why there are none."""
         defaults = self.project_defaults
-        customer_query = (
-            sa.select(Customer.guid).where(Customer.number == defaults.customer_number)
-            if defaults.customer_number is not None
-            else sa.select(Customer.guid).where(Customer.is_internal.is_(True)).order_by(Customer.id)
-        )
+        if defaults.customer_number is not None:
+            customer = session.scalar(sa.select(Customer.guid).where(Customer.number == defaults.customer_number))
+            if customer is None:
+                return _no_customer(session, f"[erp] project_customer = {defaults.customer_number} names no customer")
+        else:
+            customer = session.scalar(
+                sa.select(Customer.guid).where(Customer.is_internal.is_(True)).order_by(Customer.id).limit(1)
+            )
+            if customer is None:
+                return _no_customer(session, "[erp] project_customer is not set and no customer is internal")
         owner_query = (
-            sa.select(User.guid).where(User.code == defaults.owner_code)
+            sa.select(User.guid).where(User.code == defaults.owner_code, User.is_active.is_(True))
             if defaults.owner_code is not None
             else sa.select(User.guid).where(User.role == "admin", User.is_active.is_(True)).order_by(User.id)
         )
-        customer = session.scalar(customer_query.limit(1))
         owner = session.scalar(owner_query.limit(1))
-        if customer is None:
-            raise errors.InvalidRequest(
-                "a PSA project needs a customer: set [erp] project_customer (a customer number) "
-                "or mark a customer internal"
-            )
         if owner is None:
-            raise errors.InvalidRequest(
-                "a PSA project needs an owner: set [erp] project_owner (a user code) or make a user admin"
+            named = (
+                f"[erp] project_owner = {defaults.owner_code!r} names no active user"
+                if defaults.owner_code is not None
+                else "[erp] project_owner is not set and no active user is an admin"
             )
+            code = session.scalar(sa.select(User.code).where(User.code.is_not(None), User.is_active.is_(True)).limit(1))
+            fix = f'set [erp] project_owner = "{code}" (or another user\'s code) in tandem.toml' if code else ""
+            return CreateRefusal(f"a PSA project needs an owner: {named}", fix)
         return {"customer_guid": customer, "owner_guid": owner}
+
+
+def _no_customer(session: Session, named: str) -> CreateRefusal:
+    """A project from the ERP has no customer to get; the fix names a customer that exists."""
+    first = session.execute(
+        sa.select(Customer.number, Customer.name).where(Customer.is_active.is_(True)).order_by(Customer.number).limit(1)
+    ).first()
+    fix = (
+        f"set [erp] project_customer = {first.number} ({first.name}, or another customer's number) in tandem.toml"
+        if first is not None
+        else "the PSA has no customers: create one, then set [erp] project_customer to its number in tandem.toml"
+    )
+    return CreateRefusal(f"a PSA project needs a customer: {named}", fix)
 
 
 def _records(session: Session, entity: ErpEntity, register: Register) -> Iterator[PsaRecord]:

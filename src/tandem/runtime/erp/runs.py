@@ -94,6 +94,7 @@ class ErpIntegration:
             today=now.date(),
             psa_invoices=psa_invoices,
             erp_invoices=self.erp.read_invoices(numbers) if numbers else {},
+            psa_cannot_create=self.psa.cannot_create(),
         )
 
     def preflight(self, now: datetime) -> PreflightReport:

@@ -26,7 +26,9 @@ def describe_preflight(report: PreflightReport) -> list[str]:
     lines = [f"preflight: {'PASSED' if report.passed else 'FAILED'}"]
     for title, findings in (("blocking", report.blocking), ("warnings", report.warnings)):
         lines.append(f"{title} ({len(findings)}):")
-        lines.extend(f"  - {finding.message}" for finding in findings)
+        lines.extend(
+            f"  - {finding.message}" + (f" (fix: {finding.fix})" if finding.fix else "") for finding in findings
+        )
     lines.append("a run would:")
     for s in report.summaries:
         lines.append(
@@ -59,6 +61,7 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "side": ref.side.value if ref.side else None,
         "keys": list(ref.keys),
         "message": finding.message,
+        "fix": finding.fix or None,
     }
 
 
