@@ -203,7 +203,6 @@ def _first_user_email(t: Tandem) -> str | None:
 
 def _connection_problem(t: Tandem) -> str | None:
     """Why the saved connection cannot be used at all (every user's sync fails), if so."""
-    from tandem.connectors.google import load_key
     from tandem.domain.errors import ConfigurationError
     from tandem.store.secrets import SecretsUnreadable
 
@@ -213,6 +212,8 @@ def _connection_problem(t: Tandem) -> str | None:
         return f"the saved calendar connection cannot be used, so no calendar syncs: {error}; configure it again"
     if settings is None:
         return None
+    from tandem.connectors.google import load_key  # only now: it imports google-auth and cryptography
+
     try:
         load_key(
             settings.key_file, password=settings.key_password, service_account_email=settings.service_account_email
