@@ -297,7 +297,7 @@ class Tandem:
                     async with self.workers():
                         yield
                     return
-                process = WorkerProcess(run_worker_process, (self.settings,))
+                process = WorkerProcess(run_worker_process, (self.settings,), ready_timeout_s=WORKERS_READY_S)
                 self.hub.on_activity_change.append(process.hub_changed)
                 self.hub.on_user_active.append(process.user_active)
                 async with process.running():
@@ -349,6 +349,7 @@ class Tandem:
             loop.call_soon_threadsafe(stop.set)
 
         async with self.workers() as runtime:
+            worker_process.announce_ready(connection)
             worker_process.listen(
                 connection,
                 worker_process.Hooks(
@@ -373,6 +374,10 @@ def _erp_engine(url: str) -> sa.Engine:
         return sa.create_engine(url, connect_args={"check_same_thread": False})
     return sa.create_engine(url, pool_pre_ping=True)
 
+
+WORKERS_READY_S = 60.0
+"""How long `tandem serve` waits for its workers' process to start before it serves anyway
+(so that "Tandem is ready" comes after their start-up lines; a start takes about a second)."""
 
 WORKER_THREADS = 32
 """Threads of the workers' process for database work on SQLite (asyncio's default is cores +

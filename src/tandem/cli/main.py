@@ -20,6 +20,7 @@ from tandem.cli.common import State
 from tandem.cli.db import db_app
 from tandem.cli.emulate import emulate_app
 from tandem.cli.erp import erp_app
+from tandem.cli.organisation import organisation_app
 from tandem.cli.sync import sync_app
 from tandem.cli.types import types_app
 from tandem.cli.users import users_app
@@ -42,6 +43,7 @@ app.command("demo-data")(serve.demo_data)
 app.add_typer(db_app, name="db")
 app.add_typer(clients_app, name="clients")
 app.add_typer(users_app, name="users")
+app.add_typer(organisation_app, name="organisation")
 app.add_typer(emulate_app, name="emulate", help="Emulators of outside systems (Google Calendar), for tests and demos.")
 app.add_typer(types_app, name="types")
 app.add_typer(calendar_app, name="calendar")

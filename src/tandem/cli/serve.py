@@ -14,6 +14,9 @@ from tandem.cli.common import console, fail, tandem
 if TYPE_CHECKING:
     from tandem.config import Settings
 
+READY = "Tandem is ready on"
+"""The last line `tandem serve` prints as it starts: after the server's and the workers' own."""
+
 
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
@@ -41,7 +44,7 @@ def serve(
             if not summary.skipped:
                 console.print(f"Loaded the demo organisation: {summary.users} users, {summary.activities} activities.")
         address = f"http://{t.settings.host}:{t.settings.port}"
-        console.print(f"Tandem on {address}  (database: {t.db.engine.url!r})")
+        console.print(f"Starting Tandem on {address}  (database: {t.db.engine.url!r})")
         if t.settings.demo_on_first_start and t.has_demo_users():
             password = organisation.DEMO_PASSWORD
             console.print(
@@ -57,6 +60,7 @@ def serve(
             t.settings.port,
             t.settings.log_level.lower(),
             head_timeout_s=t.settings.http.head_timeout_s,
+            on_ready=lambda: console.print(f"{READY} {address}  (Ctrl-C stops it)", highlight=False, soft_wrap=True),
         )
 
 
