@@ -387,10 +387,20 @@ reads. On PostgreSQL, which has no such lock, more threads only made more runs c
 the CPU (change -> calendar p99 7.0 s with 32, 3.4 s with the default; bench/door_load.py)."""
 
 
+def log_to_console(level: str, tag: str = "") -> None:
+    """`tandem serve`'s log lines on stderr at `level`, each process's marked by `tag`. httpx's
+    line per request (and Alembic's per plugin) only at DEBUG: at INFO the first sync's dozens
+    of them buried the server's own lines, "Tandem is ready on ..." among them."""
+    logging.basicConfig(level=level, format=f"%(asctime)s %(levelname)s %(name)s {tag}%(message)s")
+    if logging.getLevelName(level.upper()) != logging.DEBUG:
+        for chatty in ("httpx", "alembic.runtime.plugins"):  # a line per request; per plugin at each upgrade
+            logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
 def run_worker_process(settings: Settings, connection: Connection) -> None:
     """The child process of `tandem serve` that runs the workers (`Tandem.workers`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the server stops us in order
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s [worker] %(message)s")
+    log_to_console(settings.log_level, "[worker] ")
     t = build(settings)
     try:
         asyncio.run(t.serve_parent(connection))

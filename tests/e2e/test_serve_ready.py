@@ -13,16 +13,23 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.support.processes import TANDEM, environment, free_port
+from tests.support.processes import TANDEM, demo_environment, environment, free_port
 
 QUIET_S = 3.0
 """How long nothing more may be printed after the ready line, for it to count as the last."""
 
 
-def test_serve_says_it_is_ready_last_once_it_serves(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["tandem serve", "make run"])
+def test_serve_says_it_is_ready_last_once_it_serves(how: str, tmp_path: Path) -> None:
+    """`make run` adds the demo organisation and the demo calendar (the Google emulator, whose
+    first syncs start at once)."""
     port = free_port()
-    env = environment(f"sqlite:///{tmp_path / 'tandem.db'}", tmp_path, PYTHONUNBUFFERED="1")
+    if how == "make run":
+        env = demo_environment(tmp_path, free_port(), PYTHONUNBUFFERED="1")
+    else:
+        env = environment(f"sqlite:///{tmp_path / 'tandem.db'}", tmp_path, PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
         [TANDEM, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,

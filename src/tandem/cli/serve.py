@@ -3,7 +3,6 @@ the app by `tandem.cli.main`."""
 
 from __future__ import annotations
 
-import logging
 import socket
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -26,6 +25,7 @@ def serve(
     import faulthandler
     import signal
 
+    from tandem import bootstrap
     from tandem.demo import organisation
     from tandem.hub.api import server
 
@@ -37,7 +37,7 @@ def serve(
         overrides["port"] = port
     with tandem(create=True, **overrides) as t:
         _ports_free(t.settings)
-        logging.basicConfig(level=t.settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        bootstrap.log_to_console(t.settings.log_level)
         t.upgrade()
         if t.settings.demo_on_first_start:
             summary = t.load_demo(sync_on=t.settings.demo_calendar)
