@@ -8,7 +8,6 @@ and `test` warn when the saved key does not open and when users' syncs fail, and
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -164,6 +163,8 @@ def check_connection(
     user: Annotated[str | None, typer.Option("--user", help="Act as this user (default: the first one).")] = None,
 ) -> None:
     """Prove the credentials work: key, token with delegation for a real user, calendar readable (CAL-2)."""
+    import asyncio
+
     from tandem.connectors.google import diagnose
     from tandem.hub.services import calendar_setup
 
