@@ -2,6 +2,13 @@
 
 Nothing in Tandem connects, reads configuration or creates an engine at import time;
 everything is built here, from a `Settings`, when an entry point asks.
+
+Start-up time: every CLI command builds a `Tandem`, most only to read or write the hub's
+tables. So this module imports at its top only what that needs (SQLAlchemy, the settings,
+the database, the hub's state); each method imports the adapters, the web app (FastAPI),
+the runtime or the demo it builds when it is called. A database command then starts in a
+fraction of the second that FastAPI, Alembic, httpx and google-auth took (issue 11, item 8;
+`tests/e2e/test_cli_startup.py` keeps it so, `bench/cli_startup.py` measures it).
 """
 
 from __future__ import annotations
@@ -12,49 +19,40 @@ import logging
 import signal
 import tempfile
 from collections.abc import AsyncIterator, Callable, Collection, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from fastapi import FastAPI
 
 from tandem import migrations
 from tandem.config import Settings
-from tandem.connectors.google import Endpoints, GoogleCalendar, GoogleSettings
-from tandem.connectors.visma_business import VismaBusinessErp
-from tandem.demo import calendar_seed, organisation
-from tandem.demo.organisation import DemoSummary
-from tandem.domain.erp import ErpEntity
 from tandem.domain.errors import ConfigurationError
-from tandem.emulators.google import EmulatorServer
-from tandem.hub.adapters.activities import HubPsa
-from tandem.hub.adapters.master_data import HubMasterData, ProjectDefaults
-from tandem.hub.api.app import create_app
-from tandem.hub.api.context import HubContext
-from tandem.hub.api.door import Limits
-from tandem.hub.models import User
+from tandem.hub.api.hub_context import HubContext
 from tandem.hub.models.common import utcnow
-from tandem.hub.services import calendar_setup, passwords, retention
-from tandem.ports.calendar import CalendarPort
-from tandem.runtime import worker_process
-from tandem.runtime.erp import ErpIntegration, ErpMirror
-from tandem.runtime.erp.schedule import run_forever
-from tandem.runtime.housekeeping import every
-from tandem.runtime.service import SyncRuntime
-from tandem.runtime.user_sync import UserSync
-from tandem.runtime.worker_process import WorkerProcess
 from tandem.store.db import Database, normalise_url
-from tandem.store.erp_state import ItemWrites, SqlErpStateStore
-from tandem.store.schedule import SqlSchedule
-from tandem.store.secrets import SecretBox
-from tandem.store.syncstate import SqlSyncStateStore
-from tandem.web import app as web
-from tandem.web import calendar as web_calendar
-from tandem.web.context import ErpWiring
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from fastapi import FastAPI
+
+    from tandem.connectors.google import GoogleSettings
+    from tandem.demo.organisation import DemoSummary
+    from tandem.domain.erp import ErpEntity
+    from tandem.emulators.google import EmulatorServer
+    from tandem.hub.adapters.activities import HubPsa
+    from tandem.hub.api.door import Limits
+    from tandem.hub.services import retention
+    from tandem.ports.calendar import CalendarPort
+    from tandem.runtime.erp import ErpIntegration
+    from tandem.runtime.service import SyncRuntime
+    from tandem.runtime.user_sync import UserSync
+    from tandem.store.erp_state import SqlErpStateStore
+    from tandem.store.secrets import SecretBox
+    from tandem.store.syncstate import SqlSyncStateStore
 
 log = logging.getLogger("tandem")
 
@@ -67,11 +65,16 @@ class Tandem:
     erp_engines: list[sa.Engine] = field(default_factory=list)
 
     def app(self) -> FastAPI:
+        from tandem.hub.api.app import create_app
+
         return self.with_pages(create_app(self.hub, limits=self.limits()))
 
     def with_pages(self, app: FastAPI) -> FastAPI:
         """The web pages beside the API (`tandem.web`), their sessions signed with a key
         derived from the secret key file."""
+        from tandem.web import app as web
+        from tandem.web.context import ErpWiring
+
         web.install(
             app,
             self.hub,
@@ -83,6 +86,9 @@ class Tandem:
         return app
 
     def limits(self) -> Limits:
+        from tandem.hub.api.door import Limits
+        from tandem.web import calendar as web_calendar
+
         http = self.settings.http
         return Limits(
             body_bytes=http.max_body_bytes,
@@ -91,17 +97,25 @@ class Tandem:
         )
 
     def secrets(self) -> SecretBox:
+        from tandem.store.secrets import SecretBox
+
         return SecretBox.from_file(self.settings.secret_key_file)
 
     def upgrade(self) -> None:
         migrations.upgrade(self.db.engine)
 
     def load_demo(self, *, sync_on: bool = False) -> DemoSummary:
+        from tandem.demo import organisation
+
         with self.db.write() as session:
             return organisation.load(session, utcnow().date(), sync_on=sync_on)
 
     def has_demo_users(self) -> bool:
         """The demo's admin and user are here, with the demo password (not yet changed)."""
+        from tandem.demo import organisation
+        from tandem.hub.models import User
+        from tandem.hub.services import passwords
+
         with self.db.read() as session:
             for email in (organisation.DEMO_ADMIN, organisation.DEMO_USER):
                 user = session.scalars(sa.select(User).where(User.email_key == email)).one_or_none()
@@ -111,6 +125,8 @@ class Tandem:
 
     def erp_state(self) -> SqlErpStateStore:
         """The ERP integration's state (links, runs, enabled flag) in the hub's database."""
+        from tandem.store.erp_state import SqlErpStateStore
+
         return SqlErpStateStore(self.db)
 
     def erp_integration(
@@ -124,6 +140,11 @@ class Tandem:
         the hub as the PSA, the state in the hub's database, the hub's writes and links of
         `[erp] batch_size` records per transaction. `entities` limits runs to those (invoices
         only when `ErpEntity.INVOICE` is among them)."""
+        from tandem.connectors.visma_business import VismaBusinessErp
+        from tandem.hub.adapters.master_data import HubMasterData, ProjectDefaults
+        from tandem.runtime.erp import ErpIntegration, ErpMirror
+        from tandem.store.erp_state import ItemWrites, SqlErpStateStore
+
         erp = self.settings.erp
         url = erp_url or erp.database_url
         if not url:
@@ -147,6 +168,9 @@ class Tandem:
 
     def calendar_settings(self) -> GoogleSettings | None:
         """The organisation's Google setup, unsealed; None before `tandem calendar configure`."""
+        from tandem.connectors.google import Endpoints, GoogleSettings
+        from tandem.hub.services import calendar_setup
+
         with self.db.read() as session:
             credentials = calendar_setup.load(session, self.secrets())
         if credentials is None:
@@ -166,6 +190,8 @@ class Tandem:
 
     def calendar_stamp(self) -> str | None:
         """Changes whenever the calendar connection is configured again."""
+        from tandem.hub.services import calendar_setup
+
         with self.db.read() as session:
             return calendar_setup.stamp(session)
 
@@ -173,19 +199,31 @@ class Tandem:
         """The calendar port from the stored connection; None when none is saved. A saved
         connection that cannot be used raises `ConfigurationError` (its key does not open)
         or `SecretsUnreadable`, saying why: the runtime records that reason on each run."""
+        from tandem.connectors.google import GoogleCalendar
+
         settings = self.calendar_settings()
         return None if settings is None else GoogleCalendar.from_settings(settings)
 
     def sync_store(self) -> SqlSyncStateStore:
+        from tandem.store.syncstate import SqlSyncStateStore
+
         return SqlSyncStateStore(self.db)
 
     def psa(self) -> HubPsa:
+        from tandem.hub.adapters.activities import HubPsa
+
         return HubPsa(self.db)
 
     def user_sync(self, calendar: CalendarPort) -> UserSync:
+        from tandem.runtime.user_sync import UserSync
+
         return UserSync(self.psa(), calendar, self.sync_store(), self.settings.sync)
 
     def sync_runtime(self) -> SyncRuntime:
+        from tandem.hub.adapters.activities import HubPsa
+        from tandem.runtime.service import SyncRuntime
+        from tandem.store.schedule import SqlSchedule
+
         runtime = SyncRuntime(
             psa=HubPsa(self.db, setup_ttl_s=5.0),
             make_calendar=self.calendar,
@@ -206,6 +244,11 @@ class Tandem:
         organisation's people have it on from their creation when `make run` made them with
         the demo calendar (`load_demo(sync_on=True)`).
         Its calendars live in memory, so Tandem forgets its links to them at every start."""
+        from tandem.demo import calendar_seed
+        from tandem.emulators.google import EmulatorServer
+        from tandem.hub.models import User
+        from tandem.hub.services import calendar_setup
+
         with self.db.read() as session:
             emails = [e for e in session.scalars(sa.select(User.email).where(User.email.is_not(None))) if e]
         server = EmulatorServer(domain="example.com", users=emails, port=self.settings.demo_calendar_port)
@@ -235,6 +278,8 @@ class Tandem:
 
     def purge(self) -> retention.Purged:
         """Forget tombstones and change-log rows older than `tombstone_retention_days`."""
+        from tandem.hub.services import retention
+
         with self.db.write() as session:
             return retention.purge(session, utcnow(), self.settings.tombstone_retention_days)
 
@@ -242,6 +287,8 @@ class Tandem:
         """The API with the workers beside it (`workers`), started and stopped with the
         server: in a child process by default (`Settings.workers`), so that neither waits
         for the other; "inline" runs them on the server's own event loop."""
+        from tandem.hub.api.app import create_app
+        from tandem.runtime.worker_process import WorkerProcess
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -250,7 +297,7 @@ class Tandem:
                     async with self.workers():
                         yield
                     return
-                process = WorkerProcess(run_worker_process, (self.settings,))
+                process = WorkerProcess(run_worker_process, (self.settings,), ready_timeout_s=WORKERS_READY_S)
                 self.hub.on_activity_change.append(process.hub_changed)
                 self.hub.on_user_active.append(process.user_active)
                 async with process.running():
@@ -262,6 +309,9 @@ class Tandem:
     async def workers(self) -> AsyncIterator[SyncRuntime]:
         """The calendar sync runtime, the hourly retention purge and (while that integration
         is enabled) the ERP runs, until the block ends; then they stop gracefully."""
+        from tandem.runtime.erp.schedule import run_forever
+        from tandem.runtime.housekeeping import every
+
         runtime = self.sync_runtime()
         await runtime.start()
         stop_erp = asyncio.Event()
@@ -286,6 +336,10 @@ class Tandem:
 
     async def serve_parent(self, connection: Connection) -> None:
         """The workers of a child process, until its parent says stop or is gone."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from tandem.runtime import worker_process
+
         loop = asyncio.get_running_loop()
         if self.db.is_sqlite:
             loop.set_default_executor(ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="sync"))
@@ -295,6 +349,7 @@ class Tandem:
             loop.call_soon_threadsafe(stop.set)
 
         async with self.workers() as runtime:
+            worker_process.announce_ready(connection)
             worker_process.listen(
                 connection,
                 worker_process.Hooks(
@@ -320,6 +375,10 @@ def _erp_engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+WORKERS_READY_S = 60.0
+"""How long `tandem serve` waits for its workers' process to start before it serves anyway
+(so that "Tandem is ready" comes after their start-up lines; a start takes about a second)."""
+
 WORKER_THREADS = 32
 """Threads of the workers' process for database work on SQLite (asyncio's default is cores +
 4): every run's store and hub calls go to a thread, and under load many of them wait their
@@ -328,10 +387,20 @@ reads. On PostgreSQL, which has no such lock, more threads only made more runs c
 the CPU (change -> calendar p99 7.0 s with 32, 3.4 s with the default; bench/door_load.py)."""
 
 
+def log_to_console(level: str, tag: str = "") -> None:
+    """`tandem serve`'s log lines on stderr at `level`, each process's marked by `tag`. httpx's
+    line per request (and Alembic's per plugin) only at DEBUG: at INFO the first sync's dozens
+    of them buried the server's own lines, "Tandem is ready on ..." among them."""
+    logging.basicConfig(level=level, format=f"%(asctime)s %(levelname)s %(name)s {tag}%(message)s")
+    if logging.getLevelName(level.upper()) != logging.DEBUG:
+        for chatty in ("httpx", "alembic.runtime.plugins"):  # a line per request; per plugin at each upgrade
+            logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
 def run_worker_process(settings: Settings, connection: Connection) -> None:
     """The child process of `tandem serve` that runs the workers (`Tandem.workers`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the server stops us in order
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s [worker] %(message)s")
+    log_to_console(settings.log_level, "[worker] ")
     t = build(settings)
     try:
         asyncio.run(t.serve_parent(connection))

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tandem import bootstrap
+from tandem.hub.services import organisation
 from tests.support import factories
 from tests.support.hub import SpecClient
 
@@ -19,6 +20,14 @@ def ok(response: Any, status: int = 200) -> Any:
 
 def names(response: Any) -> list[str]:
     return [d["location"]["name"] for d in response.json()["error"]["details"]]
+
+
+def test_a_user_posted_without_a_time_zone_gets_the_organisations(api: SpecClient, tandem: bootstrap.Tandem) -> None:
+    assert ok(api.post("/v1/users", json={"firstName": "U", "lastName": "Tc"}), 201)["timezone"]["ianaName"] == "UTC"
+    with tandem.db.write() as session:
+        organisation.set_time_zone(session, "Europe/Helsinki")
+    made = ok(api.post("/v1/users", json={"firstName": "H", "lastName": "Ki"}), 201)
+    assert made["timezone"]["ianaName"] == "Europe/Helsinki"
 
 
 def test_users(api: SpecClient) -> None:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from tandem import bootstrap
 from tandem.domain.syncstate import QuarantinedItem, QuarantineSide, RunCounts, RunRecord
 from tandem.hub.models import User
-from tandem.hub.services import passwords
+from tandem.hub.services import organisation, passwords
 from tandem.store.schedule import SqlSchedule, UserSchedule
 from tests.web.support import add_people, browser, csrf_token, password_hash, sign_in, signed_in, switch_sync_on
 
@@ -137,6 +137,19 @@ def test_the_admin_adds_a_user_with_a_password(tandem: bootstrap.Tandem) -> None
     assert "Added Nora New." in page.text
     assert "a long enough password" not in page.text
     assert sign_in(browser(tandem), "nora.new@example.com", "a long enough password").status_code == 303
+
+
+def test_a_user_the_admin_adds_gets_the_organisations_time_zone(tandem: bootstrap.Tandem) -> None:
+    people = add_people(tandem)
+    with tandem.db.write() as session:
+        organisation.set_time_zone(session, "Europe/Helsinki")
+    admin = signed_in(tandem, people.admin)
+    form = {"csrf_token": csrf_token(admin, "/admin/users"), "email": "h@example.com", "role": "user"}
+    answer = admin.post("/admin/users/add", data=form | {"first_name": "Hilla", "last_name": "Helsinki"})
+    assert answer.status_code == 303, answer.text
+    added = _user(tandem, "h@example.com")
+    assert added is not None
+    assert added.time_zone == "Europe/Helsinki"
 
 
 def test_adding_a_user_with_bad_input_keeps_what_was_typed_and_says_why_beside_each_field(

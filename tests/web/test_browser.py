@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from tandem import bootstrap
 from tandem.connectors.google.errors import CALENDAR_SCOPE
@@ -438,5 +438,32 @@ def test_cal_6_cal_8_my_week_a_meeting_reaches_both_calendars_and_a_personal_one
     page.goto("/no-such-page")
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
     _shot(page, "week-08-not-found")
+    assert refused == []
+    context.close()
+
+
+def test_the_api_docs_work_offline_in_a_real_browser(demo: tuple[str, dict[str, str], Path], chromium: Browser) -> None:
+    """`/docs` (Swagger UI) with every address off this server refused, as offline: it draws
+    the API's operations, and its Content-Security-Policy refuses nothing (issue 11, item 7)."""
+    base, _, _ = demo
+    context = chromium.new_context(base_url=base)
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Refused" in message.text else None)
+    elsewhere: list[str] = []
+
+    def only_here(route: Route) -> None:
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_here)
+    page.goto("/docs")
+    expect(page.locator(".opblock").first).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("/v1/activities").first).to_be_visible()
+    _shot(page, "docs-01-swagger-ui-offline")
+    assert elsewhere == []
     assert refused == []
     context.close()

@@ -8,7 +8,6 @@ and `test` warn when the saved key does not open and when users' syncs fail, and
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -164,6 +163,8 @@ def check_connection(
     user: Annotated[str | None, typer.Option("--user", help="Act as this user (default: the first one).")] = None,
 ) -> None:
     """Prove the credentials work: key, token with delegation for a real user, calendar readable (CAL-2)."""
+    import asyncio
+
     from tandem.connectors.google import diagnose
     from tandem.hub.services import calendar_setup
 
@@ -203,7 +204,6 @@ def _first_user_email(t: Tandem) -> str | None:
 
 def _connection_problem(t: Tandem) -> str | None:
     """Why the saved connection cannot be used at all (every user's sync fails), if so."""
-    from tandem.connectors.google import load_key
     from tandem.domain.errors import ConfigurationError
     from tandem.store.secrets import SecretsUnreadable
 
@@ -213,6 +213,8 @@ def _connection_problem(t: Tandem) -> str | None:
         return f"the saved calendar connection cannot be used, so no calendar syncs: {error}; configure it again"
     if settings is None:
         return None
+    from tandem.connectors.google import load_key  # only now: it imports google-auth and cryptography
+
     try:
         load_key(
             settings.key_file, password=settings.key_password, service_account_email=settings.service_account_email

@@ -3,7 +3,6 @@ the app by `tandem.cli.main`."""
 
 from __future__ import annotations
 
-import logging
 import socket
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,6 +13,9 @@ from tandem.cli.common import console, fail, tandem
 if TYPE_CHECKING:
     from tandem.config import Settings
 
+READY = "Tandem is ready on"
+"""The last line `tandem serve` prints as it starts: after the server's and the workers' own."""
+
 
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
@@ -23,6 +25,7 @@ def serve(
     import faulthandler
     import signal
 
+    from tandem import bootstrap
     from tandem.demo import organisation
     from tandem.hub.api import server
 
@@ -34,14 +37,14 @@ def serve(
         overrides["port"] = port
     with tandem(create=True, **overrides) as t:
         _ports_free(t.settings)
-        logging.basicConfig(level=t.settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        bootstrap.log_to_console(t.settings.log_level)
         t.upgrade()
         if t.settings.demo_on_first_start:
             summary = t.load_demo(sync_on=t.settings.demo_calendar)
             if not summary.skipped:
                 console.print(f"Loaded the demo organisation: {summary.users} users, {summary.activities} activities.")
         address = f"http://{t.settings.host}:{t.settings.port}"
-        console.print(f"Tandem on {address}  (database: {t.db.engine.url!r})")
+        console.print(f"Starting Tandem on {address}  (database: {t.db.engine.url!r})")
         if t.settings.demo_on_first_start and t.has_demo_users():
             password = organisation.DEMO_PASSWORD
             console.print(
@@ -57,6 +60,7 @@ def serve(
             t.settings.port,
             t.settings.log_level.lower(),
             head_timeout_s=t.settings.http.head_timeout_s,
+            on_ready=lambda: console.print(f"{READY} {address}  (Ctrl-C stops it)", highlight=False, soft_wrap=True),
         )
 
 

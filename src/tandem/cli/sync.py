@@ -5,7 +5,6 @@ and `last_error` is the latest failure however it was noted (`tandem.runtime.sta
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -35,6 +34,8 @@ def sync(
 ) -> None:
     """Sync one user's calendar now (`--dry-run` prints the plan instead); `sync [--user EMAIL] status`
     shows every user's state, or that user's."""
+    import asyncio
+
     if ctx.invoked_subcommand is not None:
         if dry_run or confirm_deletions:
             raise fail("--dry-run and --confirm-deletions go with a run (`tandem sync --user EMAIL`), not with status.")

@@ -26,7 +26,9 @@ def users_add(
     last_name: Annotated[str, typer.Option("--last-name", help="Last name.")],
     code: Annotated[str | None, typer.Option(help="User code (the ERP employee number).")] = None,
     role: Annotated[str, typer.Option(help="admin or user.")] = "user",
-    timezone: Annotated[str, typer.Option(help="IANA time zone (Europe/Helsinki).")] = "UTC",
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA time zone (Europe/Helsinki); else the organisation's.")
+    ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the user's web password from standard input (one line).")
     ] = False,

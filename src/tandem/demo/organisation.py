@@ -26,6 +26,7 @@ from tandem.domain.activity import Origin
 from tandem.hub.models import Activity, ActivityType, Contact, Customer, Project, User
 from tandem.hub.services import activities, entities, masters, passwords
 from tandem.hub.services.activities import ActivityDraft, Actor, ParticipantDraft
+from tandem.hub.services.organisation import set_time_zone
 
 ZONE = "Europe/Helsinki"
 DEMO_PASSWORD = "tandem-demo"  # noqa: S105 - the documented password of the demo users (docs/web.md)
@@ -57,6 +58,7 @@ def load(session: Session, today: date, *, sync_on: bool = False) -> DemoSummary
     if not is_empty(session):
         return DemoSummary(0, 0, skipped=True)
     save = masters.save
+    set_time_zone(session, ZONE)  # the organisation's: a user added later gets it too
     consulting = save(session, entities.BUSINESS_UNITS, None, {"name": "Consulting", "code": "100"})
     save(session, entities.BUSINESS_UNITS, None, {"name": "Sales", "code": "200"})
     types = {

@@ -16,9 +16,10 @@ message goes to an in-memory queue that one thread sends on. When the child dies
 unexpectedly, it is started again after a back-off (1 s, doubling to 60 s); its users
 were committed item by item, so a new child simply goes on.
 
-Child side, `listen`: one thread reads the pipe. End of file means the parent is gone
-(killed, say, with SIGKILL): the child stops as it would on `stop`, so no orphan keeps
-syncing beside the next server.
+Child side, `announce_ready` once its workers run (the parent, given `ready_timeout_s`,
+waits for that before the server says it is ready), and `listen`: one thread reads the pipe.
+End of file means the parent is gone (killed, say, with SIGKILL): the child stops as it would
+on `stop`, so no orphan keeps syncing beside the next server.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ log = logging.getLogger("tandem.runtime.workers")
 
 Message = tuple[str, str]
 CHANGED, ACTIVE, STOP = "changed", "active", "stop"
+READY = "ready"
+"""The one message the child sends: its workers run."""
 FIRST_RESTART_S = 1.0
 MAX_RESTART_S = 60.0
 
@@ -47,10 +50,18 @@ MAX_RESTART_S = 60.0
 class WorkerProcess:
     """The parent's handle on the child running `target(*args, connection)`."""
 
-    def __init__(self, target: Callable[..., None], args: tuple[Any, ...], *, stop_grace_s: float = 40.0) -> None:
+    def __init__(
+        self,
+        target: Callable[..., None],
+        args: tuple[Any, ...],
+        *,
+        stop_grace_s: float = 40.0,
+        ready_timeout_s: float | None = None,
+    ) -> None:
         self._target = target
         self._args = args
         self._stop_grace_s = stop_grace_s
+        self._ready_timeout_s = ready_timeout_s
         self._context = multiprocessing.get_context("spawn")  # nothing of the server's threads or sockets
         self._outbox: queue.SimpleQueue[Message | None] = queue.SimpleQueue()
         self._process: BaseProcess | None = None
@@ -71,8 +82,12 @@ class WorkerProcess:
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[WorkerProcess]:
         """The child runs (and is restarted when it dies) until the block ends; then it is
-        stopped gracefully, and killed if it does not stop within `stop_grace_s`."""
+        stopped gracefully, and killed if it does not stop within `stop_grace_s`. With
+        `ready_timeout_s`, the block starts once the child said its workers run (or that
+        long has passed, or it ended)."""
         self._start()
+        if self._ready_timeout_s is not None:
+            await asyncio.to_thread(self._wait_ready, self._ready_timeout_s)
         self._sender = threading.Thread(target=self._send_forever, name="worker-pipe", daemon=True)
         self._sender.start()
         watch = asyncio.create_task(self._supervise(), name="worker-supervisor")
@@ -110,6 +125,16 @@ class WorkerProcess:
             await asyncio.sleep(wait)
             self._start()
             wait = min(wait * 2, MAX_RESTART_S)
+
+    def _wait_ready(self, timeout_s: float) -> None:
+        connection = self._connection
+        assert connection is not None
+        try:
+            if connection.poll(timeout_s) and connection.recv() == (READY, ""):
+                return
+        except (EOFError, OSError):
+            pass  # it ended before it was ready: the supervisor starts another
+        log.warning("the worker process did not say it started within %.0f s; serving anyway", timeout_s)
 
     def _send_forever(self) -> None:
         while True:
@@ -174,6 +199,12 @@ class Hooks:
     changed: Callable[[], None]
     active: Callable[[str], None]
     stop: Callable[[], None]
+
+
+def announce_ready(connection: Connection) -> None:
+    """Tell the parent the workers run (`WorkerProcess(ready_timeout_s=...)` waits for it)."""
+    with contextlib.suppress(OSError, ValueError):
+        connection.send((READY, ""))
 
 
 def listen(connection: Connection, hooks: Hooks) -> threading.Thread:

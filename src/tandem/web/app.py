@@ -3,7 +3,7 @@ the static files under `/static/`, the security headers of page answers, and the
 for "sign in first" (303 to `/sign-in?next=...`) and "not for you" (the 403 page).
 
 The API's own routes and answers are untouched: the headers go only on page answers (the
-API's `/docs` page needs its inline script), and the page errors are the web's own
+API's `/docs` page sets its own policy, `tandem.hub.api.docs`), and the page errors are the web's own
 exceptions. An address that is neither an API path (`API_PATHS`) nor a static file gets the
 HTML "Not found" page; an unknown API path keeps the API's JSON 404.
 """

@@ -13,10 +13,32 @@ CalendarEvent), series (cancelled occurrences folded into their series), errors 
 place where failures become `tandem.domain.errors`).
 """
 
-from tandem.connectors.google.adapter import GoogleCalendar, default_http_client
-from tandem.connectors.google.credentials import ServiceAccountKey, load_json_key, load_key, load_p12_key
-from tandem.connectors.google.retry import RetryPolicy
-from tandem.connectors.google.settings import GOOGLE_API_ROOT, GOOGLE_TOKEN_URI, Endpoints, GoogleSettings
+from typing import TYPE_CHECKING
+
+from tandem import lazy
+
+if TYPE_CHECKING:
+    from tandem.connectors.google.adapter import GoogleCalendar, default_http_client
+    from tandem.connectors.google.credentials import ServiceAccountKey, load_json_key, load_key, load_p12_key
+    from tandem.connectors.google.retry import RetryPolicy
+    from tandem.connectors.google.settings import GOOGLE_API_ROOT, GOOGLE_TOKEN_URI, Endpoints, GoogleSettings
+else:  # imported when first used (`tandem.lazy`): the settings without httpx and google-auth
+    __getattr__ = lazy.exports(
+        __name__,
+        {
+            "Endpoints": "settings",
+            "GOOGLE_API_ROOT": "settings",
+            "GOOGLE_TOKEN_URI": "settings",
+            "GoogleCalendar": "adapter",
+            "GoogleSettings": "settings",
+            "RetryPolicy": "retry",
+            "ServiceAccountKey": "credentials",
+            "default_http_client": "adapter",
+            "load_json_key": "credentials",
+            "load_key": "credentials",
+            "load_p12_key": "credentials",
+        },
+    )
 
 __all__ = [
     "GOOGLE_API_ROOT",

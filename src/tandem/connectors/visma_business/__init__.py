@@ -7,10 +7,27 @@ writer     SqlErpWriter: the SQL `ErpWriter` (replaceable by Visma Business Serv
 errors     the one place database failures become Tandem errors
 """
 
-from tandem.connectors.visma_business.reader import VismaBusinessErp
-from tandem.connectors.visma_business.settings import GroupExclusionSetting, VismaBusinessSettings
-from tandem.connectors.visma_business.tables import VismaTables, build_tables
-from tandem.connectors.visma_business.writer import SqlErpWriter
+from typing import TYPE_CHECKING
+
+from tandem import lazy
+
+if TYPE_CHECKING:
+    from tandem.connectors.visma_business.reader import VismaBusinessErp
+    from tandem.connectors.visma_business.settings import GroupExclusionSetting, VismaBusinessSettings
+    from tandem.connectors.visma_business.tables import VismaTables, build_tables
+    from tandem.connectors.visma_business.writer import SqlErpWriter
+else:  # imported when first used (`tandem.lazy`): `tandem.config` needs only `settings`
+    __getattr__ = lazy.exports(
+        __name__,
+        {
+            "GroupExclusionSetting": "settings",
+            "SqlErpWriter": "writer",
+            "VismaBusinessErp": "reader",
+            "VismaBusinessSettings": "settings",
+            "VismaTables": "tables",
+            "build_tables": "tables",
+        },
+    )
 
 __all__ = [
     "GroupExclusionSetting",

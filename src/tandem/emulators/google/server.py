@@ -60,9 +60,13 @@ class EmulatorServer:
         sock.bind((self.host, self._port))
         self._socket = sock
         self.state.base_url = self.base_url
+        # No log configuration or level of its own: uvicorn applies those to its loggers for the
+        # whole process, so inside `tandem serve` (the demo calendar) the server's own start-up
+        # lines ("Application startup complete", "Uvicorn running on") were never printed.
         config = uvicorn.Config(
             build_app(self.state),
-            log_level="warning",
+            log_config=None,
+            log_level=None,
             access_log=False,
             lifespan="off",
             ws="none",

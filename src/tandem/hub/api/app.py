@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import FastAPI
 
 from tandem import __version__
-from tandem.hub.api import activity_routes, auth_routes, crud, errors, other_routes, resources
+from tandem.hub.api import activity_routes, auth_routes, crud, docs, errors, other_routes, resources
 from tandem.hub.api.context import HubContext
 from tandem.hub.api.door import Door, Limits
 
@@ -22,9 +22,10 @@ def create_app(context: HubContext, lifespan: Lifespan | None = None, limits: Li
         title="Tandem hub",
         version=__version__,
         description="The PSA hub: the Severa REST API v1 shape, plus Tandem's extensions under /tandem/v1.",
-        docs_url="/docs",
+        docs_url=None,  # ours, served from this server (`docs`)
         redoc_url=None,
     )
+    docs.install(app, app.title)
     app.state.hub = context
     errors.install(app)
     app.add_middleware(Door, limits=limits, refuse=auth_routes.throttled_address(context))

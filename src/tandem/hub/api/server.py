@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
@@ -103,10 +105,31 @@ def protocol_class() -> type[asyncio.Protocol]:
     return type("GuardedHttpToolsProtocol", (_HeadGuard, HttpToolsProtocol), {})
 
 
-def serve(app: Any, host: str, port: int, log_level: str, head_timeout_s: float = HEAD_TIMEOUT_S) -> None:
-    """Run `app` until interrupted."""
+class _Server(uvicorn.Server):
+    """uvicorn's server, that calls `on_ready` once it serves: the app started (its lifespan,
+    the workers with it) and the socket listens, after uvicorn's own start-up lines."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and not self.should_exit:
+            self._on_ready()
+
+
+def serve(
+    app: Any,
+    host: str,
+    port: int,
+    log_level: str,
+    head_timeout_s: float = HEAD_TIMEOUT_S,
+    on_ready: Callable[[], None] = lambda: None,
+) -> None:
+    """Run `app` until interrupted; `on_ready` once it serves."""
     protocol = type("Protocol", (protocol_class(),), {"head_timeout_s": head_timeout_s})
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -115,3 +138,4 @@ def serve(app: Any, host: str, port: int, log_level: str, head_timeout_s: float 
         ws="none",
         timeout_keep_alive=KEEP_ALIVE_S,
     )
+    _Server(config, on_ready).run()

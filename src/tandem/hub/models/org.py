@@ -18,6 +18,9 @@ class OrganizationSettings(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), default="Organisation")
+    time_zone: Mapped[str] = mapped_column(
+        sa.String(64), default="UTC", server_default="UTC", comment="IANA name: a new user's, unless one is given"
+    )
     calendar_addon_enabled: Mapped[bool] = mapped_column(default=False)
     next_customer_number: Mapped[int] = mapped_column(sa.BigInteger, default=1000)
     last_customer_number: Mapped[int | None] = mapped_column(sa.BigInteger)

@@ -25,6 +25,7 @@ from tandem.hub.models import (
     User,
     WorkType,
 )
+from tandem.hub.services import organisation
 from tandem.hub.services.errors import FieldProblem
 from tandem.hub.services.masters import EntityRules, Reference, count, is_new
 
@@ -62,6 +63,12 @@ def _check_user(session: Session, user: User, values: dict[str, Any], problems: 
         problems.append(FieldProblem("timezone.ianaName", f"{zone!r} is not an IANA time zone name"))
     if values.get("role") is not None and values["role"] not in ROLES:
         problems.append(FieldProblem("role", "role must be admin or user"))
+
+
+def _user_defaults(session: Session, user: User) -> None:
+    """A user given no time zone gets the organisation's (`organisation.time_zone`)."""
+    if not user.time_zone:
+        user.time_zone = organisation.time_zone(session)
 
 
 def _after_user(_: Session, user: User, __: bool) -> None:
@@ -113,6 +120,7 @@ USERS = EntityRules(
     },
     max_lengths={"first_name": 100, "last_name": 100, "code": 50, "phone": 50},
     before_save=_check_user,
+    complete=_user_defaults,
     after_save=_after_user,
     in_use=_user_in_use,
 )

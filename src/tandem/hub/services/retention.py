@@ -22,6 +22,10 @@ class Purged:
     activities: int
     changes: int
 
+    def __bool__(self) -> bool:
+        """Anything was forgotten (the hourly purge logs only then)."""
+        return bool(self.activities or self.changes)
+
 
 def purge(session: Session, now: datetime, retention_days: int) -> Purged:
     cutoff = now - timedelta(days=retention_days)

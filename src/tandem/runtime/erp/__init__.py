@@ -9,12 +9,35 @@ schedule   run_forever: every `[erp] interval_s` inside `tandem serve` (ERP-7)
 settings   ErpSyncSettings: `[erp]` transfer/master rules → ErpRules
 """
 
-from tandem.runtime.erp.executor import EachWriteAlone, ItemGrouping, PlanExecutor
-from tandem.runtime.erp.mirror import ErpMirror
-from tandem.runtime.erp.runs import ErpIntegration, PreflightFailed, RecordsRunErrors
-from tandem.runtime.erp.schedule import run_forever
-from tandem.runtime.erp.settings import ErpEntitySettings, ErpSyncSettings
-from tandem.runtime.erp.text import describe_preflight, describe_run
+from typing import TYPE_CHECKING
+
+from tandem import lazy
+
+if TYPE_CHECKING:
+    from tandem.runtime.erp.executor import EachWriteAlone, ItemGrouping, PlanExecutor
+    from tandem.runtime.erp.mirror import ErpMirror
+    from tandem.runtime.erp.runs import ErpIntegration, PreflightFailed, RecordsRunErrors
+    from tandem.runtime.erp.schedule import run_forever
+    from tandem.runtime.erp.settings import ErpEntitySettings, ErpSyncSettings
+    from tandem.runtime.erp.text import describe_preflight, describe_run
+else:  # imported when first used (`tandem.lazy`): `tandem.config` needs only `settings`
+    __getattr__ = lazy.exports(
+        __name__,
+        {
+            "EachWriteAlone": "executor",
+            "ErpEntitySettings": "settings",
+            "ErpIntegration": "runs",
+            "ErpMirror": "mirror",
+            "ErpSyncSettings": "settings",
+            "ItemGrouping": "executor",
+            "PlanExecutor": "executor",
+            "PreflightFailed": "runs",
+            "RecordsRunErrors": "runs",
+            "describe_preflight": "text",
+            "describe_run": "text",
+            "run_forever": "schedule",
+        },
+    )
 
 __all__ = [
     "EachWriteAlone",
