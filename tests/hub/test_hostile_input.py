@@ -363,3 +363,19 @@ def test_bey_11_long_notes_are_a_400_naming_the_field(
     assert refused(api.post("/v1/customers", json={"name": "Acme", "notes": LONG})) == {"notes"}
     fits = factories.activity_body(org["owner"], org["meeting"], notes="x" * limits.MAX_NOTES)
     assert api.post("/v1/activities", json=fits).status_code == 201
+
+
+@pytest.mark.parametrize("amount", [1e16, -1e16, 1e300], ids=["1e16", "-1e16", "1e300"])
+def test_bey_11_an_amount_the_database_cannot_hold_is_a_400_naming_the_field(
+    api: SpecClient, tandem: bootstrap.Tandem, amount: float
+) -> None:
+    """Found by the fuzz test on PostgreSQL: a unit price of 1e16 overflowed NUMERIC(18, 2) into a 500."""
+    from tandem.hub.models import Product
+
+    body = {"name": "Consulting", "unitPrice": {"amount": amount, "currencyCode": "EUR"}}
+    assert refused(api.post("/v1/products", json=body)) == {"unitPrice.amount"}
+    assert stored(tandem, Product) == 0
+    fits = {"name": "Consulting", "unitPrice": {"amount": 123456789012345.67, "currencyCode": "EUR"}}
+    made = api.post("/v1/products", json=fits)
+    assert made.status_code == 201, made.text
+    assert api.get(f"/v1/products/{made.json()['guid']}").json()["unitPrice"]["amount"] == 123456789012345.67

@@ -12,6 +12,7 @@ import functools
 import unicodedata
 import zoneinfo
 from datetime import date, datetime
+from decimal import Decimal
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2199, 12, 31)
@@ -42,6 +43,17 @@ to 8192 characters; every other long text (user, customer and invoice notes, pro
 and contact descriptions) has the same limit."""
 
 MAX_EMAIL = 320
+
+MAX_AMOUNT = Decimal("9999999999999999.99")
+"""Money (a product's unit price, an invoice's amounts) fits the database's NUMERIC(18, 2):
+at most sixteen whole digits, either sign; finite."""
+
+
+def is_amount(value: Decimal) -> bool:
+    """Finite, and still within `MAX_AMOUNT` once rounded to cents as the database stores it."""
+    return value.is_finite() and abs(value) < MAX_AMOUNT + Decimal("0.005")
+
+
 MAX_PARTICIPANT_NAME = 200
 
 NOT_ZONES = frozenset({"Factory", "posixrules", "localtime"})

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -99,7 +100,7 @@ def save(session: Session, rules: EntityRules, row: Any | None, values: Mapping[
 def _check_values(rules: EntityRules, values: Mapping[str, Any]) -> list[FieldProblem]:
     """What every value must be, whoever writes it (`tandem.domain.limits`): texts
     without NUL (refused at once, before any lookup sends them to the database) and
-    within their length, dates in the supported range."""
+    within their length, dates in the supported range, amounts that fit."""
     nul = [key for key, value in values.items() if isinstance(value, str) and "\x00" in value]
     if nul:
         raise ValidationFailed([FieldProblem(rules.name_of(key), "text may not contain NUL characters") for key in nul])
@@ -110,6 +111,8 @@ def _check_values(rules: EntityRules, values: Mapping[str, Any]) -> list[FieldPr
             problems.append(FieldProblem(rules.name_of(key), f"longer than {limit} characters"))
         elif isinstance(value, date) and not limits.in_calendar(value):
             problems.append(FieldProblem(rules.name_of(key), f"must be from {limits.calendar_range()}"))
+        elif isinstance(value, Decimal) and not limits.is_amount(value):
+            problems.append(FieldProblem(rules.name_of(key), f"must be an amount within ±{limits.MAX_AMOUNT}"))
     return problems
 
 
