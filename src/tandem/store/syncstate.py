@@ -435,11 +435,14 @@ class SqlSyncStateStore:
     # ------------------------------------------------------------------ progress
 
     def cursor(self, user_guid: str, calendar_id: str) -> Cursor | None:
+        # Read every run: plain columns, not an ORM object (a third of the cost).
         with self._units.read() as session:
-            row = session.get(SyncCursor, (user_guid, calendar_id))
-            if row is None:
-                return None
-            return Cursor(row.user_guid, row.calendar_id, row.calendar_token, row.hub_seq, row.initial_done_at)
+            row = session.execute(
+                sa.select(SyncCursor.calendar_token, SyncCursor.hub_seq, SyncCursor.initial_done_at).where(
+                    SyncCursor.user_guid == user_guid, SyncCursor.calendar_id == calendar_id
+                )
+            ).one_or_none()
+            return None if row is None else Cursor(user_guid, calendar_id, *row)
 
     def save_cursor(self, cursor: Cursor) -> None:
         with self._units.write() as session:
