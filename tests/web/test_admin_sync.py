@@ -126,7 +126,7 @@ def test_bey_4_recent_runs_show_their_counts_and_failures(tandem: bootstrap.Tand
     assert "Failed: RateLimited: slow down" in first
     assert not done
     assert '<td data-label="Counts">events created 2, activities updated 1</td>' in second
-    assert '<td data-label="Took">2.00 s</td>' in second
+    assert '<td data-label="Took" class="nowrap">2.00 s</td>' in second
     assert "1 other run of the last 24 hours found nothing to do." in page
 
 

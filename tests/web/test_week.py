@@ -403,3 +403,27 @@ def test_cal_1_a_save_over_the_syncs_own_marks_goes_ahead_and_over_someone_elses
     assert refused.status_code == 409
     assert _live(tandem, "Planning, mine") == []
     assert [a.guid for a in _live(tandem, "Renamed in the calendar")] == [guid]
+
+
+def _day(page: str, day: date) -> str:
+    after = page.split(f'id="day-{day.isoformat()}"')[1]
+    return after.split('id="day-')[0]
+
+
+def test_my_week_lists_a_timed_activity_of_several_days_on_each_day_it_covers(tandem: bootstrap.Tandem) -> None:
+    o = _office(tandem)
+    factories.activity(tandem, o.uma, o.meeting, _at(2, 20), _at(4, 10), name="Conference trip")
+    factories.activity(tandem, o.uma, o.meeting, _at(0, 22), _at(1, 0), name="Late call")
+    factories.activity(tandem, o.uma, o.meeting, date(2027, 1, 1), date(2027, 1, 6), name="Trip", is_all_day=True)
+    page = signed_in(tandem, o.people.user).get(WEEK).text
+    wednesday, thursday, friday = (_day(page, MONDAY + timedelta(days=n)) for n in (2, 3, 4))
+    assert _names_in_order(wednesday) == ["Conference trip"]
+    assert "20:00–Fri 08 Jan 10:00" in wednesday
+    assert _names_in_order(thursday) == ["Conference trip"]
+    assert "continues all day" in thursday
+    assert _names_in_order(friday) == ["Conference trip"]
+    assert "continues, until 10:00" in friday
+    assert _names_in_order(_day(page, MONDAY)) == ["Trip", "Late call"]  # ends at midnight: not on Tuesday
+    tuesday = _day(page, MONDAY + timedelta(days=1))
+    assert _names_in_order(tuesday) == ["Trip"]  # the all-day trip's last day (it ends on the 6th, exclusive)
+    assert "All day, day 5 of 5" in tuesday

@@ -50,6 +50,21 @@ class Entry:
     mine: bool
     recurring: bool
     sort_key: str
+    last_day: date
+    """The last day it covers (in the viewer's zone): it is listed on each day up to this one."""
+    ends: str = ""
+    """When it ends on its last day ("17:00"), for the days it goes on into; "" for all-day ones."""
+
+    def on(self, day: date) -> Entry:
+        """This entry as listed on `day`, a later day it goes on into."""
+        if day == self.day:
+            return self
+        if self.all_day:
+            total = (self.last_day - self.day).days + 1
+            starts = f"All day, day {(day - self.day).days + 1} of {total}"
+        else:
+            starts = f"continues, until {self.ends}" if day == self.last_day else "continues all day"
+        return dataclasses.replace(self, day=day, starts=starts, sort_key="0" + self.sort_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +79,15 @@ def week(session: Session, viewer: User, monday: date) -> tuple[Day, ...]:
     zone = ZoneInfo(viewer.time_zone or "UTC")
     start = datetime.combine(monday, time(), zone).astimezone(UTC)
     end = datetime.combine(monday + timedelta(days=7), time(), zone).astimezone(UTC)
+    sunday = monday + timedelta(days=6)
     entries: list[Entry] = []
     for activity in _theirs(session, viewer, start, end):
         for entry in _entries(session, activity, viewer, zone, start, end):
-            # one that began before the week and goes on into it is listed on the Monday
-            entries.append(entry if entry.day >= monday else dataclasses.replace(entry, day=monday))
+            # listed on every day of the week it covers, from the Monday when it began before
+            day = max(entry.day, monday)
+            while day <= min(entry.last_day, sunday):
+                entries.append(entry.on(day))
+                day += timedelta(days=1)
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
@@ -135,13 +154,16 @@ def _entry(activity: Activity, viewer: User, zone: ZoneInfo, begins: datetime, d
     if activity.is_all_day and day is not None:
         days = ((activity.end_date or day) - (activity.start_date or day)).days if activity.start_date else 1
         shown_day, starts = day, "All day" if days <= 1 else f"All day, {days} days"
-        key = "0"
+        key, last_day, until = "0", day + timedelta(days=max(days, 1) - 1), ""
     else:
         local = begins.astimezone(zone)
         finish = (begins + length).astimezone(zone)
         ends = finish.strftime("%H:%M") if finish.date() == local.date() else finish.strftime("%a %d %b %H:%M")
         shown_day, starts = local.date(), f"{local:%H:%M}–{ends}"
-        key = f"1{local:%H%M}"
+        key, until = f"1{local:%H%M}", f"{finish:%H:%M}"
+        # one ending at midnight does not go on into the next day
+        last_day = finish.date() - timedelta(days=1) if finish.time() == time() and finish > local else finish.date()
+        last_day = max(last_day, shown_day)
     return Entry(
         guid=activity.guid,
         day=shown_day,
@@ -154,6 +176,8 @@ def _entry(activity: Activity, viewer: User, zone: ZoneInfo, begins: datetime, d
         mine=activity.owner_user_id == viewer.id,
         recurring=bool(activity.rrule),
         sort_key=key + activity.guid,
+        last_day=last_day,
+        ends=until,
     )
 
 
