@@ -60,11 +60,12 @@ class ErpWiring:
     state: Callable[[], ErpHistory]
 
 
-def when(moment: datetime | None) -> str:
-    """A time as the admin pages show it: UTC, to the second ("-" for none)."""
+def when(moment: datetime | None, unit: bool = True) -> str:
+    """A time as the admin pages show it: UTC, to the second ("-" for none). `unit=False`
+    leaves out " UTC", for a table whose caption says it."""
     if moment is None:
         return "-"
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC" if unit else "%Y-%m-%d %H:%M:%S")
 
 
 @dataclass
