@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 ## make run: Tandem on its embedded default (SQLite ./tandem.db, demo organisation on first start)
 run: $(STAMP)
-	TANDEM_DEMO_ON_FIRST_START=$${TANDEM_DEMO_ON_FIRST_START:-true} TANDEM_DEMO_CALENDAR=$${TANDEM_DEMO_CALENDAR:-true} $(VENV)/bin/tandem serve
+	TANDEM_DEMO_ON_FIRST_START=$${TANDEM_DEMO_ON_FIRST_START:-true} TANDEM_DEMO_CALENDAR=$${TANDEM_DEMO_CALENDAR:-true} TANDEM_DEMO_ERP=$${TANDEM_DEMO_ERP:-true} $(VENV)/bin/tandem serve
 
 ## make test: the whole suite, on SQLite and PostgreSQL
 test: $(STAMP) services

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
     from tandem.connectors.google import GoogleSettings
     from tandem.demo.organisation import DemoSummary
-    from tandem.domain.erp import ErpEntity
+    from tandem.domain.erp import ErpEntity, ErpRules, RunReport
     from tandem.emulators.google import EmulatorServer
     from tandem.hub.adapters.activities import HubPsa
     from tandem.hub.api.door import Limits
@@ -55,6 +55,18 @@ if TYPE_CHECKING:
     from tandem.store.syncstate import SqlSyncStateStore
 
 log = logging.getLogger("tandem")
+
+
+DEMO_ERP_SEED = 7
+
+
+@dataclass(frozen=True)
+class DemoErp:
+    """What `Tandem.load_demo_erp` did: where the ERP is, whether it was made now, the first run."""
+
+    url: str
+    made: bool
+    first_run: RunReport | None
 
 
 @dataclass
@@ -81,7 +93,7 @@ class Tandem:
             self.secrets().derive_key("web sessions"),
             secrets=self.secrets,
             calendar_settings=self.calendar_settings,
-            erp_wiring=ErpWiring(self.settings.erp, self.erp_integration, self.erp_state),
+            erp_wiring=ErpWiring(self.settings.erp, self.erp_integration, self.erp_state, self.erp_rules),
         )
         return app
 
@@ -110,6 +122,29 @@ class Tandem:
         with self.db.write() as session:
             return organisation.load(session, utcnow().date(), sync_on=sync_on)
 
+    def load_demo_erp(self) -> DemoErp:
+        """`demo_erp`'s first start: the demo Visma Business company made in its (new) SQLite
+        file, its PSA half loaded beside the demo organisation, the integration enabled and a
+        first run done. A restart finds the file and the runs there and does nothing again."""
+        from tandem.demo.psa_seed import load_psa_seed
+        from tandem.demo.visma_business.data import DemoScale
+        from tandem.demo.visma_business.database import create_demo_database
+
+        scale = DemoScale(departments=8, products=30, employees=12, customers=60, projects=20, erp_invoices=10)
+        url = self.settings.erp.database_url
+        assert url is not None  # `with_demo_erp` set it
+        made = False
+        if not Path(sa.make_url(url).database or "").exists():
+            created = create_demo_database(url, DEMO_ERP_SEED, scale=scale, plant_problems=False)
+            load_psa_seed(self.db, created.psa_seed)
+            made = True
+        state = self.erp_state()
+        if state.run_log(1):
+            return DemoErp(url, made, None)
+        integration = self.erp_integration()
+        integration.enable(utcnow())
+        return DemoErp(url, made, integration.run(utcnow()))
+
     def has_demo_users(self) -> bool:
         """The demo's admin and user are here, with the demo password (not yet changed)."""
         from tandem.demo import organisation
@@ -128,6 +163,14 @@ class Tandem:
         from tandem.store.erp_state import SqlErpStateStore
 
         return SqlErpStateStore(self.db)
+
+    def erp_rules(self, *, only: Collection[ErpEntity] | None = None) -> ErpRules:
+        """The rules every ERP run applies now: saved on Admin → ERP, else `[erp]`'s."""
+        from tandem.runtime.erp import SavedRules, rules_in_force
+
+        erp = self.settings.erp
+        saved = SavedRules.from_json(self.erp_state().saved_rules())
+        return rules_in_force(erp, erp.visma.group_exclusions(), saved, only)
 
     def erp_integration(
         self,
@@ -152,13 +195,19 @@ class Tandem:
         engine = _erp_engine(url)
         self.erp_engines.append(engine)
         writes = ItemWrites(self.db, erp.batch_size)
+        state = SqlErpStateStore(self.db, writes)
+
+        def read_rules() -> ErpRules:
+            return self.erp_rules(only=entities)
+
         return ErpIntegration(
             erp=VismaBusinessErp(engine, erp.visma, clock=clock),
             psa=HubMasterData(
                 self.db, project_defaults=ProjectDefaults(erp.project_customer, erp.project_owner), writes=writes
             ),
-            store=SqlErpStateStore(self.db, writes),
-            rules=erp.rules(erp.visma.group_exclusions(), only=entities),
+            store=state,
+            rules=read_rules(),
+            read_rules=read_rules,
             mirror=ErpMirror(full_read_every=erp.full_read_every),
             clock=clock,
             grouping=writes,
@@ -409,6 +458,7 @@ def run_worker_process(settings: Settings, connection: Connection) -> None:
 
 
 def build(settings: Settings) -> Tandem:
+    settings = with_demo_erp(settings)
     db = Database.from_url(settings.database_url)
     hub = HubContext(
         db=db,
@@ -416,3 +466,26 @@ def build(settings: Settings) -> Tandem:
         refresh_token_lifetime_s=settings.refresh_token_lifetime_s,
     )
     return Tandem(settings=settings, db=db, hub=hub)
+
+
+DEMO_ERP_FILE = "visma.db"
+
+
+def with_demo_erp(settings: Settings) -> Settings:
+    """`settings` with the demo's ERP (`demo_erp`): `[erp]` pointing at visma.db beside the
+    hub's SQLite file (in the working directory for PostgreSQL), the demo's Group-field
+    exclusions, its schedule on. Settings that name an ERP database are left as they are."""
+    if not settings.demo_erp or settings.erp.database_url:
+        return settings
+    from tandem.demo.visma_business.database import demo_settings
+
+    hub_file = sa.make_url(normalise_url(settings.database_url)).database
+    folder = Path(hub_file).resolve().parent if hub_file and settings.database_url.startswith("sqlite") else Path.cwd()
+    erp = settings.erp.model_copy(
+        update={
+            "database_url": f"sqlite:///{folder / DEMO_ERP_FILE}",
+            "enabled": True,
+            "visma": demo_settings(settings.erp.visma),
+        }
+    )
+    return settings.model_copy(update={"erp": erp})

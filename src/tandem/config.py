@@ -97,6 +97,11 @@ class Settings(BaseSettings):
         False, description="Run the Google Calendar emulator beside Tandem and sync the demo users to it."
     )
     demo_calendar_port: int = Field(8765, ge=0, le=65535)
+    demo_erp: bool = Field(
+        False,
+        description="A demo Visma Business company as the ERP (visma.db beside the hub's SQLite file) when "
+        "[erp] database_url is not set: made on first start, the integration enabled, a first run done.",
+    )
     tombstone_retention_days: int = Field(90, ge=1, description="Deleted activities are kept this long.")
     access_token_lifetime_s: int = Field(3600, ge=60)
     refresh_token_lifetime_s: int = Field(30 * 24 * 3600, ge=60)

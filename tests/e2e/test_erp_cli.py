@@ -61,3 +61,60 @@ def test_erp_3_enabling_with_a_failed_preflight_is_refused_unless_forced(
     customers = last["report"]["entities"][0]
     assert len(customers["created"]) > 50
     assert any("used by 2 ERP records" in f["reason"] for f in customers["failed"])
+
+
+def test_erp_1_erp_5_tandem_erp_rules_shows_the_rules_saved_on_the_page_and_dry_runs_apply_them(
+    hub_database_url: str, tmp_path: Path
+) -> None:
+    """Rules saved on Admin → ERP (kept in the hub's database) are what `tandem erp` applies
+    and shows, until `tandem erp rules --use-toml` removes them."""
+    from datetime import UTC, datetime
+
+    from tandem import bootstrap
+    from tandem.domain.erp import EntityRule, ErpEntity, ErpRules, Side
+    from tandem.runtime.erp import SavedRules
+    from tests.support.hub import settings_for
+
+    env = environment(hub_database_url, tmp_path)
+    erp_url = f"sqlite:///{tmp_path / 'visma.db'}"
+    made = tandem_erp(
+        ["demo-db", erp_url, "--scale", SCALE, "--no-problems", "--settings", "tandem.toml"], env, tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    from_toml = as_json(tandem_erp(["rules", "--json"], env, tmp_path))
+    assert from_toml["source"] == "tandem.toml"
+    assert {e["entity"]: e["transfer"] for e in from_toml["entities"]}["product"] is True
+
+    on_the_page = ErpRules(
+        entities={
+            ErpEntity.PRODUCT: EntityRule(transfer=False, master=Side.ERP),
+            ErpEntity.PROJECT: EntityRule(master=Side.ERP),
+        },
+        transfer_invoices=False,
+    )
+    saved = SavedRules.from_rules(on_the_page, datetime.now(UTC), "aino.admin@example.com")
+    hub = bootstrap.build(settings_for(hub_database_url, tmp_path))
+    try:
+        hub.erp_state().save_rules(saved.model_dump_json())  # as Admin → ERP's Save does
+    finally:
+        hub.close()
+
+    shown = as_json(tandem_erp(["rules", "--json"], env, tmp_path))
+    status = as_json(tandem_erp(["status", "--json"], env, tmp_path))
+    dry = as_json(tandem_erp(["run", "--dry-run", "--json"], env, tmp_path))
+    words = tandem_erp(["rules"], env, tmp_path)
+    back = as_json(tandem_erp(["rules", "--json", "--use-toml"], env, tmp_path))
+    dry_again = as_json(tandem_erp(["run", "--dry-run", "--json"], env, tmp_path))
+
+    entities = {e["entity"]: e for e in shown["entities"]}
+    assert (shown["source"], shown["saved_by"]) == ("page", "aino.admin@example.com")
+    assert (entities["product"]["transfer"], entities["project"]["master"]) == (False, "erp")
+    assert shown["transfer_invoices"] is False
+    assert status["rules"]["source"] == "page"
+    assert "saved on Admin → ERP by aino.admin@example.com" in words.stdout
+    ran = {e["entity"] for e in dry["entities"]}
+    assert "product" not in ran
+    assert "invoice" not in ran
+    assert "customer" in ran
+    assert back["source"] == "tandem.toml"
+    assert {"product", "invoice"} <= {e["entity"] for e in dry_again["entities"]}

@@ -103,6 +103,7 @@ def test_cal_2_erp_3_erp_7_the_first_hour_page_walks_from_make_run_to_an_erp_run
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "TANDEM_DEMO_ON_FIRST_START" in makefile
     assert "TANDEM_DEMO_CALENDAR" in makefile
+    assert "TANDEM_DEMO_ERP" in makefile
     assert "tandem serve" in makefile  # what the marked block stands for
     calendar_port, emulator_port = free_port(), free_port()
     walk = Walk(tmp_path, {"8766": str(emulator_port)})
@@ -117,6 +118,7 @@ def test_cal_2_erp_3_erp_7_the_first_hour_page_walks_from_make_run_to_an_erp_run
                     "TANDEM_DEMO_ON_FIRST_START": "true",
                     "TANDEM_DEMO_CALENDAR": "true",
                     "TANDEM_DEMO_CALENDAR_PORT": str(calendar_port),
+                    "TANDEM_DEMO_ERP": "true",
                 }
                 base = stack.enter_context(serving(env, walk.cwd))  # on a free port of its own
                 assert "/sign-in" in page

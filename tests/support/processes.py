@@ -19,10 +19,19 @@ import httpx
 TANDEM = str(Path(sys.executable).parent / "tandem")
 
 
+_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port free now and never handed out before by this process (a port a test
+    keeps for a server it starts later, say the demo calendar's, is not given to another)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
 
 
 def environment(database_url: str, directory: Path, **extra: str) -> dict[str, str]:
@@ -37,13 +46,14 @@ def environment(database_url: str, directory: Path, **extra: str) -> dict[str, s
 
 def demo_environment(directory: Path, calendar_port: int, **extra: str) -> dict[str, str]:
     """What `make run` sets: a SQLite file in `directory`, the demo organisation on first start,
-    the demo calendar (the Google emulator) on `calendar_port`."""
+    the demo calendar (the Google emulator) on `calendar_port`, the demo ERP beside them."""
     return environment(
         f"sqlite:///{directory / 'tandem.db'}",
         directory,
         TANDEM_DEMO_ON_FIRST_START="true",
         TANDEM_DEMO_CALENDAR="true",
         TANDEM_DEMO_CALENDAR_PORT=str(calendar_port),
+        TANDEM_DEMO_ERP="true",
         **extra,
     )
 

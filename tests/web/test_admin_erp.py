@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -176,7 +177,13 @@ def test_erp_3_the_enable_form_refuses_anything_but_on_or_off(tandem: bootstrap.
 
 @pytest.mark.parametrize(
     ("path", "form"),
-    [("/admin/erp/preflight", {}), ("/admin/erp/run", {"mode": "real"}), ("/admin/erp/enabled", {"enabled": "on"})],
+    [
+        ("/admin/erp/preflight", {}),
+        ("/admin/erp/run", {"mode": "real"}),
+        ("/admin/erp/enabled", {"enabled": "on"}),
+        ("/admin/erp/rules", {"form": "rules", "master:customer": "erp"}),
+        ("/admin/erp/rules/toml", {}),
+    ],
 )
 @pytest.mark.parametrize("token", [None, "not-this-sessions-token"])
 def test_every_erp_form_without_this_sessions_csrf_token_is_refused_and_changes_nothing(
@@ -191,28 +198,177 @@ def test_every_erp_form_without_this_sessions_csrf_token_is_refused_and_changes_
     assert _work(admin).last is None
     assert erp.tandem.erp_state().is_enabled() is False
     assert erp.tandem.erp_state().run_log() == ()
+    assert erp.tandem.erp_state().saved_rules() is None
 
 
 # --- the rules (ERP-1, ERP-4, ERP-5) -----------------------------------------------------------
 
 
-def test_erp_4_erp_5_the_page_shows_the_rules_runs_apply_and_a_dry_run_follows_them(
-    hub_database_url: str, tmp_path: Path
-) -> None:
+def _rules_form(page: str) -> dict[str, dict[str, str | bool]]:
+    """The rules form as the admin sees it: per entity, each box ticked or not, each list's
+    chosen option, each typed value."""
+    body = re.search(r'<table id="entities".*?<tbody>(.*?)</tbody>', page, re.S)
+    assert body is not None, page
+    shown: dict[str, dict[str, str | bool]] = {}
+    for entity, row in re.findall(r'<tr id="entity-(\w+)">(.*?)</tr>', body.group(1), re.S):
+        cells: dict[str, str | bool] = {}
+        for name, attributes in re.findall(r'<input type="checkbox" id="[^"]+" name="(\w+):\w+"([^>]*)>', row):
+            cells[name] = " checked" in attributes
+        for name, options in re.findall(r'<select id="[^"]+" name="([\w-]+):\w+"[^>]*>(.*?)</select>', row, re.S):
+            chosen = re.findall(r'<option value="([^"]*)" selected>', options)
+            assert len(chosen) == 1, options
+            cells[name] = chosen[0]
+        typed = re.search(r'name="exclusion-value:\w+" value="([^"]*)"', row)
+        assert typed is not None, row
+        cells["exclusion-value"] = html.unescape(typed.group(1))
+        shown[entity] = cells
+    assert list(shown) == ["department", "product", "employee", "customer", "project"], page
+    return shown
+
+
+def _rules_sent(page: str, **changes: str | bool) -> dict[str, str]:
+    """The rules form as a browser sends it, with `changes` ("transfer:product": True...) made."""
+    sent: dict[str, str] = {"form": "rules"}
+    for entity, cells in _rules_form(page).items():
+        for name, value in cells.items():
+            sent[f"{name}:{entity}"] = "on" if value is True else value if isinstance(value, str) else ""
+    if re.search(r'id="transfer_invoices" name="transfer_invoices" checked', page):
+        sent["transfer_invoices"] = "on"
+    for name, value in changes.items():
+        sent[name] = "on" if value is True else value if isinstance(value, str) else ""
+    return {name: value for name, value in sent.items() if value != "" or not name.startswith(BOXES)}
+
+
+BOXES = ("transfer:", "create_in_psa:", "create_in_erp:", "transfer_invoices")
+"""Unticked boxes are not sent at all."""
+
+
+@pytest.fixture
+def no_products(hub_database_url: str, tmp_path: Path) -> Iterator[Erp]:
+    """The ERP world with `[erp.entities.product] transfer = false` in its settings."""
     entities = {ErpEntity.PRODUCT: ErpEntitySettings(transfer=False)}
-    with erp_world(hub_database_url, tmp_path, entities=entities) as erp:
-        admin = _admin(erp.tandem)
-        page = admin.get("/admin/erp").text
-        rules = _rows(page, "entities")
-        page = _run(admin, "dry")
+    with erp_world(hub_database_url, tmp_path, entities=entities) as world:
+        yield world
+
+
+def test_erp_4_erp_5_the_page_shows_the_rules_runs_apply_and_a_dry_run_follows_them(no_products: Erp) -> None:
+    erp = no_products
+    admin = _admin(erp.tandem)
+    page = admin.get("/admin/erp").text
+    rules = _rules_form(page)
+    page = _run(admin, "dry")
     demo_rule = erp.manifest.settings.exclusions[ErpEntity.CUSTOMER]  # the demo marks its records so
-    assert rules["customer"] == ["Yes", "both ways", "Yes", "Yes", f"those with {demo_rule.field} = {demo_rule.value}"]
-    assert rules["project"][1] == "the PSA"  # ERP-5: projects come from the PSA unless set otherwise
-    assert rules["product"][0] == "No"
+    assert rules["customer"] == {
+        "transfer": True,
+        "master": "both",
+        "create_in_psa": True,
+        "create_in_erp": True,
+        "exclusion-field": demo_rule.field,
+        "exclusion-value": demo_rule.value,
+    }
+    assert rules["project"]["master"] == "psa"  # ERP-5: projects come from the PSA unless set otherwise
+    assert rules["product"]["transfer"] is False
+    assert "from tandem.toml" in html.unescape(_rules_source(page))
     assert 'id="not-configured"' not in page
     would = _counts(page, "last-run")
     assert "product" not in would  # not transferred, as the page says
     assert would["customer"]["excluded"] == len(erp.manifest.excluded[ErpEntity.CUSTOMER]) > 0
+
+
+def _rules_source(page: str) -> str:
+    found = re.search(r'<p id="rules-source">(.*?)</p>', page, re.S)
+    assert found is not None, page
+    return found.group(1)
+
+
+def test_erp_1_erp_4_erp_5_rules_saved_on_the_page_are_what_the_next_dry_run_and_the_cli_apply(
+    no_products: Erp,
+) -> None:
+    erp = no_products
+    admin = _admin(erp.tandem)
+    page = admin.get("/admin/erp").text
+    employees_left_out = _rules_form(page)["employee"]  # tandem.toml's (the demo's) exclusion
+    before = _counts(_run(admin, "dry"), "last-run")
+    sent = _rules_sent(
+        page,
+        **{
+            "transfer:product": True,  # ERP-1: products now transfer
+            "exclusion-field:customer": "",  # ERP-4: no customer is left out any more
+            "exclusion-value:customer": "",
+            "master:project": "erp",  # ERP-5: projects now follow the ERP
+            "transfer:department": False,
+        },
+    )
+    assert _post(admin, "/admin/erp/rules", **sent) == (303, "/admin/erp?done=rules")
+    page = admin.get("/admin/erp?done=rules").text
+    assert "The rules are saved: every run from now on applies them" in page
+    shown = _rules_form(page)
+    assert (shown["product"]["transfer"], shown["department"]["transfer"]) == (True, False)
+    assert (shown["employee"]["exclusion-field"], shown["employee"]["exclusion-value"]) == (
+        employees_left_out["exclusion-field"],
+        employees_left_out["exclusion-value"],
+    )  # an exclusion not touched is kept as it was
+    assert employees_left_out["exclusion-field"] != ""
+    assert (shown["customer"]["exclusion-field"], shown["project"]["master"]) == ("", "erp")
+    assert re.match(r"Every run applies the rules below, saved here by [^ ]+@[^ ]+ on 20", _rules_source(page))
+
+    after = _counts(_run(admin, "dry"), "last-run")
+    assert "product" not in before
+    assert after["product"]["created"] + after["product"]["linked"] > 0
+    assert "department" in before
+    assert "department" not in after
+    assert before["customer"]["excluded"] > 0
+    assert after["customer"]["excluded"] == 0
+
+    # `tandem erp dry-run` (a Tandem built afresh from the same settings) applies them too
+    again = bootstrap.build(erp.tandem.settings)
+    try:
+        report = again.erp_integration().run(datetime.now(UTC), dry_run=True)
+    finally:
+        again.close()
+    assert {e.entity for e in report.entities} >= {ErpEntity.PRODUCT}
+    assert ErpEntity.DEPARTMENT not in {e.entity for e in report.entities}
+
+    assert _post(admin, "/admin/erp/rules/toml") == (303, "/admin/erp?done=toml")
+    page = admin.get("/admin/erp?done=toml").text
+    assert "tandem.toml's rules apply again" in html.unescape(page)
+    assert _rules_form(page)["product"]["transfer"] is False
+    assert _counts(_run(admin, "dry"), "last-run").keys() == before.keys()
+
+
+def test_erp_4_erp_5_a_refused_rules_form_says_why_beside_each_field_keeps_what_was_typed_and_saves_nothing(
+    erp: Erp,
+) -> None:
+    admin = _admin(erp.tandem)
+    page = admin.get("/admin/erp").text
+    sent = _rules_sent(
+        page,
+        **{
+            "master:project": "the boss",
+            "exclusion-field:customer": "",  # a value without its field
+            "exclusion-value:customer": "7",
+            "exclusion-field:product": "Gr5",  # a field without its value
+            "exclusion-value:product": "",
+            "exclusion-field:department": "Nm",  # not a Group field
+            "exclusion-value:department": "1",
+            "transfer:employee": False,
+        },
+    )
+    status, shown = _post(admin, "/admin/erp/rules", **sent)
+    assert status == 400
+    assert _error(shown, "rules") == "Nothing was saved: fix the fields marked below."
+    assert _error(shown, "master-project") == "Choose where updates come from: the PSA, the ERP or both ways."
+    assert _error(shown, "exclusion-customer") == "Choose the Group field that holds this value, or clear the value."
+    assert _error(shown, "exclusion-product") == "Type the value of Gr5 that keeps a record out (for example 1)."
+    assert _error(shown, "exclusion-department") == "Choose a Group field (Gr, Gr2 … Gr12), or none."
+    assert 'aria-describedby="master-project-error"' in shown
+    assert "master-employee-error" not in shown
+    typed = _rules_form(shown)
+    assert typed["customer"]["exclusion-value"] == "7"
+    assert typed["product"]["exclusion-field"] == "Gr5"
+    assert typed["employee"]["transfer"] is False  # an untouched field keeps what was chosen too
+    assert erp.tandem.erp_state().saved_rules() is None
+    assert _rules_form(admin.get("/admin/erp").text)["employee"]["transfer"] is True
 
 
 # --- the preflight and enabling (ERP-3) --------------------------------------------------------

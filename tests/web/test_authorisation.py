@@ -48,6 +48,8 @@ TABLE: dict[tuple[str, str], tuple[dict[str, str] | None, Expected, Expected, Ex
     ("POST", "/admin/erp/preflight"): ({}, Go("/sign-in"), 403, 409),  # no ERP configured: said beside the button
     ("POST", "/admin/erp/run"): ({"mode": "maybe"}, Go("/sign-in"), 403, 400),
     ("POST", "/admin/erp/enabled"): ({"enabled": "maybe"}, Go("/sign-in"), 403, 400),
+    ("POST", "/admin/erp/rules"): ({"form": "rules"}, Go("/sign-in"), 403, 400),  # no master chosen: beside it
+    ("POST", "/admin/erp/rules/toml"): ({}, Go("/sign-in"), 403, Go("/admin/erp?done=toml")),
     ("GET", "/admin/users"): (None, SIGN_IN, 403, 200),
     ("POST", "/admin/users/sync-off"): ({"user": "no-such-guid"}, Go("/sign-in"), 403, 400),
     ("POST", "/admin/users/run"): ({"user": "no-such-guid"}, Go("/sign-in"), 403, 400),

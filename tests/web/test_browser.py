@@ -245,6 +245,24 @@ def test_erp_3_erp_7_the_admin_runs_the_preflight_and_a_dry_run_in_a_real_browse
     expect(page.locator("#no-runs")).to_be_visible()  # nothing recorded: a dry run writes nothing
     _shot(page, "erp-03-dry-run")
 
+    # ERP-1: the admin switches products off on the page; the next dry run leaves them out
+    page.get_by_label("product transfers").uncheck()
+    page.get_by_role("button", name="Save the rules").click()
+    expect(page.locator("#done")).to_have_text(
+        "The rules are saved: every run from now on applies them, a dry run included."
+    )
+    expect(page.get_by_label("product transfers")).not_to_be_checked()
+    expect(page.locator("#rules-source")).to_contain_text(f"saved here by {DEMO_ADMIN}")
+    _shot(page, "erp-04-rules-saved")
+    page.get_by_label("Dry run: show what a run would do, write nothing").check()
+    page.get_by_role("button", name="Run now").click()
+    expect(page.locator("#done")).to_have_text("The run has ended: its result is below.", timeout=60_000)
+    expect(page.locator("#last-run").get_by_role("rowheader", name="customer", exact=True)).to_be_visible()
+    expect(page.locator("#last-run").get_by_role("rowheader", name="product", exact=True)).to_have_count(0)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("#settings-heading").scroll_into_view_if_needed()
+    _shot(page, "erp-05-rules-desktop")
+
 
 def test_bey_2_bey_4_the_admin_sees_a_planted_conflict_and_the_users_sync_in_a_real_browser(
     demo: tuple[str, dict[str, str], Path], chromium: Browser

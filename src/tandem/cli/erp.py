@@ -4,6 +4,7 @@
     tandem erp preflight [--json]                 exit 1 when it finds blocking problems
     tandem erp run [--dry-run] [--entity E …] [--full] [--json]
     tandem erp status [--json] [--limit N]
+    tandem erp rules [--json] [--use-toml]        the rules runs apply, and where they come from
     tandem erp enable [--force]                   refused (exit 1) when the preflight fails
     tandem erp disable
     tandem erp psa-numbers|duplicates|set-key     the fixes the preflight names (`erp_fixes`)
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from tandem.demo.visma_business.database import DemoManifest, DemoScale
     from tandem.domain.erp import Finding, RunReport
     from tandem.erp import PreflightReport
-    from tandem.runtime.erp import ErpIntegration
+    from tandem.runtime.erp import ErpIntegration, SavedRules
     from tandem.store.erp_state import RunEntry
 
 erp_app = typer.Typer(
@@ -308,11 +309,14 @@ def status(
         enabled = store.is_enabled()
         entries = store.run_log(limit)
         interval, scheduled = t.settings.erp.interval_s, t.settings.erp.enabled
+        saved = _saved_rules(t)
     if as_json:
-        typer.echo(json.dumps({"enabled": enabled, "runs": [_entry_json(e) for e in entries]}, ensure_ascii=False))
+        document = {"enabled": enabled, "rules": _source_json(saved), "runs": [_entry_json(e) for e in entries]}
+        typer.echo(json.dumps(document, ensure_ascii=False))
         return
     state = "[green]enabled[/green]" if enabled else "[yellow]disabled[/yellow]"
     console.print(f"The ERP integration is {state}; scheduled runs every {interval:g} s while enabled.")
+    console.print(_source_line(saved), markup=False, highlight=False, soft_wrap=True)
     if not scheduled:
         console.print(escape("(`tandem serve` runs the schedule only with [erp] enabled = true in its settings.)"))
     if not entries:
@@ -361,3 +365,69 @@ def disable() -> None:
     with migrated() as t:
         t.erp_state().set_enabled(False)
     console.print("The ERP integration is disabled.")
+
+
+# --- the rules ----------------------------------------------------------------------------------
+
+
+def _saved_rules(t: Tandem) -> SavedRules | None:
+    from tandem.runtime.erp import SavedRules
+
+    return SavedRules.from_json(t.erp_state().saved_rules())
+
+
+def _source_line(saved: SavedRules | None) -> str:
+    if saved is None:
+        return "Rules: tandem.toml's ([erp.entities], transfer_invoices, [erp.visma.exclusions])."
+    return (
+        f"Rules: saved on Admin → ERP by {saved.saved_by} on {local_minute(saved.saved_at)}; "
+        "tandem.toml's are not used while they are (`tandem erp rules --use-toml` goes back to them)."
+    )
+
+
+def _source_json(saved: SavedRules | None) -> dict[str, Any]:
+    if saved is None:
+        return {"source": "tandem.toml"}
+    return {"source": "page", "saved_by": saved.saved_by, "saved_at": saved.saved_at.isoformat()}
+
+
+@erp_app.command()
+def rules(
+    as_json: AsJson = False,
+    use_toml: Annotated[
+        bool, typer.Option("--use-toml", help="Remove the rules saved on Admin → ERP: tandem.toml's apply again.")
+    ] = False,
+) -> None:
+    """ERP-1, ERP-4, ERP-5, ERP-6: the rules every run applies now, and where they come from
+    (saved on Admin → ERP, else tandem.toml)."""
+    from tandem.domain.erp import MASTER_ENTITIES
+
+    with migrated() as t:
+        if use_toml:
+            t.erp_state().save_rules(None)
+        saved = _saved_rules(t)
+        in_force = t.erp_rules()
+    rows = []
+    for entity in MASTER_ENTITIES:
+        rule = in_force.rule(entity)
+        exclusion = f"{rule.exclusion.field} = {rule.exclusion.value}" if rule.exclusion else None
+        rows.append((entity.value, rule.transfer, rule.master.value, rule.create_in_psa, rule.create_in_erp, exclusion))
+    if as_json:
+        names = ("entity", "transfer", "master", "create_in_psa", "create_in_erp", "exclusion")
+        document = {
+            **_source_json(saved),
+            "transfer_invoices": in_force.transfer_invoices,
+            "entities": [dict(zip(names, row, strict=True)) for row in rows],
+        }
+        typer.echo(json.dumps(document, ensure_ascii=False))
+        return
+    table = Table("entity", "transfers", "master", "create in PSA", "create in ERP", "left out (Group field)")
+    for name, transfer, master, in_psa, in_erp, exclusion in rows:
+        table.add_row(name, _yes(transfer), master, _yes(in_psa), _yes(in_erp), exclusion or "none")
+    console.print(table)
+    console.print(f"Invoices: {_yes(in_force.transfer_invoices)}.", highlight=False)
+    console.print(_source_line(saved), markup=False, highlight=False, soft_wrap=True)
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"

@@ -11,6 +11,7 @@ import typer
 from tandem.cli.common import console, fail, tandem
 
 if TYPE_CHECKING:
+    from tandem.bootstrap import Tandem
     from tandem.config import Settings
 
 READY = "Tandem is ready on"
@@ -43,6 +44,8 @@ def serve(
             summary = t.load_demo(sync_on=t.settings.demo_calendar)
             if not summary.skipped:
                 console.print(f"Loaded the demo organisation: {summary.users} users, {summary.activities} activities.")
+        if t.settings.demo_erp:
+            _demo_erp(t)
         address = f"http://{t.settings.host}:{t.settings.port}"
         console.print(f"Starting Tandem on {address}  (database: {t.db.engine.url!r})")
         if t.settings.demo_on_first_start and t.has_demo_users():
@@ -62,6 +65,26 @@ def serve(
             head_timeout_s=t.settings.http.head_timeout_s,
             on_ready=lambda: console.print(f"{READY} {address}  (Ctrl-C stops it)", highlight=False, soft_wrap=True),
         )
+
+
+def _demo_erp(t: Tandem) -> None:
+    """The demo's ERP on first start (`demo_erp`), said in a line or two."""
+    from tandem.runtime.erp.text import shown_url
+
+    done = t.load_demo_erp()
+    where = shown_url(done.url)
+    if done.first_run is None:
+        console.print(f"The demo ERP (Visma Business) is {where}; see Admin → ERP.", highlight=False, soft_wrap=True)
+        return
+    counts = [entity.counts() for entity in done.first_run.entities]
+    created, linked = sum(c["created"] for c in counts), sum(c["linked"] for c in counts)
+    made = "Made the demo ERP (Visma Business)" if done.made else "The demo ERP (Visma Business)"
+    console.print(
+        f"{made} in {where}: the integration is enabled, and its first run created {created} and linked "
+        f"{linked} records; it runs every {t.settings.erp.interval_s:g} s. See Admin → ERP.",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _ports_free(settings: Settings) -> None:

@@ -5,7 +5,8 @@
                 snapshot (the values both sides last agreed on, JSON)
     erp_runs    one row per run: when, and the whole report as JSON (or, for a run that
                 failed as a whole, the error)
-    erp_state   one row: the integration's enabled flag (`tandem erp enable`)
+    erp_state   one row: the integration's enabled flag (`tandem erp enable`), and the
+                rules saved on Admin → ERP (JSON; NULL while tandem.toml's apply)
 
 Why in the hub's database: a link and the PSA record it describes then live side by side,
 so `ItemWrites.batch` can commit a PSA write and its link in one transaction (the ERP is
@@ -81,6 +82,9 @@ class ErpStateRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     enabled: Mapped[bool] = mapped_column(default=False)
     changed_at: Mapped[datetime | None] = mapped_column(default=_utcnow, onupdate=_utcnow)
+    rules: Mapped[str | None] = mapped_column(
+        sa.Text, comment="SavedRules as JSON, saved on Admin → ERP; NULL: tandem.toml's [erp] rules"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,11 +291,27 @@ class SqlErpStateStore:
 
     def set_enabled(self, enabled: bool) -> None:
         with self._units.write() as session:
-            row = session.get(ErpStateRow, 1)
-            if row is None:
-                session.add(ErpStateRow(id=1, enabled=enabled))
-            else:
-                row.enabled = enabled
+            self._state_row(session).enabled = enabled
+
+    # the rules saved on the page ---------------------------------------------------------
+
+    def saved_rules(self) -> str | None:
+        """The rules saved on Admin → ERP, as the JSON they were saved as; None: none saved."""
+        with self._units.read() as session:
+            return session.scalar(sa.select(ErpStateRow.rules).where(ErpStateRow.id == 1))
+
+    def save_rules(self, rules: str | None) -> None:
+        """Keep `rules` (JSON) for every run from now on; None goes back to tandem.toml's."""
+        with self._units.write() as session:
+            self._state_row(session).rules = rules
+
+    @staticmethod
+    def _state_row(session: Session) -> ErpStateRow:
+        row = session.get(ErpStateRow, 1)
+        if row is None:
+            row = ErpStateRow(id=1, enabled=False)
+            session.add(row)
+        return row
 
 
 def _base(text: str | None) -> BaseSnapshot | None:

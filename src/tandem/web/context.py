@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from tandem.config import ErpSettings
 from tandem.connectors.google import GoogleSettings
+from tandem.domain.erp import ErpRules
 from tandem.hub.api.context import HubContext
 from tandem.hub.services.calendar_setup import Sealer
 from tandem.ports.state import ScheduleStore, SyncStateStore
@@ -44,11 +45,13 @@ def _templates() -> Jinja2Templates:
 
 
 class ErpHistory(Protocol):
-    """What the Admin → ERP page reads of the ERP state store (`SqlErpStateStore`)."""
+    """What the Admin → ERP page reads and writes of the ERP state store (`SqlErpStateStore`)."""
 
     def is_enabled(self) -> bool: ...
     def set_enabled(self, enabled: bool) -> None: ...
     def run_log(self, limit: int = 20) -> Sequence[RunEntry]: ...
+    def saved_rules(self) -> str | None: ...
+    def save_rules(self, rules: str | None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class ErpWiring:
     settings: ErpSettings
     integration: Callable[[], ErpIntegration]
     state: Callable[[], ErpHistory]
+    rules: Callable[[], ErpRules]
+    """The rules runs apply now (`Tandem.erp_rules`): saved on the page, else tandem.toml's."""
 
 
 def when(moment: datetime | None, unit: bool = True) -> str:

@@ -1,12 +1,13 @@
-"""Admin → ERP (ERP-1, ERP-3, ERP-4, ERP-5, ERP-7): what `tandem erp status|preflight|run|
-enable|disable` do, through the same `ErpIntegration` and state store, on a page.
+"""Admin → ERP (ERP-1, ERP-3, ERP-4, ERP-5, ERP-6, ERP-7): what `tandem erp status|preflight|
+run|enable|disable` do, through the same `ErpIntegration` and state store, on a page; and
+the integration's rules (entities transferred, masters, what is created where, Group-field
+exclusions, invoices), edited here.
 
-The integration's rules (entities transferred, masters, Group-field exclusions) are
-`[erp]` settings in the config file; the page shows them as the runs apply them, each with
-the setting that changes it (docs/web.md says why they are not edited here). What the page
-changes is the organisation's enabled flag (guarded by the preflight, as `tandem erp
-enable`), and it runs the preflight and runs now. No ERP password ever reaches a page: the
-database URL is shown with it hidden, and errors pass through `hide_secrets`.
+Rules saved here are kept in the hub's database and replace tandem.toml's as a whole
+(`runtime.erp.settings.rules_in_force`): every run reads them when it starts, in this
+process, the worker process and `tandem erp`, so a dry run right after a save applies
+them. "Use tandem.toml's rules" removes them again. No ERP password ever reaches a page:
+the database URL is shown with it hidden, and errors pass through `hide_secrets`.
 """
 
 from __future__ import annotations
@@ -19,15 +20,15 @@ import anyio
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request, Response
 
-from tandem.config import ErpSettings
-from tandem.domain.erp import MASTER_ENTITIES, FindingKind, RunReport, Side
+from tandem.domain.erp import GROUP_FIELDS, FindingKind, RunReport, Side
 from tandem.erp import PreflightReport
-from tandem.runtime.erp import ErpIntegration, PreflightFailed
+from tandem.runtime.erp import ErpIntegration, PreflightFailed, SavedRules
 from tandem.runtime.erp.text import shown_url
 from tandem.store.erp_state import RunEntry
 from tandem.web import access
 from tandem.web.access import Visit
 from tandem.web.context import ErpWiring, WebContext, web
+from tandem.web.erp_rules import FORM, RuleRow, read_form, rule_rows, typed_rows
 from tandem.web.erp_work import BUSY, ErpWork, Outcome, Running
 from tandem.web.forms import form
 from tandem.web.pages import go, page
@@ -47,6 +48,8 @@ DONE = {
     "on": "The ERP integration is enabled: scheduled runs go on while it is.",
     "forced": "The ERP integration is enabled despite the preflight's blocking problems.",
     "off": "The ERP integration is disabled: no scheduled runs. Links and history are kept.",
+    "rules": "The rules are saved: every run from now on applies them, a dry run included.",
+    "toml": "tandem.toml's rules apply again: the rules saved here are removed.",
 }
 MASTERS = {Side.PSA: "the PSA", Side.ERP: "the ERP", Side.BOTH: "both ways"}
 WHAT = {
@@ -79,18 +82,6 @@ FIX = {
 
 
 @dataclass(frozen=True, slots=True)
-class EntityRow:
-    """One entity's rules as runs apply them, and the settings that change them."""
-
-    entity: str
-    transfers: bool
-    master: str
-    create_in_psa: bool
-    create_in_erp: bool
-    exclusion: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class FindingRow:
     blocking: bool
     what: str
@@ -117,8 +108,10 @@ class ErpView:
     enabled: bool
     scheduled: bool
     interval_s: float
-    entities: list[EntityRow]
+    rules: list[RuleRow]
     transfer_invoices: bool
+    saved: SavedRules | None
+    """The rules saved on this page (who, when); None: tandem.toml's apply."""
     running: Running | None
     last: Outcome | None
     history: list[HistoryRow]
@@ -165,21 +158,6 @@ def _wiring(context: WebContext) -> tuple[ErpWiring, ErpWork]:
     return context.erp, context.erp_work
 
 
-def _entities(settings: ErpSettings) -> tuple[list[EntityRow], bool]:
-    """Every entity's rule as `bootstrap` builds it for a run (`ErpSettings.rules`)."""
-    rules = settings.rules(settings.visma.group_exclusions())
-    rows = []
-    for entity in MASTER_ENTITIES:
-        rule = rules.rule(entity)
-        exclusion = f"{rule.exclusion.field} = {rule.exclusion.value}" if rule.exclusion else None
-        rows.append(
-            EntityRow(
-                entity.value, rule.transfer, MASTERS[rule.master], rule.create_in_psa, rule.create_in_erp, exclusion
-            )
-        )
-    return rows, rules.transfer_invoices
-
-
 def _history(wiring: ErpWiring, hide: Callable[[str], str]) -> tuple[bool, list[HistoryRow]]:
     store = wiring.state()
     entries: list[RunEntry] = list(store.run_log(HISTORY))
@@ -190,19 +168,21 @@ def _history(wiring: ErpWiring, hide: Callable[[str], str]) -> tuple[bool, list[
     return store.is_enabled(), rows
 
 
-def _view(context: WebContext) -> ErpView:
+def _view(context: WebContext, typed: dict[str, str]) -> ErpView:
     wiring, work = _wiring(context)
     settings = wiring.settings
     enabled, history = _history(wiring, hide_secrets(settings.database_url))
-    entities, invoices = _entities(settings)
+    rules = wiring.rules()
+    refused = typed.get("form") == FORM
     return ErpView(
         configured=bool(settings.database_url),
         database=shown_url(settings.database_url) if settings.database_url else None,
         enabled=enabled,
         scheduled=settings.enabled,
         interval_s=settings.interval_s,
-        entities=entities,
-        transfer_invoices=invoices,
+        rules=typed_rows(typed) if refused else rule_rows(rules),
+        transfer_invoices=typed.get("transfer_invoices") == "on" if refused else rules.transfer_invoices,
+        saved=SavedRules.from_json(wiring.state().saved_rules()),
         running=work.running,
         last=work.last,
         history=history,
@@ -226,8 +206,18 @@ def findings(report: PreflightReport) -> list[FindingRow]:
 
 
 def _show(request: Request, seen: Visit, shown: Shown, status: int = 200) -> Response:
-    view = _view(web(request))
-    return page(request, seen, "admin_erp.html", status, view=view, shown=shown, when=when)
+    view = _view(web(request), shown.typed)
+    return page(
+        request,
+        seen,
+        "admin_erp.html",
+        status,
+        view=view,
+        shown=shown,
+        when=when,
+        masters=MASTERS,
+        group_fields=GROUP_FIELDS,
+    )
 
 
 async def _answer(request: Request, seen: Visit, shown: Shown, status: int) -> Response:
@@ -319,3 +309,30 @@ async def switch(
     if isinstance(result, str):
         return await _answer(request, seen, Shown(errors={"enabled": result}), 409)
     return go(request, seen, f"{PAGE}?done={'on' if result.passed else 'forced'}")
+
+
+@router.post("/admin/erp/rules")
+async def save_rules(
+    request: Request, seen: Visit = Depends(access.admin), sent: dict[str, str] = Depends(form)
+) -> Response:
+    """ERP-1, ERP-4, ERP-5, ERP-6: keep the rules every run applies from now on; a field the
+    form refuses is said beside it, and everything typed is shown again."""
+    rules, errors = read_form(sent)
+    if rules is None:
+        errors["rules"] = "Nothing was saved: fix the fields marked below."
+        return await _answer(request, seen, Shown(errors=errors, typed={**sent, "form": FORM}), 400)
+    assert seen.person is not None  # `access.admin` let only a signed-in admin through
+    saved = SavedRules.from_rules(rules, datetime.now(UTC), seen.person.email)
+    wiring, _ = _wiring(web(request))
+    await anyio.to_thread.run_sync(lambda: wiring.state().save_rules(saved.model_dump_json()))
+    return go(request, seen, f"{PAGE}?done=rules")
+
+
+@router.post("/admin/erp/rules/toml")
+async def use_toml_rules(
+    request: Request, seen: Visit = Depends(access.admin), _: dict[str, str] = Depends(form)
+) -> Response:
+    """Remove the rules saved here: tandem.toml's `[erp]` rules apply again."""
+    wiring, _work = _wiring(web(request))
+    await anyio.to_thread.run_sync(lambda: wiring.state().save_rules(None))
+    return go(request, seen, f"{PAGE}?done=toml")

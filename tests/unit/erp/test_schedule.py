@@ -61,3 +61,41 @@ def test_erp_7_set_up_and_runs_that_fail_are_retried_recorded_and_never_stop_the
     assert len(attempts) == 2  # set-up failed once, then the integration was kept
     assert "Unavailable: the ERP database does not answer" in store.run_errors[0][2]
     assert store.runs()[-1].entity(C).created == ("10001",)
+
+
+def test_erp_7_a_restart_waits_for_the_interval_after_the_last_recorded_run_then_runs() -> None:
+    """`tandem serve` started again 10 minutes into a 1-hour interval runs nothing until the
+    hour since the last run is over; one started after it runs at once."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    fake = FakeErp([erp(C, "10001", "Acme Oy")])
+    store = MemoryErpStateStore()
+    store.set_enabled(True)
+    integration = ErpIntegration(fake, MemoryPsaMasterData(), store, default_rules(), clock=lambda: T0)
+    first = integration.run(T0 - timedelta(minutes=10))
+    now = [T0]
+
+    async def scenario() -> int:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_forever(lambda: integration, 3600, stop, lambda: now[0]))
+        await asyncio.sleep(0.3)
+        runs_while_due_later = len(store.runs())
+        stop.set()
+        await asyncio.wait_for(task, 10)  # a stop while it waits ends it at once
+        return runs_while_due_later
+
+    assert asyncio.run(scenario()) == 1  # the recorded one only
+    store.record_run(replace(first, started_at=T0 - timedelta(hours=2)))  # the last run is older than the interval
+    store_runs = len(store.runs())
+
+    async def later() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_forever(lambda: integration, 3600, stop, lambda: now[0]))
+        while len(store.runs()) == store_runs:
+            await asyncio.sleep(0.01)
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+    asyncio.run(later())
+    assert len(store.runs()) == store_runs + 1

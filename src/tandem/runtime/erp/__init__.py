@@ -6,7 +6,8 @@ executor   PlanExecutor: one record at a time, each in its own try/except;
            ItemGrouping: how the PSA's and the state's writes share transactions
 mirror     ErpMirror: the ERP's records between runs, incremental reads
 schedule   run_forever: every `[erp] interval_s` inside `tandem serve` (ERP-7)
-settings   ErpSyncSettings: `[erp]` transfer/master rules → ErpRules
+settings   ErpSyncSettings: `[erp]` transfer/master rules → ErpRules; SavedRules (the
+           page's), rules_in_force (the page's when saved, else tandem.toml's)
 """
 
 from typing import TYPE_CHECKING
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from tandem.runtime.erp.mirror import ErpMirror
     from tandem.runtime.erp.runs import ErpIntegration, PreflightFailed, RecordsRunErrors
     from tandem.runtime.erp.schedule import run_forever
-    from tandem.runtime.erp.settings import ErpEntitySettings, ErpSyncSettings
+    from tandem.runtime.erp.settings import ErpEntitySettings, ErpSyncSettings, SavedRules, rules_in_force
     from tandem.runtime.erp.text import describe_preflight, describe_run
 else:  # imported when first used (`tandem.lazy`): `tandem.config` needs only `settings`
     __getattr__ = lazy.exports(
@@ -33,8 +34,10 @@ else:  # imported when first used (`tandem.lazy`): `tandem.config` needs only `s
             "PlanExecutor": "executor",
             "PreflightFailed": "runs",
             "RecordsRunErrors": "runs",
+            "SavedRules": "settings",
             "describe_preflight": "text",
             "describe_run": "text",
+            "rules_in_force": "settings",
             "run_forever": "schedule",
         },
     )
@@ -49,7 +52,9 @@ __all__ = [
     "PlanExecutor",
     "PreflightFailed",
     "RecordsRunErrors",
+    "SavedRules",
     "describe_preflight",
     "describe_run",
+    "rules_in_force",
     "run_forever",
 ]

@@ -71,24 +71,38 @@ class ErpIntegration:
     clock: Callable[[], datetime] = _utc_now
     grouping: ItemGrouping = field(default_factory=EachWriteAlone)
     """How the PSA's and the state's writes are grouped into transactions (see executor)."""
+    read_rules: Callable[[], ErpRules] | None = None
+    """Where each run reads its rules afresh (they may be changed on Admin → ERP while this
+    integration lives); None: `rules` always."""
+
+    def current_rules(self) -> ErpRules:
+        """The rules of the run about to start. Rules that changed since the last run drop the
+        mirror: an entity switched on, or an exclusion lifted, is read in full."""
+        if self.read_rules is not None:
+            fresh = self.read_rules()
+            if fresh != self.rules:
+                self.mirror.forget()
+                self.rules = fresh
+        return self.rules
 
     def inputs(self, now: datetime, *, full: bool = False) -> PlanInputs:
         """Both sides as the planner wants them; `full` bypasses incremental ERP reads."""
-        entities = [e for e in MASTER_ENTITIES if self.rules.rule(e).transfer]
-        needs_customers = self.rules.transfer_invoices and ErpEntity.CUSTOMER not in entities
+        rules = self.current_rules()
+        entities = [e for e in MASTER_ENTITIES if rules.rule(e).transfer]
+        needs_customers = rules.transfer_invoices and ErpEntity.CUSTOMER not in entities
         erp_records: dict[ErpEntity, list[ErpRecord]] = {
             entity: self.mirror.records(self.erp, entity, full=full) for entity in entities
         }
         if needs_customers:
             erp_records[ErpEntity.CUSTOMER] = self.mirror.records(self.erp, ErpEntity.CUSTOMER, full=full)
         links = {entity: self.store.links(entity) for entity in [*entities, ErpEntity.INVOICE]}
-        psa_invoices = self.psa.list_invoices() if self.rules.transfer_invoices else ()
+        psa_invoices = self.psa.list_invoices() if rules.transfer_invoices else ()
         numbers = invoice_numbers_to_read(psa_invoices, links[ErpEntity.INVOICE])
         return PlanInputs(
             erp_records=erp_records,
             psa_records={entity: self.psa.list(entity) for entity in entities},
             links=links,
-            rules=self.rules,
+            rules=rules,
             erp_limits=self.erp.limits,
             psa_limits=self.psa.limits,
             today=now.date(),

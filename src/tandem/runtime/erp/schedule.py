@@ -10,7 +10,9 @@ which does nothing while the integration is disabled (never enabled, or `tandem 
 disable`). The integration is synchronous (SQL on two databases), so each run goes to a
 worker thread (`asyncio.to_thread`) and the event loop keeps serving the API. Runs never
 overlap: the next one starts `interval_s` after the previous one started, or at once when
-that one took longer.
+that one took longer. The first one, too, waits until `interval_s` after the last recorded
+run started: restarting `tandem serve` does not run the integration again before its time
+(`make run` does the demo ERP's first run itself, just before).
 
 A run that fails as a whole (the ERP database unreachable, a mapping that names a missing
 table) is logged and recorded (`ErpIntegration.record_error`), the ERP mirror is dropped
@@ -44,6 +46,10 @@ async def run_forever(
     """Run the ERP integration every `interval_s` until `stop` is set."""
     loop = asyncio.get_running_loop()
     integration: ErpIntegration | None = None
+    with contextlib.suppress(Exception):  # the loop below builds it again, and says why it cannot
+        integration = await asyncio.to_thread(make_integration)
+    if integration is not None:
+        await _until_due(integration, interval_s, stop, clock)
     while not stop.is_set():
         started = loop.time()
         integration = await _one_run(make_integration, integration, clock)
@@ -52,6 +58,25 @@ async def run_forever(
             with contextlib.suppress(TimeoutError):  # the interval is over
                 async with asyncio.timeout(remaining):  # not wait_for: see runtime/service.py
                     await stop.wait()
+
+
+async def _until_due(
+    integration: ErpIntegration, interval_s: float, stop: asyncio.Event, clock: Callable[[], datetime]
+) -> None:
+    """Wait (or until `stop`) for `interval_s` after the last recorded run started."""
+    try:
+        last = await asyncio.to_thread(integration.store.runs, 1)
+    except Exception:
+        log.exception("the ERP runs could not be read; running now")
+        return
+    if not last:
+        return
+    remaining = interval_s - (clock() - last[0].started_at).total_seconds()
+    if remaining > 0:
+        log.debug("the last ERP run started %.0f s ago: the next one in %.0f s", interval_s - remaining, remaining)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(remaining):
+                await stop.wait()
 
 
 async def _one_run(
