@@ -32,7 +32,7 @@ from tandem.config import Settings
 from tandem.domain.errors import ConfigurationError
 from tandem.hub.api.hub_context import HubContext
 from tandem.hub.models.common import utcnow
-from tandem.store.db import Database, normalise_url
+from tandem.store.db import Database, make_engine, normalise_url
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -185,7 +185,7 @@ class Tandem:
         only when `ErpEntity.INVOICE` is among them)."""
         from tandem.connectors.visma_business import VismaBusinessErp
         from tandem.hub.adapters.master_data import HubMasterData, ProjectDefaults
-        from tandem.runtime.erp import ErpIntegration, ErpMirror
+        from tandem.runtime.erp import ErpIntegration, ErpMirror, TwoDatabases
         from tandem.store.erp_state import ItemWrites, SqlErpStateStore
 
         erp = self.settings.erp
@@ -196,12 +196,13 @@ class Tandem:
         self.erp_engines.append(engine)
         writes = ItemWrites(self.db, erp.batch_size)
         state = SqlErpStateStore(self.db, writes)
+        visma = VismaBusinessErp(engine, erp.visma, clock=clock)
 
         def read_rules() -> ErpRules:
             return self.erp_rules(only=entities)
 
         return ErpIntegration(
-            erp=VismaBusinessErp(engine, erp.visma, clock=clock),
+            erp=visma,
             psa=HubMasterData(
                 self.db, project_defaults=ProjectDefaults(erp.project_customer, erp.project_owner), writes=writes
             ),
@@ -210,7 +211,7 @@ class Tandem:
             read_rules=read_rules,
             mirror=ErpMirror(full_read_every=erp.full_read_every),
             clock=clock,
-            grouping=writes,
+            grouping=TwoDatabases(writes, visma.writer),
         )
 
     # ------------------------------------------------------------------ calendar sync
@@ -416,12 +417,11 @@ class Tandem:
 
 
 def _erp_engine(url: str) -> sa.Engine:
-    """An engine on the ERP's database. Runs go to worker threads, so SQLite connections
-    must be usable from any thread; elsewhere a dropped connection is noticed before use."""
-    url = normalise_url(url)
-    if url.startswith("sqlite"):
-        return sa.create_engine(url, connect_args={"check_same_thread": False})
-    return sa.create_engine(url, pool_pre_ping=True)
+    """An engine on the ERP's database, made as the hub's is (`make_engine`): SQLite (the
+    demo's) usable from any thread with SQLAlchemy owning its transactions, so a batch's
+    savepoints are savepoints and not a commit each; elsewhere a dropped connection is
+    noticed before use. A run uses one connection at a time."""
+    return make_engine(url, pool_size=2, max_overflow=4)
 
 
 WORKERS_READY_S = 60.0

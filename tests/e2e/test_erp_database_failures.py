@@ -1,6 +1,7 @@
 """ERP-7 when the hub's database fails in the middle of a run: on PostgreSQL its
 connections are killed (`pg_terminate_backend`), on SQLite it stays locked past the busy
-timeout. The run ends recorded with the reason, nothing is lost or duplicated on either
+timeout. The run ends recorded with the reason (on SQLite the records it held up are
+written again, one by one, once the lock is gone), nothing is lost or duplicated on either
 side, and the next run converges: to the very state a run without the failure reaches.
 
 The runs go through the ERP timer's tick (`schedule._one_run`), as `tandem serve` runs
@@ -96,7 +97,13 @@ def test_erp_7_a_lost_database_connection_ends_the_run_recorded_and_the_next_run
             reasons = [failed.error or ""]
         else:  # or only the records whose writes met the failure
             reasons = [f.reason for e in failed.report.entities for f in e.failed]
-        assert any("the database failed" in reason for reason in reasons), reasons
+        if db.is_sqlite:
+            # The lock outlasted one transaction's busy timeout, then let go: the chunk of
+            # records it held was undone and written again one by one, so none had to fail.
+            assert failed.report is not None
+            assert not any("the database failed" in reason for reason in reasons), reasons
+        else:  # the connections are gone: the records written on them fail, and say why
+            assert any("the database failed" in reason for reason in reasons), reasons
 
         world.clock.advance(10)
         tick(integration, world)

@@ -314,3 +314,42 @@ def test_erp_7_a_second_run_with_no_changes_writes_nothing_on_either_database(wo
     hub_writes = world.hub_sql.writes()
     assert len(hub_writes) == 2  # the two run records, and nothing else
     assert all(s.lstrip().upper().startswith("INSERT INTO ERP_RUNS") for s in hub_writes)
+
+
+def test_erp_7_one_record_failing_in_a_chunk_is_rolled_back_alone_on_both_sides_and_made_once_later(
+    world: HubWorld,
+) -> None:
+    """The run writes its records in chunks (one savepoint on each database for many
+    records); a record that fails halfway, after its hub customer and its link were written,
+    is undone on both sides while every other record of its chunk is kept, and the next run
+    makes it once."""
+    writer = world.erp.writer
+    real = writer.store_psa_guid
+    refused: list[str] = []
+    seeded = {r.guid for r in world.manifest.psa_seed.records[C]}
+
+    def refusing_one_row(entity: ErpEntity, row_id: str, psa_guid: str) -> None:
+        new_in_hub = entity is C and psa_guid not in seeded  # a customer the run has just made in the hub
+        if new_in_hub and (not refused or refused[0] == row_id):  # the first such row, each time
+            refused.append(row_id)
+            raise RuntimeError("the ERP refused this one write")
+        real(entity, row_id, psa_guid)
+
+    writer.store_psa_guid = refusing_one_row  # type: ignore[method-assign]
+    first = world.run()
+    writer.store_psa_guid = real  # type: ignore[method-assign]
+
+    assert len(refused) == 2  # in its chunk, then alone
+    customers = first.entity(C)
+    (failure,) = [f for f in customers.failed if "the ERP refused this one write" in f.reason]
+    assert len(customers.created) >= 10  # its chunk's other customers went through
+    hub_numbers = [r.key for r in world.integration.psa.list(C)]
+    assert failure.key not in hub_numbers  # its hub customer was rolled back with it
+    assert all(link.erp_key != failure.key for link in world.store.links(C).values())
+
+    second = world.run()
+    assert second.entity(C).created == (failure.key,)  # made now, once
+    hub_numbers = [r.key for r in world.integration.psa.list(C)]
+    assert hub_numbers.count(failure.key) == 1
+    assert len(hub_numbers) == len(set(hub_numbers))
+    assert erp_record(world, C, failure.key).psa_guid is not None  # the ERP holds its guid now

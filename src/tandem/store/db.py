@@ -53,6 +53,12 @@ def make_engine(url: str, *, busy_timeout_s: float = 30.0, **kwargs: Any) -> sa.
     return sa.create_engine(url, **kwargs)
 
 
+BATCH_SCOPE = "tandem.batch_scope"
+"""`Session.info` key of a dict that lives as long as a batch of many items does (an ERP
+run, `store.erp_state.ItemWrites.batch`), across its transactions: what its writers learn
+once and keep (`hub.services.masters.TakenValues`). Emptied when an item is rolled back, since
+what was learnt from its writes is then untrue."""
+
 PRIVATE = 0o600
 
 

@@ -40,7 +40,7 @@ from tandem.domain.erp import (
     Side,
 )
 from tandem.store.base import Base, UTCDateTime
-from tandem.store.db import Database
+from tandem.store.db import BATCH_SCOPE, Database
 from tandem.store.errors import TranslatedDatabase, translated
 
 
@@ -122,6 +122,8 @@ class ItemWrites:
         self._session: Session | None = None
         self._items = 0
         self._in_item = False
+        self.scope: dict[object, Any] = {}
+        """What the batch's writers keep between items and transactions (`BATCH_SCOPE`)."""
 
     @property
     def atomic_items(self) -> bool:
@@ -150,6 +152,7 @@ class ItemWrites:
             yield
             return
         self._batching = True
+        self.scope = {}
         try:
             yield
         except BaseException as exc:
@@ -159,6 +162,7 @@ class ItemWrites:
             self._end(None)
         finally:
             self._batching = False
+            self.scope = {}
 
     @contextmanager
     def item(self) -> Iterator[None]:
@@ -166,18 +170,38 @@ class ItemWrites:
         if not self._batching:
             yield
             return
-        with translated(self._units.what), self._batch_session().begin_nested():
-            self._in_item = True
-            try:
-                yield
-            finally:
-                self._in_item = False
+        try:
+            with translated(self._units.what), self._batch_session().begin_nested():
+                self._in_item = True
+                try:
+                    yield
+                finally:
+                    self._in_item = False
+        except BaseException:
+            self.scope.clear()  # learnt from writes that are rolled back now
+            raise
         self._items += 1
+
+    @contextmanager
+    def chunk(self, items: int) -> Iterator[None]:
+        """`items` items of a batch at once: all their hub writes or none (one savepoint)."""
+        with self.item():
+            yield
+        self._items += items - 1  # `item` counted one
+
+    @property
+    def chunk_size(self) -> int:
+        return self.batch_size
+
+    @property
+    def due(self) -> bool:
+        """The batch is full: the next `checkpoint` commits it."""
+        return self._batching and self._items >= self.batch_size
 
     def checkpoint(self) -> None:
         """Between items: commit when the batch is full. A failure here is not one item's
         (the whole batch is lost) and must stop the run, so it is not part of `item`."""
-        if self._batching and self._items >= self.batch_size:
+        if self.due:
             self._end(None)
 
     def _batch_session(self) -> Session:
@@ -185,6 +209,7 @@ class ItemWrites:
         if self._session is None:
             self._open = ExitStack()
             self._session = self._open.enter_context(self._units.write())
+            self._session.info[BATCH_SCOPE] = self.scope
         return self._session
 
     def _end(self, error: BaseException | None) -> None:
@@ -236,7 +261,7 @@ class SqlErpStateStore:
             "linked_at": link.linked_at,
         }
         with self.writes.session() as session:
-            session.execute(SAVE_LINK, values)
+            session.connection().execute(SAVE_LINK, values)  # Core: no ORM work for a plain statement
 
     def remove_link(self, entity: ErpEntity, psa_guid: str) -> None:
         with self.writes.session() as session:

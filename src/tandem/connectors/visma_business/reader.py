@@ -29,7 +29,7 @@ from tandem.domain.erp import (
     NumberSeries,
     SideLimits,
 )
-from tandem.ports.erp import ErpChanges, ErpWriter
+from tandem.ports.erp import ErpChanges
 
 IN_CHUNK = 500
 """Values per IN (...) list; SQL Server allows 2100 parameters per statement."""
@@ -94,7 +94,7 @@ class VismaBusinessErp:
         self._writer = SqlErpWriter(engine, self.tables, self.settings, clock)
 
     @property
-    def writer(self) -> ErpWriter:
+    def writer(self) -> SqlErpWriter:
         return self._writer
 
     def read(self, entity: ErpEntity) -> Sequence[ErpRecord]:

@@ -7,11 +7,18 @@ Each call is one transaction and stamps ChDt/ChTm/ChUsr, so the ERP's users (and
 Tandem's incremental reads) see what changed and who changed it. New row numbers
 (ActNo, OrdNo, EntNo) are the table's highest plus one, taken inside the same
 transaction.
+
+A run's many writes can share transactions instead (`batch`): one connection and one
+transaction for the batch, each item's writes in a savepoint of their own (`item`: a
+failing item's ERP writes are rolled back alone), committed when the caller says
+(`commit`) — the run commits the ERP's writes before the hub's, see
+`tandem.runtime.erp.executor.TwoDatabases`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -38,6 +45,91 @@ class SqlErpWriter:
         self._settings = settings
         self._clock = clock
         self._zone = ZoneInfo(settings.time_zone)
+        self._batching = False
+        self._conn: sa.Connection | None = None
+        self._updates: dict[tuple[ErpEntity, tuple[str, ...]], sa.Update] = {}
+        self._in_item = False
+
+    # --- batches --------------------------------------------------------------------------
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Writes inside share one transaction (opened at the first write), committed by
+        `commit` and at the end; rolled back when an error escapes the batch."""
+        self._batching = True
+        try:
+            yield
+        except BaseException:
+            self._close(commit=False)
+            raise
+        else:
+            self._close(commit=True)
+        finally:
+            self._batching = False
+
+    @contextmanager
+    def item(self) -> Iterator[None]:
+        """One item of a batch: its writes all, or none (a savepoint)."""
+        if not self._batching:
+            yield
+            return
+        with translate_errors():
+            savepoint = self._batch_connection().begin_nested()
+        self._in_item = True
+        try:
+            yield  # what the item raises is not the ERP's to translate (the hub's, say)
+        except BaseException:
+            with translate_errors():
+                savepoint.rollback()
+            raise
+        else:
+            with translate_errors():
+                savepoint.commit()
+        finally:
+            self._in_item = False
+
+    def chunk(self, items: int) -> AbstractContextManager[None]:
+        """Several items of a batch at once: their writes all, or none (one savepoint)."""
+        return self.item()
+
+    def commit(self) -> None:
+        """Commit the batch's writes so far (the next write opens a new transaction)."""
+        self._close(commit=True)
+
+    def _batch_connection(self) -> sa.Connection:
+        if self._conn is None:
+            self._conn = self._engine.connect()
+            self._conn.begin()
+        return self._conn
+
+    def _close(self, *, commit: bool) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            with translate_errors():
+                if commit:
+                    conn.commit()
+                else:
+                    conn.rollback()
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _begin(self) -> Iterator[sa.Connection]:
+        """Where one write goes: a transaction of its own, or the open batch's (in a
+        savepoint of its own unless its item has one)."""
+        with translate_errors():
+            if not self._batching:
+                with self._engine.begin() as conn:
+                    yield conn
+                return
+            conn = self._batch_connection()
+            if self._in_item:
+                yield conn
+                return
+            with conn.begin_nested():
+                yield conn
 
     def create(self, entity: ErpEntity, key: str, values: Values, psa_guid: str | None) -> ErpRecord:
         spec = self._tables.entities[entity]
@@ -45,7 +137,7 @@ class SqlErpWriter:
         row: dict[str, Any] = {spec.key.name: _key_value(spec.key, key), spec.psa_guid.name: psa_guid}
         row.update(self._columns(spec, values))
         row.update(self._stamp(spec, now))
-        with translate_errors(), self._engine.begin() as conn:
+        with self._begin() as conn:
             taken = sa.select(spec.row_id).where(spec.key == row[spec.key.name])
             if spec.member is not None:
                 taken = taken.where(spec.member)
@@ -80,7 +172,7 @@ class SqlErpWriter:
         if spec.numeric_key and not (key.isascii() and key.isdigit() and int(key) > 0):
             raise InvalidRequest(f"the ERP needs a positive number as the key, not {key!r}")
         value = _key_value(spec.key, key)
-        with translate_errors(), self._engine.begin() as conn:
+        with self._begin() as conn:
             taken = sa.select(spec.row_id).where(spec.key == value)
             if spec.member is not None:
                 taken = taken.where(spec.member)
@@ -96,7 +188,7 @@ class SqlErpWriter:
         day, minute = datetime_to_stamp(self._clock(), self._zone)
         change = self._settings.change
         stamp = {change.date: day, change.time: minute, change.user: self._settings.change_user}
-        with translate_errors(), self._engine.begin() as conn:
+        with self._begin() as conn:
             booked = sa.select(tables.ledger.c[ledger.invoice_no]).where(tables.ledger.c[ledger.invoice_no] == number)
             if conn.execute(booked.limit(1)).first() is not None:
                 raise AlreadyExists(f"invoice {number} is already in the ERP's customer ledger")
@@ -147,12 +239,28 @@ class SqlErpWriter:
     # --- helpers -----------------------------------------------------------------------
 
     def _update(self, spec: EntityTable, row_id: str, row: dict[str, Any]) -> None:
-        statement = sa.update(spec.table).where(spec.row_id == _key_value(spec.row_id, row_id)).values(row)
-        if spec.member is not None:
-            statement = statement.where(spec.member)
-        with translate_errors(), self._engine.begin() as conn:
-            if conn.execute(statement).rowcount == 0:
+        statement = self._update_statement(spec, tuple(row))
+        parameters = {ROW: _key_value(spec.row_id, row_id), **{f"v_{name}": value for name, value in row.items()}}
+        with self._begin() as conn:
+            if conn.execute(statement, parameters).rowcount == 0:
                 raise NotFound(f"ERP {spec.entity} row {row_id} is not there")
+
+    def _update_statement(self, spec: EntityTable, columns: tuple[str, ...]) -> sa.Update:
+        """The UPDATE of these columns of one row, built once and kept: SQLAlchemy then
+        finds its compiled form without working out its cache key again (a first run
+        stores thousands of PSA guids)."""
+        key = (spec.entity, columns)
+        statement = self._updates.get(key)
+        if statement is None:
+            statement = (
+                sa.update(spec.table)
+                .where(spec.row_id == sa.bindparam(ROW))
+                .values({name: sa.bindparam(f"v_{name}") for name in columns})
+            )
+            if spec.member is not None:
+                statement = statement.where(spec.member)
+            self._updates[key] = statement
+        return statement
 
     @staticmethod
     def _columns(spec: EntityTable, values: Values) -> dict[str, Any]:
@@ -168,6 +276,10 @@ class SqlErpWriter:
             spec.changed_time.name: minute,
             spec.changed_user.name: self._settings.change_user,
         }
+
+
+ROW = "row_id_"
+"""The bound parameter of the row an UPDATE changes (apart from the columns' `v_<name>`)."""
 
 
 def _number(text: str) -> int:

@@ -21,6 +21,7 @@ from tandem.domain import limits
 from tandem.hub.models.common import Entity
 from tandem.hub.services import counters, lookup
 from tandem.hub.services.errors import FieldProblem, InvalidOperation, ValidationFailed
+from tandem.store.db import BATCH_SCOPE
 
 Hook = Callable[[Session, Any, dict[str, Any], list[FieldProblem]], None]
 
@@ -92,6 +93,9 @@ def save(session: Session, rules: EntityRules, row: Any | None, values: Mapping[
             setattr(target, attribute, counters.next_number(session, series, getattr(rules.model, attribute)))
         session.add(target)
     session.flush()
+    taken = _taken_values(session)
+    if taken is not None and rules.unique:
+        taken.saved(session, rules.model, rules.unique, target)
     if rules.after_save is not None:
         rules.after_save(session, target, creating)
     return target
@@ -146,16 +150,83 @@ def _references(
 def _uniques(
     session: Session, rules: EntityRules, target: Any, merged: Mapping[str, Any], problems: list[FieldProblem]
 ) -> None:
+    taken = _taken_values(session)
     for key in rules.unique:
         value = merged.get(key)
         if value is None:
             continue
-        column = getattr(rules.model, key)
-        query = sa.select(rules.model.id).where(column == value)
-        if not is_new(target):
-            query = query.where(rules.model.id != target.id)
-        if session.scalar(query.limit(1)) is not None:
+        if taken is not None:
+            holder = taken.holder(session, rules.model, key, value)
+            clash = holder is not None and (is_new(target) or holder != target.id)
+        else:
+            column = getattr(rules.model, key)
+            query = sa.select(rules.model.id).where(column == value)
+            if not is_new(target):
+                query = query.where(rules.model.id != target.id)
+            clash = session.scalar(query.limit(1)) is not None
+        if clash:
             problems.append(FieldProblem(rules.name_of(key), f"another {rules.what} already has {value!r}"))
+
+
+def _taken_values(session: Session) -> TakenValues | None:
+    """The batch's `TakenValues` (made at its first use), when the session is a batch's."""
+    scope = session.info.get(BATCH_SCOPE)
+    if scope is None:
+        return None
+    taken = scope.get(TakenValues)
+    if taken is None:
+        taken = scope[TakenValues] = TakenValues()
+    return taken if isinstance(taken, TakenValues) else None
+
+
+class TakenValues:
+    """The values of unique columns already taken, read once per column per batch
+    (`BATCH_SCOPE`: an ERP run) and kept up to date by `save`: one SELECT per column instead
+    of one per row and column.
+
+    A value another writer takes while the batch goes (between its transactions, or on
+    PostgreSQL within one) is not seen here: the table's unique constraint refuses the row
+    then, and that item fails alone (its savepoint), to be planned again by the next run."""
+
+    def __init__(self) -> None:
+        self._columns: dict[tuple[type[Entity], str], _Column] = {}
+
+    def holder(self, session: Session, model: type[Entity], key: str, value: Any) -> int | None:
+        """The id of the row that has `value` in `key`, or None."""
+        return self._column(session, model, key).holders.get(value)
+
+    def saved(self, session: Session, model: type[Entity], keys: tuple[str, ...], row: Any) -> None:
+        for key in keys:
+            column = self._column(session, model, key)
+            old = column.values.pop(row.id, None)
+            if old is not None and column.holders.get(old) == row.id:
+                del column.holders[old]  # the row's old value is free again
+            value = getattr(row, key)
+            if value is not None:
+                column.holders[value] = row.id
+                column.values[row.id] = value
+
+    def clear(self) -> None:
+        self._columns.clear()
+
+    def _column(self, session: Session, model: type[Entity], key: str) -> _Column:
+        found = self._columns.get((model, key))
+        if found is None:
+            attribute = getattr(model, key)
+            rows = [(value, holder) for value, holder in session.execute(sa.select(attribute, model.id))]
+            found = self._columns[(model, key)] = _Column(
+                {value: holder for value, holder in rows if value is not None},
+                {holder: value for value, holder in rows if value is not None},
+            )
+        return found
+
+
+@dataclass(slots=True)
+class _Column:
+    holders: dict[Any, int]
+    """value -> the id of the row that has it"""
+    values: dict[int, Any]
+    """id -> its value"""
 
 
 def is_new(row: object) -> bool:

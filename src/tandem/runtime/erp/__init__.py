@@ -3,7 +3,8 @@
 runs       ErpIntegration (preflight, run, dry run, enable/disable, scheduled_run),
            PreflightFailed
 executor   PlanExecutor: one record at a time, each in its own try/except;
-           ItemGrouping: how the PSA's and the state's writes share transactions
+           ItemGrouping: how the PSA's and the state's writes share transactions;
+           TwoDatabases: the hub's and the ERP's writes in batches, the ERP's committed first
 mirror     ErpMirror: the ERP's records between runs, incremental reads
 schedule   run_forever: every `[erp] interval_s` inside `tandem serve` (ERP-7)
 settings   ErpSyncSettings: `[erp]` transfer/master rules → ErpRules; SavedRules (the
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 from tandem import lazy
 
 if TYPE_CHECKING:
-    from tandem.runtime.erp.executor import EachWriteAlone, ItemGrouping, PlanExecutor
+    from tandem.runtime.erp.executor import EachWriteAlone, ItemGrouping, PlanExecutor, TwoDatabases
     from tandem.runtime.erp.mirror import ErpMirror
     from tandem.runtime.erp.runs import ErpIntegration, PreflightFailed, RecordsRunErrors
     from tandem.runtime.erp.schedule import run_forever
@@ -35,6 +36,7 @@ else:  # imported when first used (`tandem.lazy`): `tandem.config` needs only `s
             "PreflightFailed": "runs",
             "RecordsRunErrors": "runs",
             "SavedRules": "settings",
+            "TwoDatabases": "executor",
             "describe_preflight": "text",
             "describe_run": "text",
             "rules_in_force": "settings",
@@ -53,6 +55,7 @@ __all__ = [
     "PreflightFailed",
     "RecordsRunErrors",
     "SavedRules",
+    "TwoDatabases",
     "describe_preflight",
     "describe_run",
     "rules_in_force",

@@ -15,15 +15,17 @@ action the order protects against duplicates after a crash or a failure halfway:
 `ItemGrouping` lets the PSA's and the state store's writes of many items share one
 transaction (`batch`), each item in its own savepoint (`item`), committed between items
 (`checkpoint`, outside the per-item try: a lost commit stops the run rather than passing
-for one record's failure). A failing item is rolled back alone, and the orders above
-still hold, because the ERP's writes (another database) commit at once and are exactly
-what the next run needs to find a lost link.
+for one record's failure). A failing item is rolled back alone. `TwoDatabases` groups the
+ERP's writes the same way, in batches of their own that always commit *before* the hub's:
+the orders above still hold across a crash, because what the ERP has committed is exactly
+what the next run needs to find a lost link, and the hub never holds a link to an ERP row
+that was rolled back.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -63,6 +65,16 @@ class ItemGrouping(Protocol):
         """Around one action: all its PSA and state writes, or none of them."""
         ...
 
+    def chunk(self, items: int) -> AbstractContextManager[None]:
+        """Around `items` actions at once: all their writes, or none of them (one savepoint
+        where `item` would take one per action). Only inside `batch`, when `atomic_items`."""
+        ...
+
+    @property
+    def chunk_size(self) -> int:
+        """How many actions a chunk takes at most (a batch's size)."""
+        ...
+
     def checkpoint(self) -> None:
         """Between actions: commit what is done when it is time. A failure here stops the run."""
         ...
@@ -72,6 +84,7 @@ class EachWriteAlone:
     """No grouping: every write is its own transaction (the ports' default)."""
 
     atomic_items = False
+    chunk_size = 1
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -81,8 +94,70 @@ class EachWriteAlone:
     def item(self) -> Iterator[None]:
         yield
 
+    @contextmanager
+    def chunk(self, items: int) -> Iterator[None]:
+        yield
+
     def checkpoint(self) -> None:
         pass
+
+
+class Batches(Protocol):
+    """A database's writes in batches: `ItemWrites` (the hub's), `SqlErpWriter` (the ERP's)."""
+
+    def batch(self) -> AbstractContextManager[None]: ...
+
+    def item(self) -> AbstractContextManager[None]: ...
+
+    def chunk(self, items: int) -> AbstractContextManager[None]: ...
+
+
+class HubBatches(ItemGrouping, Protocol):
+    @property
+    def due(self) -> bool:
+        """The next `checkpoint` commits."""
+        ...
+
+
+class ErpBatches(Batches, Protocol):
+    def commit(self) -> None: ...
+
+
+class TwoDatabases:
+    """The hub's writes grouped by `hub`, the ERP's by `erp`, item by item together (a failing
+    item's writes are rolled back on both sides), the ERP's batch committed first."""
+
+    def __init__(self, hub: HubBatches, erp: ErpBatches) -> None:
+        self._hub = hub
+        self._erp = erp
+
+    @property
+    def atomic_items(self) -> bool:
+        return self._hub.atomic_items
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        with self._hub.batch(), self._erp.batch():  # the inner one, the ERP's, commits first
+            yield
+
+    @contextmanager
+    def item(self) -> Iterator[None]:
+        with self._hub.item(), self._erp.item():
+            yield
+
+    @contextmanager
+    def chunk(self, items: int) -> Iterator[None]:
+        with self._hub.chunk(items), self._erp.chunk(items):
+            yield
+
+    @property
+    def chunk_size(self) -> int:
+        return self._hub.chunk_size
+
+    def checkpoint(self) -> None:
+        if self._hub.due:
+            self._erp.commit()
+        self._hub.checkpoint()
 
 
 @dataclass
@@ -92,6 +167,13 @@ class _Tally:
     linked: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+
+    def merge(self, done: _Tally) -> None:
+        """What `done` did (its failures are counted where they happen)."""
+        self.created += done.created
+        self.updated += done.updated
+        self.linked += done.linked
+        self.conflicts += done.conflicts
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +203,33 @@ class PlanExecutor:
         with self._grouping.batch():
             for entity_plan in plan.entities:
                 tally = _Tally(failed=list(entity_plan.failures))
-                for action in entity_plan.actions:
-                    self._one(action, tally)
-                    self._grouping.checkpoint()
+                actions = entity_plan.actions
+                size = max(1, self._grouping.chunk_size)
+                for start in range(0, len(actions), size):
+                    self._chunk(actions[start : start + size], tally)
                 reports.append(_report(entity_plan, tally))
                 conflicts.extend(tally.conflicts)
         return Executed(tuple(reports), tuple(conflicts))
+
+    def _chunk(self, actions: Sequence[Action], tally: _Tally) -> None:
+        """The actions all at once, in one savepoint (the common case: every one goes
+        through); when one fails, that is undone and they go again one by one, each in a
+        savepoint of its own, so only the failing one is left out (atomic items)."""
+        if self._grouping.atomic_items and len(actions) > 1:
+            done = _Tally()
+            try:
+                with self._grouping.chunk(len(actions)):
+                    for action in actions:
+                        self._apply(action, done)
+            except Exception:  # undone; each action again below says why it failed
+                log.debug("a chunk of %d ERP actions had a failure; going one by one", len(actions))
+            else:
+                tally.merge(done)
+                self._grouping.checkpoint()
+                return
+        for action in actions:
+            self._one(action, tally)
+            self._grouping.checkpoint()
 
     def _one(self, action: Action, tally: _Tally) -> None:
         # What an item did counts once its writes are through; when a failed item's writes
@@ -145,10 +248,7 @@ class PlanExecutor:
         if reason is not None:
             tally.failed.append(Failure(action.key, reason, None, _guid(action)))
         if reason is None or not self._grouping.atomic_items:
-            tally.created += done.created
-            tally.updated += done.updated
-            tally.linked += done.linked
-            tally.conflicts += done.conflicts
+            tally.merge(done)
 
     def _apply(self, action: Action, tally: _Tally) -> None:
         writer = self._erp.writer

@@ -102,6 +102,7 @@ class SavedRules(BaseModel):
     def from_json(cls, text: str | None) -> SavedRules | None:
         return None if text is None else cls.model_validate_json(text)
 
+
 def rules_in_force(
     settings: ErpSyncSettings,
     toml_exclusions: Mapping[ErpEntity, GroupExclusion],
