@@ -18,6 +18,7 @@ errors (`tandem.store.errors`), translated where units of work open and commit.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -122,6 +123,7 @@ class ItemWrites:
         self._session: Session | None = None
         self._items = 0
         self._in_item = False
+        self._deferred: list[tuple[sa.Executable, dict[str, Any]]] | None = None
         self.scope: dict[object, Any] = {}
         """What the batch's writers keep between items and transactions (`BATCH_SCOPE`)."""
 
@@ -184,10 +186,37 @@ class ItemWrites:
 
     @contextmanager
     def chunk(self, items: int) -> Iterator[None]:
-        """`items` items of a batch at once: all their hub writes or none (one savepoint)."""
+        """`items` items of a batch at once: all their hub writes or none (one savepoint).
+        Writes that need no answer (`defer`, new rows left in the session) go to the
+        database together as the chunk ends."""
         with self.item():
-            yield
+            self._deferred = []
+            try:
+                yield
+                self._flush_deferred()
+            finally:
+                self._deferred = None
         self._items += items - 1  # `item` counted one
+
+    @property
+    def deferring(self) -> bool:
+        """Inside a chunk: `defer` keeps a write for the chunk's end."""
+        return self._deferred is not None
+
+    def defer(self, statement: sa.Executable, parameters: dict[str, Any]) -> None:
+        """A write whose answer nobody waits for, sent with the others of its kind as the
+        chunk ends (one round trip for many on PostgreSQL), in the chunk's savepoint."""
+        assert self._deferred is not None, "only inside a chunk"
+        self._deferred.append((statement, parameters))
+
+    def _flush_deferred(self) -> None:
+        session = self._batch_session()
+        session.flush()  # rows the chunk's items left in the session (`masters.save(flush=False)`)
+        if not self._deferred:
+            return
+        connection = session.connection()
+        for statement, group in itertools.groupby(self._deferred, key=lambda write: write[0]):
+            connection.execute(statement, [parameters for _, parameters in group])
 
     @property
     def chunk_size(self) -> int:
@@ -260,6 +289,9 @@ class SqlErpStateStore:
             "base": None if link.base is None else json.dumps(dict(link.base.values), sort_keys=True),
             "linked_at": link.linked_at,
         }
+        if self.writes.deferring:
+            self.writes.defer(SAVE_LINK, values)
+            return
         with self.writes.session() as session:
             session.connection().execute(SAVE_LINK, values)  # Core: no ORM work for a plain statement
 

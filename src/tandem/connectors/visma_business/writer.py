@@ -17,8 +17,9 @@ failing item's ERP writes are rolled back alone), committed when the caller says
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -48,6 +49,7 @@ class SqlErpWriter:
         self._batching = False
         self._conn: sa.Connection | None = None
         self._updates: dict[tuple[ErpEntity, tuple[str, ...]], sa.Update] = {}
+        self._deferred: list[tuple[sa.Update, dict[str, Any]]] | None = None
         self._in_item = False
 
     # --- batches --------------------------------------------------------------------------
@@ -88,9 +90,34 @@ class SqlErpWriter:
         finally:
             self._in_item = False
 
-    def chunk(self, items: int) -> AbstractContextManager[None]:
-        """Several items of a batch at once: their writes all, or none (one savepoint)."""
-        return self.item()
+    @contextmanager
+    def chunk(self, items: int) -> Iterator[None]:
+        """Several items of a batch at once: their writes all, or none (one savepoint). Row
+        updates go to the database together as the chunk ends (one round trip for many on a
+        server database), where the driver says how many rows they changed in all: fewer
+        than asked means a row is gone, and the chunk fails (its items then go one by one,
+        and the one whose row is gone says so)."""
+        with self.item():
+            if not self._batch_connection().dialect.supports_sane_multi_rowcount:
+                yield
+                return
+            self._deferred = []
+            try:
+                yield
+                self._flush_deferred()
+            finally:
+                self._deferred = None
+
+    def _flush_deferred(self) -> None:
+        if not self._deferred:
+            return
+        conn = self._batch_connection()
+        for statement, group in itertools.groupby(self._deferred, key=lambda update: update[0]):
+            parameters = [each for _, each in group]
+            with translate_errors():
+                changed = conn.execute(statement, parameters).rowcount
+            if changed != len(parameters):
+                raise NotFound(f"{len(parameters) - changed} of {len(parameters)} ERP rows to update are not there")
 
     def commit(self) -> None:
         """Commit the batch's writes so far (the next write opens a new transaction)."""
@@ -241,6 +268,9 @@ class SqlErpWriter:
     def _update(self, spec: EntityTable, row_id: str, row: dict[str, Any]) -> None:
         statement = self._update_statement(spec, tuple(row))
         parameters = {ROW: _key_value(spec.row_id, row_id), **{f"v_{name}": value for name, value in row.items()}}
+        if self._deferred is not None:
+            self._deferred.append((statement, parameters))
+            return
         with self._begin() as conn:
             if conn.execute(statement, parameters).rowcount == 0:
                 raise NotFound(f"ERP {spec.entity} row {row_id} is not there")

@@ -186,11 +186,14 @@ class HubMasterData:
             register = _register_for_new(entity, fields)
             values = {**_values(register, fields), register.key: _key_value(register, key)}
             if entity is ErpEntity.PROJECT:
-                references = self._project_references(session)
+                references = self.writes.scope.get(ProjectDefaults) or self._project_references(session)
+                if self.writes.atomic_items and not isinstance(references, CreateRefusal):
+                    self.writes.scope[ProjectDefaults] = references  # the same for every project of the run
                 if isinstance(references, CreateRefusal):
                     raise errors.InvalidRequest(references.reason)
                 values.update(references)
-            row = masters.save(session, register.rules, None, values)
+            # in a chunk the new row waits for the chunk's end, with the others (`ItemWrites.chunk`)
+            row = masters.save(session, register.rules, None, values, flush=not self.writes.deferring)
             return _record(entity, register, row)
 
     def update(self, entity: ErpEntity, guid: str, fields: Values) -> PsaRecord:

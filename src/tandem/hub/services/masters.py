@@ -18,9 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tandem.domain import limits
-from tandem.hub.models.common import Entity
+from tandem.hub.models.common import Entity, utcnow
 from tandem.hub.services import counters, lookup
 from tandem.hub.services.errors import FieldProblem, InvalidOperation, ValidationFailed
+from tandem.store.base import new_guid
 from tandem.store.db import BATCH_SCOPE
 
 Hook = Callable[[Session, Any, dict[str, Any], list[FieldProblem]], None]
@@ -59,11 +60,15 @@ class EntityRules:
         return self.field_names.get(key, key)
 
 
-def save(session: Session, rules: EntityRules, row: Any | None, values: Mapping[str, Any]) -> Any:
+def save(
+    session: Session, rules: EntityRules, row: Any | None, values: Mapping[str, Any], *, flush: bool = True
+) -> Any:
     """Create (row None) or change a row; every problem is reported at once, nothing is
-    written unless all is well."""
+    written unless all is well. `flush=False` lets a new row (of an entity without an
+    `after_save`) wait in the session for the next flush, with its guid and stamps set
+    now: many rows then go in one statement (an ERP run's chunk, `ItemWrites.chunk`)."""
     creating = row is None
-    target = rules.model() if creating else row
+    target: Any = rules.model() if creating else row
     merged = {key: getattr(target, key, None) for key in rules.columns} if not creating else {}
     merged.update(values)
     problems = _check_values(rules, values)
@@ -92,7 +97,11 @@ def save(session: Session, rules: EntityRules, row: Any | None, values: Mapping[
             series, attribute = rules.number_series
             setattr(target, attribute, counters.next_number(session, series, getattr(rules.model, attribute)))
         session.add(target)
-    session.flush()
+    if not flush and creating and rules.after_save is None:
+        target.guid = target.guid or new_guid()
+        target.created_at = target.updated_at = utcnow()
+    else:
+        session.flush()
     taken = _taken_values(session)
     if taken is not None and rules.unique:
         taken.saved(session, rules.model, rules.unique, target)
@@ -132,15 +141,21 @@ def _references(
     session: Session, rules: EntityRules, values: Mapping[str, Any], problems: list[FieldProblem]
 ) -> dict[str, tuple[Reference, Entity | None]]:
     resolved: dict[str, tuple[Reference, Entity | None]] = {}
+    scope = session.info.get(BATCH_SCOPE)
     for key, reference in rules.references.items():
         if key not in values:
             continue
         guid = values[key]
+        known = (Reference, reference.model, guid)  # a batch looks each one up once
+        found = scope.get(known) if scope is not None and guid is not None else None
         try:
-            found = lookup.reference(session, reference.model, guid, rules.name_of(key), reference.what)
+            if found is None:
+                found = lookup.reference(session, reference.model, guid, rules.name_of(key), reference.what)
         except ValidationFailed as failed:
             problems.extend(failed.problems)
             continue
+        if scope is not None and found is not None:
+            scope[known] = found
         if found is None and key in rules.required:
             continue  # reported as required above
         resolved[key] = (reference, found)
@@ -196,15 +211,18 @@ class TakenValues:
         return self._column(session, model, key).holders.get(value)
 
     def saved(self, session: Session, model: type[Entity], keys: tuple[str, ...], row: Any) -> None:
+        """`row`'s values are taken now; a row not yet flushed holds them as `UNFLUSHED`."""
+        holder = UNFLUSHED if row.id is None else row.id
         for key in keys:
             column = self._column(session, model, key)
-            old = column.values.pop(row.id, None)
+            old = column.values.pop(holder, None) if row.id is not None else None
             if old is not None and column.holders.get(old) == row.id:
                 del column.holders[old]  # the row's old value is free again
             value = getattr(row, key)
             if value is not None:
-                column.holders[value] = row.id
-                column.values[row.id] = value
+                column.holders[value] = holder
+                if row.id is not None:
+                    column.values[row.id] = value
 
     def clear(self) -> None:
         self._columns.clear()
@@ -219,6 +237,10 @@ class TakenValues:
                 {holder: value for value, holder in rows if value is not None},
             )
         return found
+
+
+UNFLUSHED = -1
+"""The holder of a value whose row waits in the session for its flush (no id yet)."""
 
 
 @dataclass(slots=True)
