@@ -5,7 +5,9 @@ Builds the demo ERP database at that size and loads its PSA half into a migrated
 runs Tandem's ERP integration as `tandem serve` would (`Tandem.erp_integration()`): a first
 run (everything is linked or created), a no-change run (incremental ERP reads), and a
 no-change run with full reads. Prints the wall time of each and the SQL statements it sent
-to each database, by kind.
+to each database, by kind; then each beside its floor, measured in the same run on the same
+databases with SQLAlchemy Core (the first run: bulk-inserting the same hub rows and updating as
+many ERP rows; a no-change run: reading every row it reads).
 
 Databases: fresh SQLite files by default; `--kind postgresql` makes (and drops) two fresh
 PostgreSQL databases on 127.0.0.1; or name EMPTY databases with `--database-url` (the hub)
@@ -138,6 +140,8 @@ def run(args: argparse.Namespace, hub_url: str, erp_url: str, directory: Path) -
         sa.event.listen(tandem.erp_engines[0], "before_cursor_execute", erp)
         batching = "no batching" if args.no_batching else f"batches of {args.batch_size}"
         print(f"runs ({batching}):")
+        before = datetime.now(UTC)
+        taken: dict[str, float] = {}
         for label, kwargs in (
             ("first run", {}),
             ("no-change run (incremental reads)", {}),
@@ -145,10 +149,80 @@ def run(args: argparse.Namespace, hub_url: str, erp_url: str, directory: Path) -
         ):
             started = time.perf_counter()
             report = integration.run(clock[0], **kwargs)
-            describe(label, time.perf_counter() - started, hub.take(), erp.take(), report)
+            taken[label] = time.perf_counter() - started
+            describe(label, taken[label], hub.take(), erp.take(), report)
             clock[0] += timedelta(minutes=10)
+        sa.event.remove(tandem.db.engine, "before_cursor_execute", hub)
+        sa.event.remove(tandem.erp_engines[0], "before_cursor_execute", erp)
+        floors(tandem.db.engine, tandem.erp_engines[0], manifest.settings.psa_guid_field, before, taken)
     finally:
         tandem.close()
+
+
+HUB_TABLES = ("business_units", "products", "users", "customers", "projects", "phases", "erp_links")
+"""What a first run writes in the hub."""
+ERP_TABLES = ("Actor", "Prod", "R1", "R2")
+
+
+def floors(hub: sa.Engine, erp: sa.Engine, guid_field: str, since: datetime, taken: dict[str, float]) -> None:
+    """The runs beside their floors on the same databases, with SQLAlchemy Core:
+    - first run: bulk-inserting the same hub rows it made (into empty copies of the tables,
+      without their indexes: a floor below the real thing) and updating as many ERP rows'
+      guid field as it did (executemany, rolled back);
+    - no-change run: reading every row the run reads (the hub's master tables and links, the
+      ERP's tables), fetched as plain tuples."""
+    hub_meta, erp_meta = sa.MetaData(), sa.MetaData()
+    hub_meta.reflect(bind=hub, only=HUB_TABLES)
+    erp_meta.reflect(bind=erp, only=ERP_TABLES)
+    made: dict[str, list[dict[str, Any]]] = {}
+    with hub.connect() as conn:
+        for name in HUB_TABLES:
+            table = hub_meta.tables[name]
+            query = sa.select(table)
+            if "created_at" in table.c:
+                query = query.where(table.c.created_at >= since)
+            made[name] = [dict(row) for row in conn.execute(query).mappings()]
+    actor = erp_meta.tables["Actor"]
+    with erp.connect() as conn:
+        guids = [{"r": r, "g": g} for r, g in conn.execute(sa.select(actor.c.ActNo, actor.c[guid_field]))]
+
+    started = time.perf_counter()
+    with hub.begin() as conn:
+        for name, rows in made.items():
+            if not rows:
+                continue
+            copy = sa.Table(
+                f"floor_{name}", sa.MetaData(), *(sa.Column(c.name, c.type) for c in hub_meta.tables[name].c)
+            )
+            copy.create(conn)
+            conn.execute(sa.insert(copy), rows)
+            copy.drop(conn)
+    with erp.connect() as conn, conn.begin() as transaction:
+        update = sa.update(actor).where(actor.c.ActNo == sa.bindparam("r")).values({guid_field: sa.bindparam("g")})
+        conn.execute(update, guids)
+        transaction.rollback()
+    insert_floor = time.perf_counter() - started
+
+    started = time.perf_counter()
+    with hub.connect() as conn:
+        for name in HUB_TABLES:
+            conn.execute(sa.select(hub_meta.tables[name])).all()
+    with erp.connect() as conn:
+        for name in ERP_TABLES:
+            conn.execute(sa.select(erp_meta.tables[name])).all()
+    read_floor = time.perf_counter() - started
+
+    rows = sum(len(r) for r in made.values())
+    print(
+        f"floors (SQLAlchemy Core, same databases): {rows} hub rows inserted + {len(guids)} ERP rows updated "
+        f"{insert_floor:.2f} s; every row read {read_floor:.2f} s"
+    )
+    for label, floor in (
+        ("first run", insert_floor),
+        ("no-change run (incremental reads)", read_floor),
+        ("no-change run (full reads)", read_floor),
+    ):
+        print(f"{label:<36} {taken[label]:8.2f} s  floor {floor:6.2f} s  ratio {taken[label] / floor:5.1f}x")
 
 
 if __name__ == "__main__":
