@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from tandem import bootstrap
+    from tandem.domain.progress import Progress
     from tandem.hub.models import User
 
 console = Console()
@@ -158,3 +159,37 @@ def user_by_email(t: bootstrap.Tandem, email: str) -> User:
         raise fail(f"No user has the email {email}.")
     found: User = user
     return found
+
+
+@contextmanager
+def progress_bar(quiet: bool = False) -> Iterator[Progress]:
+    """A `Progress` for long work (issue 13): on a terminal, a bar per step on stderr with its
+    counts, rate and time left, gone when the work ends; with `--json` (`quiet`) or when
+    stderr is not a terminal (a pipe, a log, a test), nothing at all."""
+    from tandem.domain.progress import quiet as silent
+
+    if quiet or not err.is_terminal:
+        yield silent
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import Progress as Bars
+
+    with Bars(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bars:
+        tasks: dict[str, Any] = {}
+
+        def report(what: str, done: int, total: int) -> None:
+            task = tasks.get(what)
+            if task is None:
+                task = tasks[what] = bars.add_task(what, total=total, rate="")
+            speed = bars.tasks[task].speed
+            bars.update(task, completed=done, total=total, rate=f"{speed:,.0f}/s" if speed else "")
+
+        yield report

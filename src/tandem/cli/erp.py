@@ -28,7 +28,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tandem.cli import erp_fixes
-from tandem.cli.common import fail, local_minute, migrated
+from tandem.cli.common import fail, local_minute, migrated, progress_bar
 from tandem.domain.erp import ErpEntity
 
 if TYPE_CHECKING:
@@ -116,9 +116,9 @@ def demo_db(
     sizes = _scale(scale)
     if settings is not None:
         _check_settings_file(settings)
-    with migrated() as t:
-        made = create_demo_database(url, seed, scale=sizes, plant_problems=not no_problems)
-        loaded = load_psa_seed(t.db, made.psa_seed)
+    with migrated() as t, progress_bar() as progress:
+        made = create_demo_database(url, seed, scale=sizes, plant_problems=not no_problems, progress=progress)
+        loaded = load_psa_seed(t.db, made.psa_seed, progress)
     path = _manifest_path(url, manifest)
     path.write_text(made.to_json(), encoding="utf-8")
     toml = _demo_toml(url, made, loaded)
@@ -174,8 +174,8 @@ def preflight(as_json: AsJson = False, erp_url: ErpUrl = None) -> None:
     """ERP-3: what would go wrong and what a run would do; reads only. Exit 1 when it fails."""
     from tandem.runtime.erp.text import preflight_to_json
 
-    with migrated() as t:
-        report = _integration(t, erp_url).preflight(utcnow())
+    with migrated() as t, progress_bar(as_json) as progress:
+        report = _integration(t, erp_url).preflight(utcnow(), progress=progress)
     if as_json:
         typer.echo(json.dumps(preflight_to_json(report), ensure_ascii=False))
     else:
@@ -238,8 +238,8 @@ def run(
     """ERP-7: one run now (whether or not the schedule is enabled), recorded for `status`."""
     from tandem.store.erp_state import report_to_json
 
-    with migrated() as t:
-        report = _integration(t, erp_url, entity).run(utcnow(), dry_run=dry_run, full=full)
+    with migrated() as t, progress_bar(as_json) as progress:
+        report = _integration(t, erp_url, entity).run(utcnow(), dry_run=dry_run, full=full, progress=progress)
     if as_json:
         typer.echo(json.dumps(report_to_json(report), ensure_ascii=False))
     else:

@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tandem.domain.erp import MASTER_ENTITIES, ErpEntity, PsaInvoice, PsaNumberSeries, PsaRecord, PsaSeed
+from tandem.domain.progress import Progress, quiet
 from tandem.hub.adapters.master_data import REGISTERS, Register
 from tandem.hub.models import Customer, InvoiceStatus, User
 from tandem.hub.services import counters, entities, masters
@@ -83,9 +84,9 @@ class _Loading:
         return row
 
 
-def load_psa_seed(db: Database, seed: PsaSeed) -> SeedLoad:
+def load_psa_seed(db: Database, seed: PsaSeed, progress: Progress = quiet) -> SeedLoad:
     """Load `seed` into the hub, beside what it holds; does nothing when the seed's customers
-    are there already."""
+    are there already. `progress` hears of the records as they go in."""
     with db.write() as session:
         numbers = [int(r.key) for r in seed.records.get(ErpEntity.CUSTOMER, ()) if r.key]
         if numbers and session.scalar(sa.select(Customer.id).where(Customer.number.in_(numbers)).limit(1)):
@@ -93,11 +94,15 @@ def load_psa_seed(db: Database, seed: PsaSeed) -> SeedLoad:
         _number_series(session, seed.number_series)
         loading = _Loading(session, admin=_first_admin(session))
         internal: int | None = None
+        total, done = sum(len(seed.records.get(e, ())) for e in MASTER_ENTITIES), 0
         for entity in MASTER_ENTITIES:
             if entity is ErpEntity.PROJECT:
                 internal = _internal_customer(loading)
             for record in seed.records.get(entity, ()):
                 _record(loading, record, seed.invoices)
+                done += 1
+                if done % 100 == 0 or done == total:
+                    progress("the PSA's half: records", done, total)
         statuses = session.scalars(sa.select(InvoiceStatus).order_by(InvoiceStatus.id)).all()
         for invoice in seed.invoices:
             _invoice(loading, invoice, statuses)

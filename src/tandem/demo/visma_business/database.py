@@ -43,6 +43,7 @@ from tandem.domain.erp import (
     Side,
 )
 from tandem.domain.errors import ConfigurationError
+from tandem.domain.progress import Progress, quiet
 
 DEMO_USER = "DEMO"
 CHUNK = 1000
@@ -159,11 +160,12 @@ def create_demo_database(
     scale: DemoScale | None = None,
     plant_problems: bool = True,
     settings: VismaBusinessSettings | None = None,
+    progress: Progress = quiet,
 ) -> DemoManifest:
     """Create the Visma Business tables at `url` and fill them; refuses a database with data.
 
     `settings` chooses table and column names (the Group-field exclusions are always
-    the demo's own, see `demo_settings`).
+    the demo's own, see `demo_settings`). `progress` hears of the rows as they go in.
     """
     settings = demo_settings(settings)
     data = build_demo(seed, scale, plant_problems=plant_problems)
@@ -176,9 +178,12 @@ def create_demo_database(
             with engine.begin() as conn:
                 if conn.execute(sa.select(sa.func.count()).select_from(tables.actor)).scalar():
                     raise ConfigurationError("the database already holds Visma Business data; use an empty one")
+                total, done = sum(len(table_rows) for _, table_rows in rows), 0
                 for table, table_rows in rows:
                     for start in range(0, len(table_rows), CHUNK):
                         conn.execute(sa.insert(table), table_rows[start : start + CHUNK])
+                        done += len(table_rows[start : start + CHUNK])
+                        progress("the ERP demo: rows", done, total)
     finally:
         engine.dispose()
     return DemoManifest(

@@ -33,6 +33,7 @@ from typing import Protocol
 
 from tandem.domain.erp import Conflict, EntityReport, ErpLink, Failure
 from tandem.domain.errors import TandemError
+from tandem.domain.progress import Progress, quiet
 from tandem.erp.actions import (
     Action,
     CreateErpInvoice,
@@ -190,12 +191,14 @@ class PlanExecutor:
         store: ErpStateStore,
         now: datetime,
         grouping: ItemGrouping | None = None,
+        progress: Progress = quiet,
     ) -> None:
         self._erp = erp
         self._psa = psa
         self._store = store
         self._now = now
         self._grouping = grouping or EachWriteAlone()
+        self._progress = progress
 
     def execute(self, plan: ErpPlan) -> Executed:
         reports: list[EntityReport] = []
@@ -205,8 +208,11 @@ class PlanExecutor:
                 tally = _Tally(failed=list(entity_plan.failures))
                 actions = entity_plan.actions
                 size = max(1, self._grouping.chunk_size)
+                what = f"{entity_plan.entity}: writing"
+                self._progress(what, 0, len(actions))
                 for start in range(0, len(actions), size):
                     self._chunk(actions[start : start + size], tally)
+                    self._progress(what, min(start + size, len(actions)), len(actions))
                 reports.append(_report(entity_plan, tally))
                 conflicts.extend(tally.conflicts)
         return Executed(tuple(reports), tuple(conflicts))

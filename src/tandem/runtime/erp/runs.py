@@ -15,13 +15,14 @@ stamps when a run finished.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
-from tandem.domain.erp import MASTER_ENTITIES, EntityReport, ErpEntity, ErpRecord, ErpRules, RunReport
+from tandem.domain.erp import MASTER_ENTITIES, EntityReport, ErpEntity, ErpRecord, ErpRules, PsaRecord, RunReport
 from tandem.domain.errors import ConfigurationError
+from tandem.domain.progress import Progress, quiet
 from tandem.erp import (
     CreateErpInvoice,
     CreateInErp,
@@ -85,22 +86,31 @@ class ErpIntegration:
                 self.rules = fresh
         return self.rules
 
-    def inputs(self, now: datetime, *, full: bool = False) -> PlanInputs:
+    def inputs(self, now: datetime, *, full: bool = False, progress: Progress = quiet) -> PlanInputs:
         """Both sides as the planner wants them; `full` bypasses incremental ERP reads."""
         rules = self.current_rules()
         entities = [e for e in MASTER_ENTITIES if rules.rule(e).transfer]
         needs_customers = rules.transfer_invoices and ErpEntity.CUSTOMER not in entities
-        erp_records: dict[ErpEntity, list[ErpRecord]] = {
-            entity: self.mirror.records(self.erp, entity, full=full) for entity in entities
-        }
-        if needs_customers:
-            erp_records[ErpEntity.CUSTOMER] = self.mirror.records(self.erp, ErpEntity.CUSTOMER, full=full)
+        read = [*entities, *([ErpEntity.CUSTOMER] if needs_customers else [])]
+        steps, done = len(read) + len(entities) + 2, 0
+        erp_records: dict[ErpEntity, list[ErpRecord]] = {}
+        for entity in read:
+            progress("reading the ERP and the PSA", done, steps)
+            erp_records[entity] = self.mirror.records(self.erp, entity, full=full)
+            done += 1
+        psa_records: dict[ErpEntity, Sequence[PsaRecord]] = {}
+        for entity in entities:
+            progress("reading the ERP and the PSA", done, steps)
+            psa_records[entity] = self.psa.list(entity)
+            done += 1
         links = {entity: self.store.links(entity) for entity in [*entities, ErpEntity.INVOICE]}
+        progress("reading the ERP and the PSA", done + 1, steps)
         psa_invoices = self.psa.list_invoices() if rules.transfer_invoices else ()
         numbers = invoice_numbers_to_read(psa_invoices, links[ErpEntity.INVOICE])
+        progress("reading the ERP and the PSA", steps, steps)
         return PlanInputs(
             erp_records=erp_records,
-            psa_records={entity: self.psa.list(entity) for entity in entities},
+            psa_records=psa_records,
             links=links,
             rules=rules,
             erp_limits=self.erp.limits,
@@ -111,14 +121,17 @@ class ErpIntegration:
             psa_cannot_create=self.psa.cannot_create(),
         )
 
-    def preflight(self, now: datetime) -> PreflightReport:
-        return preflight(self.inputs(now, full=True), self.erp.read_number_series(), self.psa.number_series())
+    def preflight(self, now: datetime, *, progress: Progress = quiet) -> PreflightReport:
+        inputs = self.inputs(now, full=True, progress=progress)
+        return preflight(inputs, self.erp.read_number_series(), self.psa.number_series())
 
-    def run(self, now: datetime, *, dry_run: bool = False, full: bool = False) -> RunReport:
-        the_plan = plan(self.inputs(now, full=full))
+    def run(self, now: datetime, *, dry_run: bool = False, full: bool = False, progress: Progress = quiet) -> RunReport:
+        """`progress` hears of the reading, then of each entity's writing, chunk by chunk."""
+        the_plan = plan(self.inputs(now, full=full, progress=progress))
         if dry_run:
             return RunReport(now, self.clock(), True, _planned(the_plan))
-        executed = PlanExecutor(self.erp, self.psa, self.store, now, self.grouping).execute(the_plan)
+        executor = PlanExecutor(self.erp, self.psa, self.store, now, self.grouping, progress)
+        executed = executor.execute(the_plan)
         report = RunReport(now, self.clock(), False, executed.reports, executed.conflicts)
         self.store.record_run(report)
         return report
