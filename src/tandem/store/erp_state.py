@@ -274,7 +274,7 @@ class SqlErpStateStore:
 
     def links(self, entity: ErpEntity) -> Mapping[str, ErpLink]:
         with self._units.read() as session:
-            rows = session.execute(
+            rows = session.connection().execute(  # Core: plain rows, no ORM loading (a run reads them all)
                 sa.select(ErpLinkRow.psa_guid, ErpLinkRow.erp_key, ErpLinkRow.base, ErpLinkRow.linked_at).where(
                     ErpLinkRow.entity == entity.value
                 )

@@ -278,3 +278,29 @@ def test_erp_7_runs_converge_and_a_run_after_a_run_writes_nothing(rows, anchor, 
         assert held[side] == value, (entity, made, held)  # never lost on the side that made it
         if (entity, guid) not in failed:
             assert held == {Side.PSA: value, Side.ERP: value}, (entity, made, held)
+
+
+def test_erp_7_incremental_reads_read_a_runs_own_writes_back_once_then_nothing_while_nothing_changes() -> None:
+    """The ERP's change stamps name a minute, so a read starts at the last minute it saw; a
+    first run's writes (all in its last minute) are read back by the next run, and once that
+    minute is settled later reads find nothing, however many rows it holds."""
+    fake, _hub, _store, integration, _ = world(
+        [erp(C, str(10001 + n), f"Customer {n}") for n in range(30)],
+        [psa(C, "20001", "Globex Ltd")],
+    )
+    read: list[int] = []
+    real = fake.read_changed
+
+    def counting(entity, since):  # type: ignore[no-untyped-def]
+        changes = real(entity, since)
+        if entity is C:
+            read.append(len(changes.records))
+        return changes
+
+    fake.read_changed = counting  # type: ignore[method-assign]
+    first = integration.run(T0)
+    assert len(first.entity(C).created) == 31  # 30 into the hub, 1 into the ERP
+    for minutes in (10, 20, 30):
+        assert integration.run(T0 + timedelta(minutes=minutes)).writes == 0
+    assert read[0] >= 31  # the second run read the first one's writes back (its boundary minute)
+    assert read[1:] == [0, 0]  # then nothing: the minute is settled

@@ -274,7 +274,7 @@ def _records(session: Session, entity: ErpEntity, register: Register) -> Iterato
     query = sa.select(
         model.guid, getattr(model, register.key), *(getattr(model, a) for a in attributes), model.updated_at
     ).order_by(model.id)
-    for guid, key, *values, updated_at in session.execute(query):
+    for guid, key, *values, updated_at in session.connection().execute(query):  # Core: rows, no ORM loading
         fields: dict[str, str | None] = dict(zip(register.fields, values, strict=True))
         if register.kind is not None:
             fields["kind"] = register.kind

@@ -96,7 +96,7 @@ class ErpIntegration:
         erp_records: dict[ErpEntity, list[ErpRecord]] = {}
         for entity in read:
             progress("reading the ERP and the PSA", done, steps)
-            erp_records[entity] = self.mirror.records(self.erp, entity, full=full)
+            erp_records[entity] = self.mirror.records(self.erp, entity, full=full, now=now)
             done += 1
         psa_records: dict[ErpEntity, Sequence[PsaRecord]] = {}
         for entity in entities:
