@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from tandem.domain.erp import ErpEntity, ErpRecord
 from tandem.ports.erp import ErpPort
 
-
 SETTLED = timedelta(minutes=5)
 """How long after its minute a change stamp is taken to be final (see above)."""
 
