@@ -7,8 +7,9 @@ run (everything is linked or created), a no-change run (incremental ERP reads, w
 the rows the first run wrote), a no-change run with full reads, and a steady no-change run
 (incremental reads that find nothing new: what every 10 minutes costs while nothing changes).
 Prints the wall time of each and the SQL statements it sent to each database, by kind; then
-each beside its floor, measured in the same run on the same databases with SQLAlchemy Core (the first run: bulk-inserting the same hub rows and updating as
-many ERP rows; a no-change run: reading every row it reads).
+each beside its floor, measured in the same run on the same databases with SQLAlchemy Core
+(the first run: bulk-inserting the same hub rows and updating as many ERP rows; a no-change
+run: reading every row it reads).
 
 Databases: fresh SQLite files by default; `--kind postgresql` makes (and drops) two fresh
 PostgreSQL databases on 127.0.0.1; or name EMPTY databases with `--database-url` (the hub)
