@@ -519,3 +519,35 @@ def test_erp_3_every_kind_of_finding_has_its_words_and_fix_on_the_page() -> None
     from tandem.web.erp import FIX, WHAT
 
     assert set(WHAT) == set(FIX) == set(FindingKind)  # a new kind never breaks the page
+
+
+def test_erp_7_a_run_ending_while_the_page_is_made_never_leaves_it_saying_started_without_reloading(
+    tandem: bootstrap.Tandem,
+) -> None:
+    """The page after Run now says "started" and reloads itself until the run ends; a run that
+    ends while that page is being made must not leave it saying "started" with no reload (it
+    then stayed so for good)."""
+    from datetime import UTC, datetime
+
+    from tandem.web.erp_work import Running
+
+    class EndingNow:
+        """A run seen going at the first look and ended at every later one."""
+
+        last = None
+
+        def __init__(self) -> None:
+            self.looks = 0
+
+        @property
+        def running(self) -> Running | None:
+            self.looks += 1
+            return Running(True, datetime.now(UTC)) if self.looks == 1 else None
+
+    admin = _admin(tandem)
+    context: WebContext = admin.app.state.web  # type: ignore[attr-defined]
+    context.erp_work = EndingNow()  # type: ignore[assignment]
+    page = admin.get("/admin/erp?done=started").text
+    says_started = "The run has started." in page
+    reloads = '<meta http-equiv="refresh" content="3">' in page
+    assert says_started == reloads, "says started" if says_started else "reloads for nothing"

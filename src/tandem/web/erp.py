@@ -205,8 +205,8 @@ def findings(report: PreflightReport) -> list[FindingRow]:
     ]
 
 
-def _show(request: Request, seen: Visit, shown: Shown, status: int = 200) -> Response:
-    view = _view(web(request), shown.typed)
+def _show(request: Request, seen: Visit, shown: Shown, status: int = 200, view: ErpView | None = None) -> Response:
+    view = view or _view(web(request), shown.typed)
     return page(
         request,
         seen,
@@ -227,9 +227,10 @@ async def _answer(request: Request, seen: Visit, shown: Shown, status: int) -> R
 
 @router.get(PAGE)
 def erp_page(request: Request, done: str = "", seen: Visit = Depends(access.admin)) -> Response:
-    if done == "started" and _wiring(web(request))[1].running is None:
+    view = _view(web(request), {})  # read once: a run ending between two reads left "started" without its reload
+    if done == "started" and view.running is None:
         done = "ended"
-    return _show(request, seen, Shown(done=DONE.get(done)))
+    return _show(request, seen, Shown(done=DONE.get(done)), view=view)
 
 
 @router.post("/admin/erp/preflight")
