@@ -52,6 +52,38 @@ async def caldav(settings: CaldavSettings) -> AsyncIterator[CaldavCalendar]:
     await adapter.aclose()
 
 
+class NoSyncCollection(httpx.AsyncBaseTransport):
+    """A server without RFC 6578: REPORT sync-collection is 403 DAV:supported-report (as
+    RFC 6578 §3.1 says); everything else reaches Radicale. Counts what it refused."""
+
+    def __init__(self) -> None:
+        self._radicale = httpx.AsyncHTTPTransport()
+        self.refused = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        if request.method == "REPORT" and b"sync-collection" in body:
+            self.refused += 1
+            return httpx.Response(
+                403, content=b'<?xml version="1.0"?><D:error xmlns:D="DAV:"><D:supported-report/></D:error>'
+            )
+        return await self._radicale.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._radicale.aclose()
+
+
+@pytest.fixture
+def no_sync_collection() -> NoSyncCollection:
+    return NoSyncCollection()
+
+
+@pytest.fixture
+async def polling(settings: CaldavSettings, no_sync_collection: NoSyncCollection) -> AsyncIterator[CaldavCalendar]:
+    async with httpx.AsyncClient(transport=no_sync_collection) as http:
+        yield CaldavCalendar(settings, http=http)
+
+
 @pytest.fixture
 def calendar(caldav: CaldavCalendar) -> CaldavCalendar:
     """The contract suite's name for a fresh port."""
