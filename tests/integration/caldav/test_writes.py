@@ -1,0 +1,86 @@
+"""Writes to a CalDAV calendar: what is stored, so that a retry never duplicates and a
+person's own additions in their app survive Tandem's edits (BEY-1, BEY-3)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from tandem.connectors.caldav import CaldavCalendar
+from tandem.domain.activity import Recurrence
+from tandem.domain.calendar import Attendee
+from tandem.domain.errors import AlreadyExists
+from tests.integration.caldav.conftest import ALICE
+from tests.integration.caldav.helpers import App, stored
+from tests.support.calendar_contract import NONE, meeting
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_bey_3_a_retried_insert_meets_its_own_resource_and_is_not_a_second_event(
+    caldav: CaldavCalendar, calendar_url: str
+) -> None:
+    event = meeting("Kick-off")
+    await caldav.insert(ALICE, event, send_updates=NONE)
+    with pytest.raises(AlreadyExists):
+        await caldav.insert(ALICE, event, send_updates=NONE)
+    listed = (await caldav.changes(ALICE, None)).events
+    assert [e.id for e in listed] == [event.id]
+    assert f"UID:{event.id}" in stored(calendar_url, event.id)  # <calendar>/<event id>.ics
+
+
+async def test_an_alarm_and_properties_an_app_added_survive_tandems_updates(
+    caldav: CaldavCalendar, calendar_url: str
+) -> None:
+    written = await caldav.insert(ALICE, meeting("Dentist"), send_updates=NONE)
+    App(calendar_url).add_alarm(written.id)
+    current = await caldav.get(ALICE, written.id)
+    assert current is not None
+    renamed = await caldav.update(
+        ALICE,
+        replace(current, summary="Dentist in room 2"),
+        if_match=current.etag,
+        send_updates=NONE,
+        fields=frozenset({"summary"}),
+    )
+    await caldav.update(ALICE, replace(renamed, location="Clinic"), if_match=renamed.etag, send_updates=NONE)
+    text = stored(calendar_url, written.id)
+    assert "SUMMARY:Dentist in room 2" in text
+    assert "LOCATION:Clinic" in text
+    assert "BEGIN:VALARM" in text
+    assert "TRIGGER:-PT15M" in text
+    assert "X-APP-COLOUR:teal" in text
+
+
+async def test_cal_14_attendees_are_written_so_that_a_scheduling_server_mails_no_one(
+    caldav: CaldavCalendar, calendar_url: str
+) -> None:
+    assert not caldav.fans_out_invitations  # Radicale has no scheduling
+    event = meeting("With a guest", attendees=(Attendee("ann.guest@partner.test", display_name="Ann Guest"),))
+    await caldav.insert(ALICE, event, send_updates=NONE)
+    [attendee] = [line for line in stored(calendar_url, event.id).splitlines() if line.startswith("ATTENDEE")]
+    assert "SCHEDULE-AGENT=CLIENT" in attendee
+    assert attendee.endswith(":mailto:ann.guest@partner.test")
+
+
+async def test_cal_13_a_zoned_series_is_stored_with_its_time_zone_and_its_rule_as_written(
+    caldav: CaldavCalendar, calendar_url: str
+) -> None:
+    series = meeting("Weekly", recurrence=Recurrence("FREQ=WEEKLY;BYDAY=MO;COUNT=10"))
+    written = await caldav.insert(ALICE, series, send_updates=NONE)
+    await caldav.update(
+        ALICE,
+        replace(written, summary="Weekly sync"),
+        if_match=written.etag,
+        send_updates=NONE,
+        fields=frozenset({"summary"}),
+    )
+    text = stored(calendar_url, series.id)
+    assert "BEGIN:VTIMEZONE" in text
+    assert "TZID:Europe/Helsinki" in text
+    assert "DTSTART;TZID=Europe/Helsinki:20310310T090000" in text
+    read = await caldav.get(ALICE, series.id)
+    assert read is not None
+    assert read.recurrence is not None
+    assert read.recurrence.rrule == "FREQ=WEEKLY;BYDAY=MO;COUNT=10"  # not reordered by a rewrite
