@@ -11,7 +11,16 @@ CalendarEvent), resource (a series and its overrides in one resource), errors (t
 place where failures become `tandem.domain.errors`). See docs/caldav.md.
 """
 
-from tandem.connectors.caldav.adapter import CaldavCalendar
-from tandem.connectors.caldav.settings import CaldavSettings, Credentials
+from typing import TYPE_CHECKING
+
+from tandem import lazy
+
+if TYPE_CHECKING:
+    from tandem.connectors.caldav.adapter import CaldavCalendar
+    from tandem.connectors.caldav.settings import CaldavSettings, Credentials
+else:  # imported when first used (`tandem.lazy`): the settings without httpx and icalendar
+    __getattr__ = lazy.exports(
+        __name__, {"CaldavCalendar": "adapter", "CaldavSettings": "settings", "Credentials": "settings"}
+    )
 
 __all__ = ["CaldavCalendar", "CaldavSettings", "Credentials"]
