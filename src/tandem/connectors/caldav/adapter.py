@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -49,7 +49,6 @@ from tandem.connectors.caldav.resource import (
     write_series,
 )
 from tandem.connectors.caldav.settings import CaldavSettings
-from tandem.domain.activity import Moment
 from tandem.domain.calendar import CalendarEvent, EventStatus, SendUpdates
 from tandem.domain.errors import NotFound, PreconditionFailed, TandemError
 from tandem.ports.calendar import CalendarChanges, EventDelete, EventInsert, EventUpdate, EventWrite, WriteOutcome
@@ -69,13 +68,6 @@ def default_http_client(max_connections: int = 10) -> httpx.AsyncClient:
 
 def _resource_id(name: str) -> str:
     return name.removesuffix(".ics")
-
-
-def _original_start(suffix: str) -> Moment:
-    """An occurrence id's stamp back to its original start (`resource.occurrence_id`)."""
-    if "T" in suffix:
-        return datetime.strptime(suffix, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    return date(int(suffix[:4]), int(suffix[4:6]), int(suffix[6:8]))
 
 
 def _no_sync_collection(error: DavError) -> bool:
@@ -292,12 +284,9 @@ class CaldavCalendar:
     async def delete(self, calendar_id: str, event_id: str, *, if_match: str | None, send_updates: SendUpdates) -> None:
         occurrence = split_occurrence_id(event_id)
         if occurrence is not None:
-            series_id, suffix = occurrence
+            series_id, original_start = occurrence
             cancelled = CalendarEvent(
-                id=event_id,
-                status=EventStatus.CANCELLED,
-                recurring_event_id=series_id,
-                original_start=_original_start(suffix),
+                id=event_id, status=EventStatus.CANCELLED, recurring_event_id=series_id, original_start=original_start
             )
             try:
                 await self.update(calendar_id, cancelled, if_match=if_match, send_updates=send_updates)

@@ -14,9 +14,10 @@ them the way Google presents them (ports/calendar.py):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from icalendar import Calendar, Event
 
@@ -42,10 +43,21 @@ def occurrence_id(series_id: str, original_start: Moment) -> str:
     return f"{series_id}_{stamp(original_start)}"
 
 
-def split_occurrence_id(event_id: str) -> tuple[str, str] | None:
-    """`<series id>_<stamp>` -> (series id, stamp); None for any other id."""
+_STAMP = re.compile(r"(?P<day>\d{8})(?P<time>T\d{6}Z)?")
+
+
+def split_occurrence_id(event_id: str) -> tuple[str, Moment] | None:
+    """`<series id>_<stamp>` -> (series id, original start); None for any other id."""
     series, sep, suffix = event_id.rpartition("_")
-    return (series, suffix) if sep and series and suffix[:8].isdigit() else None
+    found = _STAMP.fullmatch(suffix) if sep and series else None
+    if found is None:
+        return None
+    try:
+        if found["time"]:
+            return series, datetime.strptime(suffix, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        return series, date.fromisoformat(suffix)
+    except ValueError:  # 20311345: digits, not a day
+        return None
 
 
 def load(text: str) -> Calendar:

@@ -70,8 +70,9 @@ def test_text_that_is_not_icalendar_is_unreadable() -> None:
 
 
 def test_only_the_adapters_occurrence_ids_split() -> None:
-    assert split_occurrence_id("abc_20310310T090000Z") == ("abc", "20310310T090000Z")
-    assert split_occurrence_id("abc_20310310") == ("abc", "20310310")
+    assert split_occurrence_id("abc_20310310T090000Z") == ("abc", datetime(2031, 3, 10, 9, tzinfo=UTC))
+    assert split_occurrence_id("abc_20310310") == ("abc", date(2031, 3, 10))
+    assert split_occurrence_id("abc_20311345") is None
     assert split_occurrence_id("lunch_with_bo@phone") is None
     assert split_occurrence_id("abcstandin") is None
 
