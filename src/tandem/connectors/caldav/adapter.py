@@ -29,6 +29,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -51,7 +52,15 @@ from tandem.connectors.caldav.resource import (
 from tandem.connectors.caldav.settings import CaldavSettings
 from tandem.domain.calendar import CalendarEvent, EventStatus, SendUpdates
 from tandem.domain.errors import NotFound, PreconditionFailed, TandemError
-from tandem.ports.calendar import CalendarChanges, EventDelete, EventInsert, EventUpdate, EventWrite, WriteOutcome
+from tandem.ports.calendar import (
+    CalendarChanges,
+    CalendarPort,
+    EventDelete,
+    EventInsert,
+    EventUpdate,
+    EventWrite,
+    WriteOutcome,
+)
 
 NO_SYNC_COLLECTION = (400, 403, 405, 415, 501)
 """Statuses of a server that does not do sync-collection (RFC 6578 §3.1 asks for 403 with
@@ -341,3 +350,10 @@ def _resource_of(write: EventWrite) -> str:
         occurrence = split_occurrence_id(write.event_id)
         return occurrence[0] if occurrence else write.event_id
     return write.event.recurring_event_id or write.event.id
+
+
+if TYPE_CHECKING:
+
+    def _conforms(adapter: CaldavCalendar) -> CalendarPort:
+        """mypy proves here that the adapter is a `CalendarPort`."""
+        return adapter
