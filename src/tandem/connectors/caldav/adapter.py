@@ -52,15 +52,7 @@ from tandem.connectors.caldav.resource import (
 from tandem.connectors.caldav.settings import CaldavSettings
 from tandem.domain.calendar import CalendarEvent, EventStatus, SendUpdates
 from tandem.domain.errors import NotFound, PreconditionFailed, TandemError
-from tandem.ports.calendar import (
-    CalendarChanges,
-    CalendarPort,
-    EventDelete,
-    EventInsert,
-    EventUpdate,
-    EventWrite,
-    WriteOutcome,
-)
+from tandem.ports.calendar import CalendarChanges, EventDelete, EventInsert, EventUpdate, EventWrite, WriteOutcome
 
 NO_SYNC_COLLECTION = (400, 403, 405, 415, 501)
 """Statuses of a server that does not do sync-collection (RFC 6578 §3.1 asks for 403 with
@@ -353,6 +345,7 @@ def _resource_of(write: EventWrite) -> str:
 
 
 if TYPE_CHECKING:
+    from tandem.ports.calendar import CalendarPort
 
     def _conforms(adapter: CaldavCalendar) -> CalendarPort:
         """mypy proves here that the adapter is a `CalendarPort`."""
