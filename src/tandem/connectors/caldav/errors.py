@@ -32,21 +32,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from tandem.domain.errors import (
-    AlreadyExists,
-    AuthFailed,
-    ConfigurationError,
-    Forbidden,
-    FullSyncRequired,
-    InvalidRequest,
-    NotFound,
-    PreconditionFailed,
-    QuotaExceeded,
-    RateLimited,
-    RemoteDataInvalid,
-    TandemError,
-    Unavailable,
-)
+from tandem.domain import errors as tandem
 
 
 class DavError(Exception):
@@ -81,30 +67,32 @@ class Call:
     """A create with `If-None-Match: *` (a 412 means the href is taken)."""
 
 
-def translate(error: DavError, call: Call) -> TandemError:
+def translate(error: DavError, call: Call) -> tandem.TandemError:
     where = f"{call.operation} for {call.calendar_id}: {error.method} {error.url} answered {error.status}"
     status = error.status
     if status == 401:
-        return AuthFailed(f"{where}: the CalDAV server refused the user name or password")
+        return tandem.AuthFailed(f"{where}: the CalDAV server refused the user name or password")
     if status in (403, 409) and error.names("valid-sync-token"):
-        return FullSyncRequired(f"{where}: the sync token is no longer valid")
+        return tandem.FullSyncRequired(f"{where}: the sync token is no longer valid")
     if status == 403:
-        return Forbidden(where)
+        return tandem.Forbidden(where)
     if status == 404 or (status == 409 and error.method == "PUT" and not error.names("no-uid-conflict")):
         if call.on_collection or status == 409:
-            return ConfigurationError(f"{where}: there is no calendar at this URL (check the calendar URL setting)")
-        return NotFound(where)
+            return tandem.ConfigurationError(
+                f"{where}: there is no calendar at this URL (check the calendar URL setting)"
+            )
+        return tandem.NotFound(where)
     if status == 409 and error.names("no-uid-conflict"):
-        return AlreadyExists(f"{where}: another resource of the calendar has this UID")
+        return tandem.AlreadyExists(f"{where}: another resource of the calendar has this UID")
     if status == 412:
-        return AlreadyExists(where) if call.create else PreconditionFailed(where)
+        return tandem.AlreadyExists(where) if call.create else tandem.PreconditionFailed(where)
     if status == 429:
-        return RateLimited(where, retry_after=error.retry_after)
+        return tandem.RateLimited(where, retry_after=error.retry_after)
     if status == 507:
-        return QuotaExceeded(f"{where}: the server's storage is full")
+        return tandem.QuotaExceeded(f"{where}: the server's storage is full")
     if status >= 500:
-        return Unavailable(where, retry_after=error.retry_after)
-    return InvalidRequest(where)
+        return tandem.Unavailable(where, retry_after=error.retry_after)
+    return tandem.InvalidRequest(where)
 
 
 @contextmanager
@@ -115,15 +103,15 @@ def translating(call: Call) -> Iterator[None]:
     except DavError as error:
         raise translate(error, call) from error
     except httpx.TimeoutException as error:
-        raise Unavailable(f"{call.operation} for {call.calendar_id}: the CalDAV server timed out") from error
+        raise tandem.Unavailable(f"{call.operation} for {call.calendar_id}: the CalDAV server timed out") from error
     except httpx.TransportError as error:
-        raise Unavailable(
+        raise tandem.Unavailable(
             f"{call.operation} for {call.calendar_id}: cannot reach the CalDAV server ({error})"
         ) from error
     except Unreadable as error:
-        raise RemoteDataInvalid(f"{call.operation} for {call.calendar_id}: {error}") from error
+        raise tandem.RemoteDataInvalid(f"{call.operation} for {call.calendar_id}: {error}") from error
     except Unwritable as error:
-        raise InvalidRequest(f"{call.operation} for {call.calendar_id}: {error}") from error
+        raise tandem.InvalidRequest(f"{call.operation} for {call.calendar_id}: {error}") from error
 
 
 class Unwritable(Exception):
