@@ -1,12 +1,12 @@
 """One Radicale per test module (a process start costs ~0.5 s); each test gets a fresh
 calendar (MKCALENDAR under a new name) in Alice's calendar home, and an adapter whose URL
-template points at it."""
+template points at it. `polling` is the same adapter through a transport that refuses
+sync-collection (`NoSyncCollection`), as a server without RFC 6578 would."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -93,8 +93,3 @@ def calendar(caldav: CaldavCalendar) -> CaldavCalendar:
 @pytest.fixture
 def calendar_id() -> str:
     return ALICE
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    return tmp_path

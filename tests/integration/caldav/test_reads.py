@@ -14,7 +14,7 @@ from tandem.domain.activity import Recurrence
 from tandem.domain.calendar import CalendarEvent
 from tandem.domain.errors import FullSyncRequired
 from tandem.sync.ids import occurrence_event_id
-from tests.integration.caldav.conftest import ALICE, NoSyncCollection
+from tests.integration.caldav.conftest import ALICE, PASSWORD, NoSyncCollection
 from tests.integration.caldav.helpers import App
 from tests.support.calendar_contract import NONE, local, meeting
 
@@ -22,12 +22,12 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_bey_1_a_token_the_server_refuses_is_full_sync_required_and_a_full_read_follows(
-    caldav: CaldavCalendar, settings: CaldavSettings, calendar_url: str, radicale: object
+    caldav: CaldavCalendar, settings: CaldavSettings, calendar_url: str
 ) -> None:
     kept = await caldav.insert(ALICE, meeting("Kept"), send_updates=NONE)
     # A token of another calendar of the same server: valid there, never issued here.
     other_url = calendar_url.rstrip("/") + "-other/"
-    assert httpx.request("MKCALENDAR", other_url, auth=(ALICE, "alice-secret")).status_code == 201
+    assert httpx.request("MKCALENDAR", other_url, auth=(ALICE, PASSWORD)).status_code == 201
     other = CaldavCalendar(replace(settings, calendar_url=other_url.replace(ALICE, "{email}")))
     foreign = (await other.changes(ALICE, None)).next_cursor
     await other.aclose()
