@@ -37,6 +37,7 @@ from tandem.domain.activity import Moment
 from tandem.domain.calendar import CalendarEvent, EventStatus
 
 PRODID = "-//Tandem//CalDAV adapter//EN"
+_LAST_ZONE_DATE = date(2038, 1, 1)
 
 
 def occurrence_id(series_id: str, original_start: Moment) -> str:
@@ -85,7 +86,16 @@ def new_calendar() -> Calendar:
 
 
 def serialize(calendar: Calendar) -> bytes:
-    calendar.add_missing_timezones()
+    """The resource's text, with a VTIMEZONE for each zone its times name. A zone's
+    definition covers the years from the earliest time on (icalendar's default, all
+    transitions since 1970 as RDATEs, is ~120 lines a zone, and every read parses them)."""
+    starts = [moment_of(v, "DTSTART") for v in vevents(calendar)] + [
+        moment_of(v, "RECURRENCE-ID") for v in vevents(calendar)
+    ]
+    years = [m.year for m in starts if isinstance(m, datetime)]
+    if years:
+        last = max(_LAST_ZONE_DATE, date(max(years) + 2, 1, 1))
+        calendar.add_missing_timezones(first_date=date(min(years) - 1, 1, 1), last_date=last)
     return bytes(calendar.to_ical())
 
 
