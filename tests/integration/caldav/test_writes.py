@@ -3,11 +3,13 @@ person's own additions in their app survive Tandem's edits (BEY-1, BEY-3)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
+import httpx
 import pytest
 
-from tandem.connectors.caldav import CaldavCalendar
+from tandem.connectors.caldav import CaldavCalendar, CaldavSettings
 from tandem.domain.activity import Recurrence
 from tandem.domain.calendar import Attendee
 from tandem.domain.errors import AlreadyExists
@@ -84,3 +86,40 @@ async def test_cal_13_a_zoned_series_is_stored_with_its_time_zone_and_its_rule_a
     assert read is not None
     assert read.recurrence is not None
     assert read.recurrence.rrule == "FREQ=WEEKLY;BYDAY=MO;COUNT=10"  # not reordered by a rewrite
+
+
+class AppWritesFirst(httpx.AsyncBaseTransport):
+    """Radicale, but the person's app saves its own edit just before Tandem's first PUT."""
+
+    def __init__(self, app_edit: Callable[[], None]) -> None:
+        self._radicale = httpx.AsyncHTTPTransport()
+        self._app_edit: Callable[[], None] | None = app_edit
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT" and self._app_edit is not None:
+            self._app_edit, edit = None, self._app_edit
+            edit()
+        return await self._radicale.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._radicale.aclose()
+
+
+async def test_bey_2_an_update_that_meets_an_app_edit_between_its_read_and_write_keeps_both(
+    caldav: CaldavCalendar, settings: CaldavSettings, calendar_url: str
+) -> None:
+    written = await caldav.insert(ALICE, meeting("Planning"), send_updates=NONE)
+    app = App(calendar_url)
+    transport = AppWritesFirst(lambda: app.edit(written.id, location="Room 9"))
+    async with httpx.AsyncClient(transport=transport) as http:
+        racing = CaldavCalendar(settings, http=http)
+        await racing.update(
+            ALICE,
+            replace(written, summary="Planning, moved"),
+            if_match=None,
+            send_updates=NONE,
+            fields=frozenset({"summary"}),
+        )
+    read = await caldav.get(ALICE, written.id)
+    assert read is not None
+    assert (read.summary, read.location) == ("Planning, moved", "Room 9")

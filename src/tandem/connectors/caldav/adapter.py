@@ -257,30 +257,46 @@ class CaldavCalendar:
         fields: frozenset[str] | None = None,
     ) -> CalendarEvent:
         with translating(Call("update", calendar_id)):
-            series_id = event.recurring_event_id if event.original_start is not None else None
-            resource_id = series_id or event.id
-            found = await self._read(calendar_id, resource_id)
-            if found is None and (series_id or if_match is not None):
-                raise NotFound(f"update for {calendar_id}: {resource_id}.ics is not in the calendar")
-            if found is not None and if_match is not None and found[1] != if_match:
-                raise PreconditionFailed(f"update for {calendar_id}: {event.id} changed since {if_match}")
-            if event.cancelled and series_id is None:
-                if found is not None:
-                    href = await self._href(calendar_id, resource_id)
-                    await self._dav.delete(href, self._auth(calendar_id), if_match=found[1])
-                return replace(event, etag=None, updated=self._clock())
-            calendar = load(found[0]) if found is not None else new_calendar()
-            write = write_occurrence if series_id else write_series
-            groups = ALL_GROUPS if fields is None else fields
-            write(calendar, event, groups, schedule_agent=self._schedule_agent(send_updates), now=self._clock())
-            etag = found[1] if found is not None else None
-            if event.cancelled:  # an occurrence: now an exdate of its series
-                series = await self._put(calendar_id, resource_id, resource_id, serialize(calendar), if_match=etag)
-                return replace(event, etag=series.etag, updated=series.updated)
-            event_id = (
-                occurrence_id(resource_id, event.original_start) if series_id and event.original_start else event.id
-            )
-            return await self._put(calendar_id, resource_id, event_id, serialize(calendar), if_match=etag)
+            try:
+                return await self._rewrite(calendar_id, event, if_match, send_updates, fields)
+            except DavError as error:
+                # Someone wrote between our read and our write. Without an etag of the
+                # caller's to keep, read again and put the same field groups in once more.
+                if error.status != 412 or if_match is not None:
+                    raise
+            return await self._rewrite(calendar_id, event, if_match, send_updates, fields)
+
+    async def _rewrite(
+        self,
+        calendar_id: str,
+        event: CalendarEvent,
+        if_match: str | None,
+        send_updates: SendUpdates,
+        fields: frozenset[str] | None,
+    ) -> CalendarEvent:
+        """One read-modify-write of the event's resource (see the module docstring)."""
+        series_id = event.recurring_event_id if event.original_start is not None else None
+        resource_id = series_id or event.id
+        found = await self._read(calendar_id, resource_id)
+        if found is None and (series_id or if_match is not None):
+            raise NotFound(f"update for {calendar_id}: {resource_id}.ics is not in the calendar")
+        if found is not None and if_match is not None and found[1] != if_match:
+            raise PreconditionFailed(f"update for {calendar_id}: {event.id} changed since {if_match}")
+        if event.cancelled and series_id is None:
+            if found is not None:
+                href = await self._href(calendar_id, resource_id)
+                await self._dav.delete(href, self._auth(calendar_id), if_match=found[1])
+            return replace(event, etag=None, updated=self._clock())
+        calendar = load(found[0]) if found is not None else new_calendar()
+        write = write_occurrence if series_id else write_series
+        groups = ALL_GROUPS if fields is None else fields
+        write(calendar, event, groups, schedule_agent=self._schedule_agent(send_updates), now=self._clock())
+        etag = found[1] if found is not None else None
+        if event.cancelled:  # an occurrence: now an exdate of its series
+            series = await self._put(calendar_id, resource_id, resource_id, serialize(calendar), if_match=etag)
+            return replace(event, etag=series.etag, updated=series.updated)
+        event_id = occurrence_id(resource_id, event.original_start) if series_id and event.original_start else event.id
+        return await self._put(calendar_id, resource_id, event_id, serialize(calendar), if_match=etag)
 
     async def delete(self, calendar_id: str, event_id: str, *, if_match: str | None, send_updates: SendUpdates) -> None:
         occurrence = split_occurrence_id(event_id)
