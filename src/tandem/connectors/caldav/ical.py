@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -92,7 +92,7 @@ def raw_rrules(text: str) -> list[str | None]:
 # ------------------------------------------------------------------ reading
 
 
-def _aware(value: Moment, zone: ZoneInfo | None) -> Moment:
+def _aware(value: Moment, zone: tzinfo | None) -> Moment:
     """A floating time (no TZID, no Z) is read in the event's zone, else in UTC."""
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=zone or UTC)
@@ -113,7 +113,7 @@ def _zone_name(vevent: Event) -> str | None:
     return str(key)
 
 
-def moment_of(vevent: Event, name: str, zone: ZoneInfo | None = None) -> Moment | None:
+def moment_of(vevent: Event, name: str, zone: tzinfo | None = None) -> Moment | None:
     prop = vevent.get(name)
     if prop is None:
         return None
@@ -123,7 +123,7 @@ def moment_of(vevent: Event, name: str, zone: ZoneInfo | None = None) -> Moment 
     return _aware(value, zone)
 
 
-def _end(vevent: Event, start: Moment | None, zone: ZoneInfo | None) -> Moment | None:
+def _end(vevent: Event, start: Moment | None, zone: tzinfo | None) -> Moment | None:
     end = moment_of(vevent, "DTEND", zone)
     if end is not None or start is None:
         return end
@@ -133,7 +133,7 @@ def _end(vevent: Event, start: Moment | None, zone: ZoneInfo | None) -> Moment |
     return start + timedelta(days=1) if not isinstance(start, datetime) else start
 
 
-def _moments(vevent: Event, name: str, zone: ZoneInfo | None) -> tuple[Moment, ...]:
+def _moments(vevent: Event, name: str, zone: tzinfo | None) -> tuple[Moment, ...]:
     return tuple(_aware(one.dt, zone) for prop in all_of(vevent, name) for one in prop.dts)
 
 
@@ -219,7 +219,7 @@ def _zone(name: str | None) -> ZoneInfo | None:
         raise Unwritable(f"unknown time zone {name!r}") from error
 
 
-def in_zone(moment: Moment, zone: ZoneInfo | None) -> Moment:
+def in_zone(moment: Moment, zone: tzinfo | None) -> Moment:
     """How a moment is written: dates as they are, times in the event's zone or UTC."""
     if not isinstance(moment, datetime):
         return moment
@@ -244,7 +244,7 @@ def _write_timing(vevent: Event, event: CalendarEvent) -> None:
         vevent.add("DTEND", in_zone(event.end, zone))
 
 
-def _write_recurrence(vevent: Event, event: CalendarEvent, zone: ZoneInfo | None) -> None:
+def _write_recurrence(vevent: Event, event: CalendarEvent, zone: tzinfo | None) -> None:
     for name in GROUP_PROPERTIES["recurrence"]:
         vevent.pop(name, None)
     if event.recurrence is None:

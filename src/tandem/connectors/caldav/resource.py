@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from icalendar import Calendar, Event
 
@@ -107,13 +107,13 @@ def master_of(calendar: Calendar) -> Event | None:
     return next((v for v in vevents(calendar) if "RECURRENCE-ID" not in v), None)
 
 
-def _master_zone(master: Event | None) -> object:
+def _master_zone(master: Event | None) -> tzinfo | None:
     start = master.get("DTSTART") if master is not None else None
     return start.dt.tzinfo if start is not None and isinstance(start.dt, datetime) else None
 
 
 def _original(override: Event, master: Event | None) -> Moment:
-    original = moment_of(override, "RECURRENCE-ID", _master_zone(master))  # type: ignore[arg-type]
+    original = moment_of(override, "RECURRENCE-ID", _master_zone(master))
     if original is None:
         raise Unreadable("an override without a RECURRENCE-ID")
     return original
@@ -189,14 +189,14 @@ def write_occurrence(
     if event.status is EventStatus.CANCELLED:
         if override is not None:
             calendar.subcomponents.remove(override)
-        master.add("EXDATE", [in_zone(event.original_start, zone)])  # type: ignore[arg-type]
+        master.add("EXDATE", [in_zone(event.original_start, zone)])
         touch(master, now)
         return True
     chosen = frozenset(groups) - {"recurrence"}
     if override is None:
         override = Event()
         override.add("UID", master["UID"])
-        override.add("RECURRENCE-ID", in_zone(event.original_start, zone))  # type: ignore[arg-type]
+        override.add("RECURRENCE-ID", in_zone(event.original_start, zone))
         calendar.add_component(override)
         chosen = ALL_GROUPS - {"recurrence"}
     write_groups(override, replace(event, recurrence=None), chosen, schedule_agent=schedule_agent, now=now)
