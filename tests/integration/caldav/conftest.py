@@ -52,25 +52,38 @@ async def caldav(settings: CaldavSettings) -> AsyncIterator[CaldavCalendar]:
     await adapter.aclose()
 
 
-class NoSyncCollection(httpx.AsyncBaseTransport):
-    """A server without RFC 6578: REPORT sync-collection is 403 DAV:supported-report (as
-    RFC 6578 §3.1 says); everything else reaches Radicale. Counts what it refused."""
+class ToRadicale(httpx.AsyncBaseTransport):
+    """Requests reach Radicale, each seen first by `meet`, which may answer in its stead
+    (an httpx transport wrapped, as httpx's MockTransport would be)."""
 
     def __init__(self) -> None:
         self._radicale = httpx.AsyncHTTPTransport()
-        self.refused = 0
+        self.methods: list[str] = []
+
+    async def meet(self, request: httpx.Request) -> httpx.Response | None:
+        return None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        body = await request.aread()
-        if request.method == "REPORT" and b"sync-collection" in body:
+        self.methods.append(request.method)
+        return await self.meet(request) or await self._radicale.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._radicale.aclose()
+
+
+class NoSyncCollection(ToRadicale):
+    """A server without RFC 6578: REPORT sync-collection is 403 DAV:supported-report (as
+    RFC 6578 §3.1 says); everything else reaches Radicale. Counts what it refused."""
+
+    refused = 0
+
+    async def meet(self, request: httpx.Request) -> httpx.Response | None:
+        if request.method == "REPORT" and b"sync-collection" in await request.aread():
             self.refused += 1
             return httpx.Response(
                 403, content=b'<?xml version="1.0"?><D:error xmlns:D="DAV:"><D:supported-report/></D:error>'
             )
-        return await self._radicale.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._radicale.aclose()
+        return None
 
 
 @pytest.fixture

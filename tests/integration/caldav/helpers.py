@@ -4,10 +4,15 @@ stored text of a resource."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import caldav
 import httpx
 
+from tandem.domain.calendar import CalendarEvent
+from tandem.ports.calendar import CalendarPort
 from tests.integration.caldav.conftest import ALICE, PASSWORD
+from tests.support.calendar_contract import NONE
 
 
 class App:
@@ -62,3 +67,9 @@ def stored(calendar_url: str, event_id: str) -> str:
     response = httpx.get(f"{calendar_url}{event_id}.ics", auth=(ALICE, PASSWORD))
     assert response.status_code == 200
     return response.text.replace("\r\n ", "")
+
+
+async def rename(calendar: CalendarPort, event: CalendarEvent, summary: str) -> CalendarEvent:
+    """Tandem writes the summary only, with the etag it holds."""
+    changed = replace(event, summary=summary)
+    return await calendar.update(ALICE, changed, if_match=event.etag, send_updates=NONE, fields=frozenset({"summary"}))

@@ -12,9 +12,9 @@ import pytest
 from tandem.connectors.caldav import CaldavCalendar, CaldavSettings
 from tandem.domain.activity import Recurrence
 from tandem.domain.calendar import Attendee
-from tandem.domain.errors import AlreadyExists
-from tests.integration.caldav.conftest import ALICE
-from tests.integration.caldav.helpers import App, stored
+from tandem.domain.errors import AlreadyExists, PreconditionFailed
+from tests.integration.caldav.conftest import ALICE, ToRadicale
+from tests.integration.caldav.helpers import App, rename, stored
 from tests.support.calendar_contract import NONE, meeting
 
 pytestmark = pytest.mark.anyio
@@ -39,13 +39,7 @@ async def test_an_alarm_and_properties_an_app_added_survive_tandems_updates(
     App(calendar_url).add_alarm(written.id)
     current = await caldav.get(ALICE, written.id)
     assert current is not None
-    renamed = await caldav.update(
-        ALICE,
-        replace(current, summary="Dentist in room 2"),
-        if_match=current.etag,
-        send_updates=NONE,
-        fields=frozenset({"summary"}),
-    )
+    renamed = await rename(caldav, current, "Dentist in room 2")
     await caldav.update(ALICE, replace(renamed, location="Clinic"), if_match=renamed.etag, send_updates=NONE)
     text = stored(calendar_url, written.id)
     assert "SUMMARY:Dentist in room 2" in text
@@ -71,13 +65,7 @@ async def test_cal_13_a_zoned_series_is_stored_with_its_time_zone_and_its_rule_a
 ) -> None:
     series = meeting("Weekly", recurrence=Recurrence("FREQ=WEEKLY;BYDAY=MO;COUNT=10"))
     written = await caldav.insert(ALICE, series, send_updates=NONE)
-    await caldav.update(
-        ALICE,
-        replace(written, summary="Weekly sync"),
-        if_match=written.etag,
-        send_updates=NONE,
-        fields=frozenset({"summary"}),
-    )
+    await rename(caldav, written, "Weekly sync")
     text = stored(calendar_url, series.id)
     assert "BEGIN:VTIMEZONE" in text
     assert "TZID:Europe/Helsinki" in text
@@ -88,21 +76,18 @@ async def test_cal_13_a_zoned_series_is_stored_with_its_time_zone_and_its_rule_a
     assert read.recurrence.rrule == "FREQ=WEEKLY;BYDAY=MO;COUNT=10"  # not reordered by a rewrite
 
 
-class AppWritesFirst(httpx.AsyncBaseTransport):
+class AppWritesFirst(ToRadicale):
     """Radicale, but the person's app saves its own edit just before Tandem's first PUT."""
 
     def __init__(self, app_edit: Callable[[], None]) -> None:
-        self._radicale = httpx.AsyncHTTPTransport()
+        super().__init__()
         self._app_edit: Callable[[], None] | None = app_edit
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def meet(self, request: httpx.Request) -> httpx.Response | None:
         if request.method == "PUT" and self._app_edit is not None:
             self._app_edit, edit = None, self._app_edit
             edit()
-        return await self._radicale.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._radicale.aclose()
+        return None
 
 
 async def test_bey_2_an_update_that_meets_an_app_edit_between_its_read_and_write_keeps_both(
@@ -123,3 +108,17 @@ async def test_bey_2_an_update_that_meets_an_app_edit_between_its_read_and_write
     read = await caldav.get(ALICE, written.id)
     assert read is not None
     assert (read.summary, read.location) == ("Planning, moved", "Room 9")
+
+
+async def test_cal_8_an_event_just_read_is_updated_in_one_request(settings: CaldavSettings) -> None:
+    counting = ToRadicale()
+    async with httpx.AsyncClient(transport=counting) as http:
+        adapter = CaldavCalendar(settings, http=http)
+        await adapter.insert(ALICE, meeting("Standup"), send_updates=NONE)
+        [read] = (await adapter.changes(ALICE, None)).events
+        counting.methods.clear()
+        updated = await rename(adapter, read, "Standup, short")
+        assert counting.methods == ["PUT"]
+        assert updated.summary == "Standup, short"
+        with pytest.raises(PreconditionFailed):  # the copy is not a licence to write over a newer version
+            await adapter.update(ALICE, replace(read, summary="Stale"), if_match=read.etag, send_updates=NONE)

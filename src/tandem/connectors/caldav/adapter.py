@@ -13,8 +13,9 @@ One instance serves every user: one pooled `httpx.AsyncClient`, each user's cale
               leaves no trace in CalDAV). An occurrence id finds its override in there.
     insert    PUT `<calendar>/<event id>.ics`, UID = the event id, If-None-Match: *;
               412 (taken) -> AlreadyExists, so a retried create never duplicates.
-    update    GET, change the named field groups in the resource (unknown properties,
-              alarms and other overrides kept), PUT with If-Match: the etag read; a stale
+    update    GET (or the copy kept from the last read or write when `if_match` is its
+              etag: `copies`), change the named field groups in the resource (unknown
+              properties, alarms and other overrides kept), PUT with If-Match; a stale
               `if_match` -> PreconditionFailed. A moved or cancelled occurrence is written
               into its series' resource (RECURRENCE-ID override, or EXDATE). Cancelled:
               the resource is deleted. Missing and no `if_match`: created again.
@@ -36,6 +37,7 @@ import httpx
 
 from tandem.connectors.caldav import cursor as cursors
 from tandem.connectors.caldav.client import DavClient, Item
+from tandem.connectors.caldav.copies import Copies
 from tandem.connectors.caldav.discovery import discover_calendar
 from tandem.connectors.caldav.errors import Call, DavError, translating
 from tandem.connectors.caldav.ical import ALL_GROUPS
@@ -95,6 +97,7 @@ class CaldavCalendar:
         self._parallel = max_parallel_writes
         self._clock = clock
         self._urls: dict[str, str] = {}
+        self._copies = Copies()
 
     @property
     def fans_out_invitations(self) -> bool:
@@ -185,6 +188,7 @@ class CaldavCalendar:
             if item.status == 404:
                 events.append(self._deleted(resource_id))
             elif item.calendar_data is not None and item.etag is not None:
+                self._copies.keep(calendar_id, resource_id, item.calendar_data, item.etag)
                 events.extend(events_of(item.calendar_data, resource_id=resource_id, etag=item.etag, owner=calendar_id))
         return tuple(e for e in events if not (full and e.cancelled))
 
@@ -213,6 +217,7 @@ class CaldavCalendar:
             etag = next((i.etag for i in listed if i.etag), None)
         if etag is None:
             raise DavError("GET", href, 502, "no etag for the resource")
+        self._copies.keep(calendar_id, resource_id, text, etag)
         return text, etag
 
     # ------------------------------------------------------------ writes
@@ -233,9 +238,11 @@ class CaldavCalendar:
         """PUT the resource (create when no `if_match`) and read the event back from what
         was sent, or from the server when it did not give the new etag."""
         href = await self._href(calendar_id, resource_id)
+        self._copies.forget(calendar_id, resource_id)
         etag = await self._dav.put(href, self._auth(calendar_id), ics, if_match=if_match, create=if_match is None)
-        if etag is not None:
+        if etag is not None:  # then the server stored what was sent (RFC 4791 §5.3.4)
             text = ics.decode("utf-8")
+            self._copies.keep(calendar_id, resource_id, text, etag)
         else:
             found = await self._read(calendar_id, resource_id)
             if found is None:
@@ -277,7 +284,7 @@ class CaldavCalendar:
         """One read-modify-write of the event's resource (see the module docstring)."""
         series_id = event.recurring_event_id if event.original_start is not None else None
         resource_id = series_id or event.id
-        found = await self._read(calendar_id, resource_id)
+        found = self._copies.at(calendar_id, resource_id, if_match) or await self._read(calendar_id, resource_id)
         if found is None and (series_id or if_match is not None):
             raise NotFound(f"update for {calendar_id}: {resource_id}.ics is not in the calendar")
         if found is not None and if_match is not None and found[1] != if_match:
@@ -285,6 +292,7 @@ class CaldavCalendar:
         if event.cancelled and series_id is None:
             if found is not None:
                 href = await self._href(calendar_id, resource_id)
+                self._copies.forget(calendar_id, resource_id)
                 await self._dav.delete(href, self._auth(calendar_id), if_match=found[1])
             return replace(event, etag=None, updated=self._clock())
         calendar = load(found[0]) if found is not None else new_calendar()
@@ -312,6 +320,7 @@ class CaldavCalendar:
             return
         with translating(Call("delete", calendar_id)):
             href = await self._href(calendar_id, event_id)
+            self._copies.forget(calendar_id, event_id)
             try:
                 await self._dav.delete(href, self._auth(calendar_id), if_match=if_match)
             except DavError as error:
