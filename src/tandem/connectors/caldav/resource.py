@@ -122,24 +122,15 @@ def _original(override: Event, master: Event | None) -> Moment:
 def events_of(text: str, *, resource_id: str, etag: str, owner: str) -> list[CalendarEvent]:
     """The resource's master (when it has one) and its live moved occurrences."""
     calendar = load(text)
-    found = vevents(calendar)
-    master_at = next((i for i, v in enumerate(found) if "RECURRENCE-ID" not in v), None)
-    master = found[master_at] if master_at is not None else None
-    series = (
-        event_of(
-            master,
-            event_id=resource_id,
-            rrule=str(master["RRULE"]) if "RRULE" in master else None,
-            etag=etag,
-            owner=owner,
-        )
-        if master is not None and master_at is not None
-        else None
-    )
+    master = master_of(calendar)
+    series = None
+    if master is not None:
+        rrule = str(master["RRULE"]) if "RRULE" in master else None  # the text as written: `load`
+        series = event_of(master, event_id=resource_id, rrule=rrule, etag=etag, owner=owner)
     excluded = {stamp(m) for m in series.recurrence.exdates} if series and series.recurrence else set()
     moved: list[CalendarEvent] = []
     cancelled: list[Moment] = []
-    for override in found:
+    for override in vevents(calendar):
         if override is master:
             continue
         original = _original(override, master)
