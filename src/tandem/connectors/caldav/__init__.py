@@ -4,6 +4,7 @@
     CaldavCalendar   the port (adapter.py), one instance for all users of an organisation
     CaldavSettings   each user's calendar URL (template or discovery) and credentials
     Credentials      a user name and password (HTTP Basic)
+    diagnose         `await diagnose.check_calendar(settings, user_email) -> list[Finding]`
 
 Modules: client (WebDAV requests over httpx, multistatus XML), cursor (sync token or etag
 map), discovery (principal -> calendar home -> calendar), ical (one VEVENT <->

@@ -38,7 +38,7 @@ import httpx
 from tandem.connectors.caldav import cursor as cursors
 from tandem.connectors.caldav.client import DavClient, Item
 from tandem.connectors.caldav.copies import Copies
-from tandem.connectors.caldav.discovery import discover_calendar
+from tandem.connectors.caldav.discovery import CalendarFacts, describe, discover_calendar
 from tandem.connectors.caldav.errors import Call, DavError, translating
 from tandem.connectors.caldav.ical import ALL_GROUPS
 from tandem.connectors.caldav.resource import (
@@ -121,6 +121,13 @@ class CaldavCalendar:
             url = await discover_calendar(self._dav, self.settings.server_url, self._auth(calendar_id))
         self._urls[calendar_id] = url
         return url
+
+    async def describe(self, calendar_id: str) -> CalendarFacts:
+        """Where the user's calendar is, whether it is one, and whether it has sync-collection
+        (for the admin's Test: `diagnose`)."""
+        with translating(Call("describe", calendar_id, on_collection=True)):
+            url = await self.calendar_url(calendar_id)
+            return await describe(self._dav, url, self._auth(calendar_id))
 
     async def _href(self, calendar_id: str, resource_id: str) -> str:
         return await self.calendar_url(calendar_id) + quote(resource_id, safe="@") + ".ics"

@@ -1,4 +1,5 @@
-"""Finding a user's calendar from the server's root (RFC 6764 §6, RFC 5397, RFC 4791 §6.2.1).
+"""Finding a user's calendar from the server's root (RFC 6764 §6, RFC 5397, RFC 4791 §6.2.1),
+and what a calendar URL holds (`describe`).
 
 PROPFIND <server> depth 0   DAV:current-user-principal   -> the principal
 PROPFIND <principal> depth 0  CALDAV:calendar-home-set   -> the calendar home
@@ -7,6 +8,8 @@ PROPFIND <home> depth 1     resourcetype, supported-calendar-component-set
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import httpx
 
@@ -54,3 +57,25 @@ async def discover_calendar(client: DavClient, server_url: str, auth: httpx.Auth
             url = absolute(home, item.href)
             return url if url.endswith("/") else url + "/"
     raise ConfigurationError(f"CalDAV discovery: no calendar of events in {home}")
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarFacts:
+    url: str
+    is_calendar: bool
+    """The URL is a calendar collection (CALDAV:calendar among its resource types)."""
+    sync_collection: bool
+    """The calendar lists DAV:sync-collection among its reports (RFC 6578 §3.1)."""
+
+
+async def describe(client: DavClient, url: str, auth: httpx.Auth | None) -> CalendarFacts:
+    """One PROPFIND depth 0 of the calendar's resource types and reports."""
+    names = [qname(DAV, "resourcetype"), qname(DAV, "supported-report-set")]
+    items = await client.propfind(url, auth, names, depth="0")
+    kinds = next((i.props.get(names[0]) for i in items if names[0] in i.props), None)
+    reports = next((i.props.get(names[1]) for i in items if names[1] in i.props), None)
+    return CalendarFacts(
+        url=url,
+        is_calendar=kinds is not None and kinds.find(qname(CALDAV, "calendar")) is not None,
+        sync_collection=reports is not None and reports.find(f".//{qname(DAV, 'sync-collection')}") is not None,
+    )
