@@ -7,7 +7,12 @@ import importlib
 
 import pytest
 
-LAZY = ("tandem.runtime.erp", "tandem.connectors.visma_business", "tandem.connectors.google")
+LAZY = (
+    "tandem.runtime.erp",
+    "tandem.connectors.visma_business",
+    "tandem.connectors.google",
+    "tandem.connectors.caldav",
+)
 
 
 @pytest.mark.parametrize("name", LAZY)
