@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from fastapi import FastAPI
 
+    from tandem.connectors.caldav import CaldavSettings
     from tandem.connectors.google import GoogleSettings
     from tandem.demo.organisation import DemoSummary
     from tandem.domain.erp import ErpEntity, ErpRules, RunReport
@@ -245,12 +246,36 @@ class Tandem:
         with self.db.read() as session:
             return calendar_setup.stamp(session)
 
+    def caldav_settings(self) -> CaldavSettings | None:
+        """The organisation's CalDAV server, unsealed; None unless CalDAV is configured."""
+        from tandem.connectors.caldav import CaldavSettings, Credentials
+        from tandem.hub.services import calendar_setup
+
+        with self.db.read() as session:
+            connection = calendar_setup.load_caldav(session, self.secrets())
+        if connection is None:
+            return None
+        credentials = (
+            Credentials(connection.username, connection.password or "") if connection.username is not None else None
+        )
+        return CaldavSettings(
+            calendar_url=None if connection.discover else connection.url,
+            server_url=connection.url if connection.discover else None,
+            credentials=credentials,
+            scheduling=connection.scheduling,
+        )
+
     def calendar(self) -> CalendarPort | None:
-        """The calendar port from the stored connection; None when none is saved. A saved
-        connection that cannot be used raises `ConfigurationError` (its key does not open)
-        or `SecretsUnreadable`, saying why: the runtime records that reason on each run."""
+        """The calendar port from the stored connection (Google or CalDAV); None when none is
+        saved. A saved connection that cannot be used raises `ConfigurationError` (its key
+        does not open) or `SecretsUnreadable`, saying why: the runtime records that reason on
+        each run."""
+        from tandem.connectors.caldav import CaldavCalendar
         from tandem.connectors.google import GoogleCalendar
 
+        caldav = self.caldav_settings()
+        if caldav is not None:
+            return CaldavCalendar(caldav)
         settings = self.calendar_settings()
         return None if settings is None else GoogleCalendar.from_settings(settings)
 

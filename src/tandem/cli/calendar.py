@@ -1,6 +1,6 @@
-"""`tandem calendar …`: the organisation's calendar connection (Google Workspace): save the
-service account (CAL-2), switch the add-on on or off, choose the synced types (CAL-5), show
-the setup and test it.
+"""`tandem calendar …`: the organisation's calendar connection (Google Workspace, or a CalDAV
+server, BEY-1): save the service account (CAL-2) or the CalDAV server (`configure-caldav`),
+switch the add-on on or off, choose the synced types (CAL-5), show the setup and test it.
 
 `configure` saves only a key that opens (the connection in use is kept otherwise); `status`
 and `test` warn when the saved key does not open and when users' syncs fail, and why (BEY-11).
@@ -18,8 +18,12 @@ from tandem.cli.common import console, fail, tandem, warn
 
 if TYPE_CHECKING:
     from tandem.bootstrap import Tandem
+    from tandem.connectors.caldav import CaldavSettings
+    from tandem.connectors.google.diagnose import Check
 
-calendar_app = typer.Typer(no_args_is_help=True, help="The organisation's calendar connection (Google Workspace).")
+calendar_app = typer.Typer(
+    no_args_is_help=True, help="The organisation's calendar connection (Google Workspace, or a CalDAV server)."
+)
 
 
 @calendar_app.command("configure")
@@ -69,6 +73,60 @@ def configure(
         except ValidationFailed as error:
             raise fail(f"Not saved (the connection in use is kept): {error}") from None
     console.print("Saved (the key and its password are encrypted at rest). Check it with `tandem calendar test`.")
+
+
+@calendar_app.command("configure-caldav")
+def configure_caldav(
+    url: Annotated[
+        str,
+        typer.Option(
+            "--url",
+            help="Each user's calendar, with {email} in its place (https://dav.example.com/{email}/calendar/); "
+            "with --discover, the server to find each user's calendar on.",
+        ),
+    ],
+    username: Annotated[
+        str | None, typer.Option(help="The user name to sign in with; {email} is each user's email.")
+    ] = None,
+    discover: Annotated[
+        bool, typer.Option("--discover", help="--url is a server: find each user's calendar from their principal.")
+    ] = False,
+    scheduling: Annotated[
+        bool,
+        typer.Option(
+            "--scheduling", help="The server delivers invitations itself (Nextcloud, Fastmail); Radicale does not."
+        ),
+    ] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin (else it is asked for).")
+    ] = False,
+) -> None:
+    """Save a CalDAV server as every user's calendar (BEY-1), replacing the connection in use;
+    the password is encrypted at rest. Check it with `tandem calendar test`."""
+    import sys
+
+    from tandem.hub.services import calendar_setup
+    from tandem.hub.services.errors import ValidationFailed
+
+    password: str | None = None
+    if username is not None:
+        password = sys.stdin.readline().rstrip("\r\n") if password_stdin else typer.prompt("Password", hide_input=True)
+    with tandem() as t:
+        t.upgrade()
+        try:
+            with t.db.write() as session:
+                calendar_setup.configure_caldav(
+                    session,
+                    t.secrets(),
+                    url=url,
+                    discover=discover,
+                    username=username,
+                    password=password,
+                    scheduling=scheduling,
+                )
+        except ValidationFailed as error:
+            raise fail(f"Not saved (the connection in use is kept): {error}") from None
+    console.print("Saved (the password is encrypted at rest). Check it with `tandem calendar test`.")
 
 
 @calendar_app.command("enable")
@@ -151,7 +209,10 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     if as_json:
         typer.echo(json.dumps(described))
         return
-    for key in ("enabled", "configured", "service_account_email", "key_kind", "client_id", "api_root", "default_type"):
+    shown = ("provider", "caldav_url", "caldav_discover", "caldav_username", "caldav_scheduling")
+    if described["provider"] != "caldav":
+        shown = ("provider", "service_account_email", "key_kind", "client_id", "api_root")
+    for key in ("enabled", "configured", *shown, "default_type"):
         console.print(f"{key:22} {described[key]}")
     console.print(f"{'synced_types':22} {', '.join(described['synced_types']) or '-'}")
     for warning in described["warnings"]:
@@ -170,13 +231,17 @@ def check_connection(
 
     with tandem() as t:
         t.upgrade()
-        settings = t.calendar_settings()
-        if settings is None:
+        caldav, settings = t.caldav_settings(), t.calendar_settings()
+        if caldav is None and settings is None:
             raise fail("No calendar connection is configured: run `tandem calendar configure` first.")
         email = user or _first_user_email(t)
         if email is None:
             raise fail("There is no user with an email to act as; give --user EMAIL.")
-        checks = asyncio.run(diagnose.test_connection(settings, email))
+        if caldav is not None:
+            checks = _caldav_checks(caldav, email)
+        else:
+            assert settings is not None
+            checks = asyncio.run(diagnose.test_connection(settings, email))
         with t.db.read() as session:
             described = calendar_setup.describe(session)
         warnings = [*described["warnings"], *_sync_failures(t, described["enabled"])[1]]
@@ -184,11 +249,23 @@ def check_connection(
         mark = {"passed": "[green]ok[/green]  ", "failed": "[red]FAIL[/red]", "skipped": "[dim]skip[/dim]"}[
             check.status
         ]
-        console.print(f"{mark} {check.name:9} {check.message}")
+        console.print(f"{mark} {check.name:9} {check.message}", soft_wrap=True)  # a URL stays whole
     for warning in warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     if not all(c.ok for c in checks):
         raise typer.Exit(1)
+
+
+def _caldav_checks(settings: CaldavSettings, email: str) -> list[Check]:
+    """The CalDAV server's checks, as the Google ones are shown."""
+    import asyncio
+
+    from tandem.connectors.caldav import diagnose as caldav_diagnose
+    from tandem.connectors.google.diagnose import Check, CheckStatus
+
+    findings = asyncio.run(caldav_diagnose.check_calendar(settings, email))
+    status = {True: CheckStatus.PASSED, False: CheckStatus.FAILED, None: CheckStatus.SKIPPED}
+    return [Check(f.check, status[f.ok], f.message) for f in findings]
 
 
 def _first_user_email(t: Tandem) -> str | None:

@@ -30,6 +30,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
@@ -106,6 +107,14 @@ class CaldavCalendar:
     async def aclose(self) -> None:
         if self._owns_http:
             await self._dav.http.aclose()
+
+    async def __aenter__(self) -> CaldavCalendar:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        await self.aclose()
 
     # ------------------------------------------------------------ where and who
 

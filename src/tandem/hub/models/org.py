@@ -32,17 +32,29 @@ class OrganizationSettings(Base):
 
 
 class CalendarConnection(Base):
-    """The organisation's calendar backend (CAL-2): one row (id 1). The key file and its
-    password are sealed with the server's secret key (`store.secrets`), never stored plain."""
+    """The organisation's calendar backend (CAL-2, BEY-1): one row (id 1). `provider` google:
+    a service account and its key file; caldav: a calendar URL, a user name and a password.
+    Keys and passwords are sealed with the server's secret key (`store.secrets`), never
+    stored plain."""
 
     __tablename__ = "calendar_connection"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(sa.String(20), default="google")
     service_account_email: Mapped[str | None] = mapped_column(sa.String(320))
-    key_kind: Mapped[str] = mapped_column(sa.String(10), comment="p12 | json")
-    key_sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    key_kind: Mapped[str | None] = mapped_column(sa.String(10), comment="p12 | json")
+    key_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     password_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    caldav_url: Mapped[str | None] = mapped_column(sa.String(500), comment="template with {email}, or a server")
+    caldav_discover: Mapped[bool] = mapped_column(
+        default=False,
+        server_default=sa.false(),
+        comment="caldav_url is a server: find each user's calendar from their principal",
+    )
+    caldav_username: Mapped[str | None] = mapped_column(sa.String(320), comment="may hold {email}")
+    caldav_scheduling: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false(), comment="the server delivers invitations itself (RFC 6638)"
+    )
     token_uri: Mapped[str | None] = mapped_column(sa.String(500))
     api_root: Mapped[str | None] = mapped_column(sa.String(500))
     batch_uri: Mapped[str | None] = mapped_column(sa.String(500))

@@ -79,6 +79,8 @@ def configure(
             raise ValidationFailed(FieldProblem("key", str(error))) from None
     row = session.get(CalendarConnection, 1) or CalendarConnection(id=1)
     row.provider = "google"
+    row.caldav_url = row.caldav_username = None
+    row.caldav_discover = row.caldav_scheduling = False
     row.service_account_email = service_account_email
     row.key_kind = kind
     row.key_sealed = box.seal(key)
@@ -90,9 +92,75 @@ def configure(
     return row
 
 
-def load(session: Session, box: Sealer) -> CalendarCredentials | None:
+@dataclass(frozen=True)
+class CaldavConnection:
+    """A CalDAV server as the organisation's calendars (BEY-1)."""
+
+    url: str
+    discover: bool
+    """`url` is a server to find each user's calendar on; else a template with {email}."""
+    username: str | None
+    password: str | None = field(repr=False)
+    scheduling: bool
+
+
+def configure_caldav(
+    session: Session,
+    box: Sealer,
+    *,
+    url: str,
+    discover: bool,
+    username: str | None,
+    password: str | None,
+    scheduling: bool = False,
+) -> CalendarConnection:
+    """Save a CalDAV server as the connection, replacing the one in use (a Google key too)."""
+    problems = []
+    if not url.startswith(("http://", "https://")) or len(url) > 500:
+        problems.append(
+            FieldProblem("url", "a calendar URL starts with https:// (or http://) and fits in 500 characters")
+        )
+    elif not discover and "{email}" not in url:
+        problems.append(FieldProblem("url", "a calendar URL template names where each user's calendar is with {email}"))
+    if username is not None and len(username) > 320:
+        problems.append(FieldProblem("username", "at most 320 characters"))
+    if problems:
+        raise ValidationFailed(problems)
+    row = session.get(CalendarConnection, 1) or CalendarConnection(id=1)
+    row.provider = "caldav"
+    row.caldav_url, row.caldav_discover, row.caldav_scheduling = url, discover, scheduling
+    row.caldav_username = username
+    row.password_sealed = box.seal(password.encode()) if password else None
+    row.service_account_email = row.key_kind = row.key_sealed = None
+    row.token_uri = row.api_root = row.batch_uri = row.client_id = None
+    session.add(row)
+    session.flush()
+    return row
+
+
+def provider(session: Session) -> str | None:
+    """`google`, `caldav`, or None before anything is configured."""
     row = session.get(CalendarConnection, 1)
-    if row is None:
+    return None if row is None else row.provider
+
+
+def load_caldav(session: Session, box: Sealer) -> CaldavConnection | None:
+    row = session.get(CalendarConnection, 1)
+    if row is None or row.provider != "caldav" or not row.caldav_url:
+        return None
+    return CaldavConnection(
+        url=row.caldav_url,
+        discover=row.caldav_discover,
+        username=row.caldav_username,
+        password=box.open(row.password_sealed).decode() if row.password_sealed else None,
+        scheduling=row.caldav_scheduling,
+    )
+
+
+def load(session: Session, box: Sealer) -> CalendarCredentials | None:
+    """The Google connection; None when none is saved (or the connection is CalDAV's)."""
+    row = session.get(CalendarConnection, 1)
+    if row is None or row.provider != "google" or row.key_sealed is None or row.key_kind is None:
         return None
     return CalendarCredentials(
         service_account_email=row.service_account_email,
@@ -148,6 +216,11 @@ def describe(session: Session) -> dict[str, Any]:
     return {
         "enabled": counters.settings(session).calendar_addon_enabled,
         "configured": row is not None,
+        "provider": row.provider if row else None,
+        "caldav_url": row.caldav_url if row else None,
+        "caldav_discover": row.caldav_discover if row else None,
+        "caldav_username": row.caldav_username if row else None,
+        "caldav_scheduling": row.caldav_scheduling if row else None,
         "service_account_email": row.service_account_email if row else None,
         "key_kind": row.key_kind if row else None,
         "token_uri": row.token_uri if row else None,
