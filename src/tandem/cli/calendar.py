@@ -17,9 +17,14 @@ import typer
 from tandem.cli.common import console, fail, tandem, warn
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy.orm import Session
+
     from tandem.bootstrap import Tandem
     from tandem.connectors.caldav import CaldavSettings
     from tandem.connectors.google.diagnose import Check
+    from tandem.hub.services.calendar_setup import Sealer
 
 calendar_app = typer.Typer(
     no_args_is_help=True, help="The organisation's calendar connection (Google Workspace, or a CalDAV server)."
@@ -49,30 +54,39 @@ def configure(
     is refused and the connection in use is kept."""
     from tandem.connectors.google import load_key
     from tandem.hub.services import calendar_setup
-    from tandem.hub.services.errors import ValidationFailed
 
     data = key_file.read_bytes()
     if calendar_setup.key_kind_of(data) == "p12" and password is None:
         password = typer.prompt("P12 password", hide_input=True)
+    _save(
+        lambda session, box: calendar_setup.configure(
+            session,
+            box,
+            key=data,
+            password=password,
+            service_account_email=service_account,
+            token_uri=token_uri,
+            api_root=api_root,
+            batch_uri=batch_uri,
+            check=load_key,
+            client_id=client_id,
+        )
+    )
+    console.print("Saved (the key and its password are encrypted at rest). Check it with `tandem calendar test`.")
+
+
+def _save(configure: Callable[[Session, Sealer], object]) -> None:
+    """Save a connection (`configure` with the session and the server's sealer); a refusal
+    ends the command in one line, the connection in use kept."""
+    from tandem.hub.services.errors import ValidationFailed
+
     with tandem() as t:
         t.upgrade()
         try:
             with t.db.write() as session:
-                calendar_setup.configure(
-                    session,
-                    t.secrets(),
-                    key=data,
-                    password=password,
-                    service_account_email=service_account,
-                    token_uri=token_uri,
-                    api_root=api_root,
-                    batch_uri=batch_uri,
-                    check=load_key,
-                    client_id=client_id,
-                )
+                configure(session, t.secrets())
         except ValidationFailed as error:
             raise fail(f"Not saved (the connection in use is kept): {error}") from None
-    console.print("Saved (the key and its password are encrypted at rest). Check it with `tandem calendar test`.")
 
 
 @calendar_app.command("configure-caldav")
@@ -106,26 +120,15 @@ def configure_caldav(
     import sys
 
     from tandem.hub.services import calendar_setup
-    from tandem.hub.services.errors import ValidationFailed
 
     password: str | None = None
     if username is not None:
         password = sys.stdin.readline().rstrip("\r\n") if password_stdin else typer.prompt("Password", hide_input=True)
-    with tandem() as t:
-        t.upgrade()
-        try:
-            with t.db.write() as session:
-                calendar_setup.configure_caldav(
-                    session,
-                    t.secrets(),
-                    url=url,
-                    discover=discover,
-                    username=username,
-                    password=password,
-                    scheduling=scheduling,
-                )
-        except ValidationFailed as error:
-            raise fail(f"Not saved (the connection in use is kept): {error}") from None
+    _save(
+        lambda session, box: calendar_setup.configure_caldav(
+            session, box, url=url, discover=discover, username=username, password=password, scheduling=scheduling
+        )
+    )
     console.print("Saved (the password is encrypted at rest). Check it with `tandem calendar test`.")
 
 
