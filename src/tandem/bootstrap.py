@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from tandem.connectors.caldav import CaldavSettings
     from tandem.connectors.google import GoogleSettings
     from tandem.demo.organisation import DemoSummary
+    from tandem.demo.radicale import EmbeddedRadicale
     from tandem.domain.erp import ErpEntity, ErpRules, RunReport
     from tandem.emulators.google import EmulatorServer
     from tandem.hub.adapters.activities import HubPsa
@@ -351,12 +352,59 @@ class Tandem:
             )
             yield server
 
+    @contextlib.contextmanager
+    def demo_caldav(self) -> Iterator[EmbeddedRadicale]:
+        """The demo's calendars on a real CalDAV server: Radicale embedded on
+        `demo_calendar_port`, its storage in radicale/ beside the hub's SQLite file (the
+        working directory for PostgreSQL), every user with an email signing in with the demo
+        password, Tandem configured with it. Unlike the emulator's, these calendars outlive a
+        restart, so Tandem's links to them are kept: they are dropped only when the
+        connection saved before pointed elsewhere (the emulator, another server)."""
+        from tandem.demo import organisation
+        from tandem.demo.radicale import EmbeddedRadicale
+        from tandem.hub.models import User
+        from tandem.hub.services import calendar_setup
+
+        with self.db.read() as session:
+            emails = [e for e in session.scalars(sa.select(User.email).where(User.email.is_not(None))) if e]
+            before = calendar_setup.load_caldav(session, self.secrets())
+        users = dict.fromkeys(emails, organisation.DEMO_PASSWORD)
+        with EmbeddedRadicale(self.demo_folder() / "radicale", self.settings.demo_calendar_port, users) as radicale:
+            template = radicale.calendar_url_template
+            if before is None or before.url != template or before.username != "{email}":
+                with self.db.write() as session:
+                    calendar_setup.configure_caldav(
+                        session,
+                        self.secrets(),
+                        url=template,
+                        discover=False,
+                        username="{email}",
+                        password=organisation.DEMO_PASSWORD,
+                    )
+                    calendar_setup.set_enabled(session, True)
+                self.sync_store().forget_calendar()  # links to another calendar mean nothing here
+            log.info("demo calendar (Radicale, CalDAV) on %s", radicale.url)
+            yield radicale
+
+    def demo_folder(self) -> Path:
+        """Beside the hub's SQLite file; the working directory for PostgreSQL."""
+        database = sa.make_url(normalise_url(self.settings.database_url)).database
+        if database and self.settings.database_url.startswith("sqlite") and database != ":memory:":
+            return Path(database).resolve().parent
+        return Path.cwd()
+
     def purge(self) -> retention.Purged:
         """Forget tombstones and change-log rows older than `tombstone_retention_days`."""
         from tandem.hub.services import retention
 
         with self.db.write() as session:
             return retention.purge(session, utcnow(), self.settings.tombstone_retention_days)
+
+    def _demo_calendar_running(self) -> contextlib.AbstractContextManager[object]:
+        """The demo calendar `demo_calendar_kind` names, while `tandem serve` runs (or nothing)."""
+        if not self.settings.demo_calendar:
+            return contextlib.nullcontext()
+        return self.demo_caldav() if self.settings.demo_calendar_kind == "caldav" else self.demo_calendar()
 
     def serving_app(self) -> FastAPI:
         """The API with the workers beside it (`workers`), started and stopped with the
@@ -367,7 +415,7 @@ class Tandem:
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-            with self.demo_calendar() if self.settings.demo_calendar else contextlib.nullcontext():
+            with self._demo_calendar_running():
                 if self.settings.workers == "inline":
                     async with self.workers():
                         yield

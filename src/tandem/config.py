@@ -97,6 +97,11 @@ class Settings(BaseSettings):
         False, description="Run the Google Calendar emulator beside Tandem and sync the demo users to it."
     )
     demo_calendar_port: int = Field(8765, ge=0, le=65535)
+    demo_calendar_kind: Literal["google", "caldav"] = Field(
+        "google",
+        description="The demo calendar (with demo_calendar): the Google Calendar emulator, in memory; or an "
+        "embedded Radicale (CalDAV), its calendars in radicale/ beside the hub's SQLite file.",
+    )
     demo_erp: bool = Field(
         False,
         description="A demo Visma Business company as the ERP (visma.db beside the hub's SQLite file) when "

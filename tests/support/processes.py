@@ -47,15 +47,13 @@ def environment(database_url: str, directory: Path, **extra: str) -> dict[str, s
 def demo_environment(directory: Path, calendar_port: int, **extra: str) -> dict[str, str]:
     """What `make run` sets: a SQLite file in `directory`, the demo organisation on first start,
     the demo calendar (the Google emulator) on `calendar_port`, the demo ERP beside them."""
-    return environment(
-        f"sqlite:///{directory / 'tandem.db'}",
-        directory,
-        TANDEM_DEMO_ON_FIRST_START="true",
-        TANDEM_DEMO_CALENDAR="true",
-        TANDEM_DEMO_CALENDAR_PORT=str(calendar_port),
-        TANDEM_DEMO_ERP="true",
-        **extra,
-    )
+    made_by_make_run = {
+        "TANDEM_DEMO_ON_FIRST_START": "true",
+        "TANDEM_DEMO_CALENDAR": "true",
+        "TANDEM_DEMO_CALENDAR_PORT": str(calendar_port),
+        "TANDEM_DEMO_ERP": "true",
+    }
+    return environment(f"sqlite:///{directory / 'tandem.db'}", directory, **(made_by_make_run | extra))
 
 
 def run(args: list[str], env: dict[str, str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:

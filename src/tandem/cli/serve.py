@@ -57,6 +57,8 @@ def serve(
                 highlight=False,
                 soft_wrap=True,
             )
+        if t.settings.demo_calendar and t.settings.demo_calendar_kind == "caldav":
+            _caldav_urls(t)
         server.serve(
             t.serving_app(),
             t.settings.host,
@@ -65,6 +67,25 @@ def serve(
             head_timeout_s=t.settings.http.head_timeout_s,
             on_ready=lambda: console.print(f"{READY} {address}  (Ctrl-C stops it)", highlight=False, soft_wrap=True),
         )
+
+
+def _caldav_urls(t: Tandem) -> None:
+    """Each demo user's calendar, to add in Thunderbird, GNOME Calendar or DAVx5."""
+    import sqlalchemy as sa
+
+    from tandem.demo import organisation
+    from tandem.hub.models import User
+
+    with t.db.read() as session:
+        emails = [e for e in session.scalars(sa.select(User.email).where(User.calendar_sync_enabled)) if e]
+    base = f"http://127.0.0.1:{t.settings.demo_calendar_port}"
+    lines = [f"  {email}  {base}/{email}/calendar/" for email in sorted(emails)]
+    console.print(
+        f"The demo calendars (CalDAV, Radicale): add one in a calendar app, signing in with its email and the "
+        f"password {organisation.DEMO_PASSWORD}:\n" + "\n".join(lines),
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _demo_erp(t: Tandem) -> None:
