@@ -12,7 +12,9 @@ event" shows what a run would cost against Google's quota. The hub is a fresh SQ
 by default; `--database-url` names an empty PostgreSQL database to use instead.
 
 1. initial sync: 1 user x N activities; then U users x M activities, all users at once
-   (as many at a time as the runtime's `sync.workers`), one shared `GoogleCalendar`
+   (as many at a time as the runtime's `sync.workers`), one shared `GoogleCalendar`;
+   beside each, its floor from the same run: the adapter alone inserting as many events
+   into empty calendars (`bench/google_adapter.py`'s batch insert)
 2. idle cycle: one run per user with nothing changed, as the runtime runs it (its schedule
    row read and written, the organisation's setup kept a few seconds, a quiet run not
    recorded): requests and CPU per user, beside its floor measured in the same run (one bare
@@ -39,9 +41,12 @@ from pathlib import Path
 
 import httpx
 
+from google_adapter import meeting
 from support import Organisation, emulator, emulator_counts
 from tandem.connectors.google import GoogleCalendar
 from tandem.connectors.google.adapter import default_http_client
+from tandem.domain.calendar import SendUpdates
+from tandem.ports.calendar import EventInsert
 from tandem.runtime.service import SyncRuntime
 from tandem.runtime.user_sync import RunReport
 from tandem.sync.ids import event_id_for
@@ -102,12 +107,29 @@ class Bench:
     async def initial(self, label: str, emails: list[str], calendar: GoogleCalendar) -> None:
         reports, wall, cpu, requests = await self.timed(lambda: self.runs(emails, calendar))
         events = sum(r.record.counts.events_created for r in reports)
+        floor = await self.adapter_alone([floor_calendar(e) for e in emails], events // len(emails), calendar)
         print(
-            f"initial sync, {label}: {events} events in {wall:.1f} s = {events / wall:,.0f} events/s; "
+            f"initial sync, {label}: {events} events in {wall:.1f} s = {events / wall:,.0f} events/s, "
+            f"floor (the adapter alone) {floor:,.0f} events/s (x{floor * wall / events:.1f}); "
             f"{requests.http} HTTP requests = {requests.http / events:.4f} per event, "
             f"{requests.calls} API calls (batch parts counted one each) = {requests.calls / events:.3f} per event; "
             f"Tandem CPU {cpu:.1f} s = {cpu * 1000 / events:.2f} ms per event  [{requests}]"
         )
+
+    async def adapter_alone(self, calendars: list[str], per: int, calendar: GoogleCalendar) -> float:
+        """The floor of an initial sync in events/s: the adapter alone inserting as many events
+        into empty calendars, one `batch()` per calendar as `bench/google_adapter.py` does, as
+        many calendars at a time as runs."""
+        slots = asyncio.Semaphore(self.org.t.settings.sync.workers)
+
+        async def one(email: str) -> None:
+            writes = [EventInsert(meeting(f"{email} {n}"), SendUpdates.NONE) for n in range(per)]
+            async with slots:
+                await calendar.batch(email, writes)
+
+        wall = time.perf_counter()
+        await asyncio.gather(*(one(e) for e in calendars))
+        return len(calendars) * per / (time.perf_counter() - wall)
 
     async def idle(self, label: str, emails: list[str], runtime: SyncRuntime) -> None:
         """One cycle through the runtime's own job (not started: no timer, no follower)."""
@@ -260,6 +282,11 @@ async def run(options: argparse.Namespace, base_url: str, key_dir: Path, workdir
     org.t.close()
 
 
+def floor_calendar(email: str) -> str:
+    """An empty calendar of the emulator's beside `email`'s, for the adapter-alone floor."""
+    return f"floor-{email}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--single", type=int, default=10_000, help="activities of the one big user")
@@ -272,6 +299,7 @@ def main() -> None:
     parser.add_argument("--profile", help="write a cProfile of this process here")
     options = parser.parse_args()
     users = ["single@example.com"] + [f"user{n:04d}@example.com" for n in range(options.users)]
+    users += [floor_calendar(u) for u in users]
     with emulator(users) as (base_url, key_dir), tempfile.TemporaryDirectory() as workdir:
         profile = cProfile.Profile() if options.profile else None
         work = run(options, base_url, key_dir, Path(workdir))

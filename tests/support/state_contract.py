@@ -2,8 +2,9 @@
 
 What the Protocol's docstring promises, shown through the port alone: the keys (a link
 unique per activity and per event), `save_item`/`remove_item` that move link, base,
-intent and quarantine together, upserts that are harmless when done twice, quarantine
-and `due_for_retry`, cursors, run records newest first, conflicts newest first.
+intent and quarantine together (`record_items` many items' at once), upserts that are
+harmless when done twice, quarantine and `due_for_retry`, cursors, run records newest
+first, conflicts newest first.
 
 To run it on a store, subclass it in a test module whose name contains `contract` and
 provide a `store` fixture: a fresh, empty `SyncStateStore`.
@@ -27,8 +28,11 @@ from tandem.domain.syncstate import (
     Link,
     QuarantinedItem,
     QuarantineSide,
+    RemovedItem,
     RunCounts,
     RunRecord,
+    SavedIntent,
+    SavedItem,
     SyncedAttendee,
     SyncedFields,
 )
@@ -138,6 +142,33 @@ class SyncStateStoreContract:
         store.remove_item(Link(USER, CAL, "a-1", "ev-other"))
         store.remove_item(Link(USER, CAL, "a-other", "ev2"))
         assert [i.link.activity_guid for i in store.all_links(USER, CAL)] == ["a-3"]
+
+    def test_many_items_records_in_one_call_are_each_done_in_order(self, store: SyncStateStore) -> None:
+        """`record_items`: intents, commits and removals of many items, in order, as one call
+        each would do them, with the run's record and its cursor (one transaction)."""
+        store.save_item(Link(USER, CAL, "a-9", "ev9"), base())
+        store.quarantine(QuarantinedItem(USER, CAL, "a-1", "ev1", QuarantineSide.CALENDAR, "too long", T0))
+        intent = Intent("w-1", RICH, None, None, T0)
+        store.record_items(
+            [
+                SavedIntent(Link(USER, CAL, "a-1", "ev1"), intent),
+                SavedIntent(Link(USER, CAL, "a-2", "ev2"), intent),
+                SavedItem(Link(USER, CAL, "a-1", "ev1"), base()),
+                SavedItem(Link(USER, CAL, "a-3", "ev2"), base('"e3"')),  # ev2 now belongs to a-3
+                RemovedItem(Link(USER, CAL, "a-9", "ev9")),
+            ]
+        )
+        links = {i.link.activity_guid: i for i in store.all_links(USER, CAL)}
+        assert sorted(links) == ["a-1", "a-3"]
+        assert (links["a-1"].base, links["a-1"].intent) == (base(), None)
+        assert links["a-3"].link.event_id == "ev2"
+        assert store.quarantined(USER, CAL) == []
+        cursor = Cursor(USER, CAL, "token-2", 7, T0)
+        run = RunRecord(USER, CAL, T0, T0 + timedelta(seconds=1), RunCounts(linked=1))
+        store.record_items([SavedItem(Link(USER, CAL, "a-2", "ev4"), base())], run, cursor)
+        assert store.count_links(USER, CAL) == 3
+        assert store.cursor(USER, CAL) == cursor
+        assert store.last_runs(USER) == [run]
 
     # ------------------------------------------------------------------ quarantine
 

@@ -241,6 +241,34 @@ class LinkedItem:
 # ---------------------------------------------------------------------------- records for the admin
 
 
+@dataclass(frozen=True, slots=True)
+class SavedIntent:
+    """An item's intent, saved before its writes (the store's `save_intent`)."""
+
+    link: Link
+    intent: Intent
+
+
+@dataclass(frozen=True, slots=True)
+class SavedItem:
+    """An item's commit: its link and base snapshot, intent and quarantine cleared (`save_item`)."""
+
+    link: Link
+    base: BaseSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedItem:
+    """An item's commit that drops its link and base, quarantine cleared (`remove_item`)."""
+
+    link: Link
+
+
+ItemRecord = SavedIntent | SavedItem | RemovedItem
+"""What one item records in the store at one step; many items' records share a transaction
+(`SyncStateStore.record_items`), each still whole."""
+
+
 class ConflictWinner(enum.StrEnum):
     PSA = "psa"
     CALENDAR = "calendar"

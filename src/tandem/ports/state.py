@@ -27,6 +27,7 @@ from tandem.domain.syncstate import (
     Conflict,
     Cursor,
     Intent,
+    ItemRecord,
     Link,
     LinkedItem,
     QuarantinedItem,
@@ -91,6 +92,15 @@ class SyncStateStore(Protocol):
     def remove_item(self, link: Link) -> None:
         """Delete the link and its base in one transaction, and clear the item's
         quarantine; removing what is not there is not an error."""
+        ...
+
+    def record_items(
+        self, records: Sequence[ItemRecord], run: RunRecord | None = None, advance: Cursor | None = None
+    ) -> None:
+        """Many items' records, in order, each as `save_intent` / `save_item` / `remove_item`
+        does it, then, when given, the run's record and the cursor it advanced to: ALL in ONE
+        transaction (all or nothing, so each item's record is still whole). A run's intents
+        go in one batch, its commits in a few, the last with the run (`runtime.records`)."""
         ...
 
     # ------------------------------------------------------------------ for the admin

@@ -7,6 +7,7 @@ interface with a per-user lock and a queueing lock).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
@@ -14,12 +15,16 @@ from typing import Protocol
 log = logging.getLogger("tandem.runtime.dispatch")
 
 UserJob = Callable[[str], Awaitable[None]]
+ROUTINE = "due"
+"""The timer's reason: the user's calendar is due to be read again. Under load these runs
+wait: a run for a change someone just made is the one they are waiting to see."""
 
 
 class Dispatcher(Protocol):
     def request(self, user_guid: str, reason: str) -> None:
         """Ask for a run of the user's sync as soon as a worker is free. A request while the
-        user's sync runs queues one more run; further requests fold into that one."""
+        user's sync runs queues one more run; further requests fold into that one. The
+        timer's requests (`ROUTINE`) wait behind every other (a hub change, a user at work)."""
         ...
 
     def is_scheduled(self, user_guid: str) -> bool:
@@ -35,12 +40,16 @@ class Dispatcher(Protocol):
 
 
 class AsyncioDispatcher:
-    """The in-process implementation: `workers` runs at once, over an asyncio queue."""
+    """The in-process implementation: `workers` runs at once, over an asyncio queue (the
+    timer's requests behind the others, each kind first come, first served)."""
 
     def __init__(self, job: UserJob, workers: int = 50) -> None:
         self._job = job
         self._workers = workers
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._queue: asyncio.PriorityQueue[tuple[bool, int, str]] = asyncio.PriorityQueue()
+        self._order = itertools.count()
+        self._routine: set[str] = set()
+        """Users waiting for the timer's reason alone."""
         self._waiting: set[str] = set()
         self._running: set[str] = set()
         self._again: set[str] = set()
@@ -55,7 +64,14 @@ class AsyncioDispatcher:
         elif user_guid not in self._waiting:
             self._waiting.add(user_guid)
             self.reasons[user_guid] = reason
-            self._queue.put_nowait(user_guid)
+            self._put(user_guid, routine=reason == ROUTINE)
+        elif reason != ROUTINE and user_guid in self._routine:
+            self.reasons[user_guid] = reason
+            self._put(user_guid, routine=False)  # ahead now; the routine entry is skipped
+
+    def _put(self, user_guid: str, *, routine: bool) -> None:
+        (self._routine.add if routine else self._routine.discard)(user_guid)
+        self._queue.put_nowait((routine, next(self._order), user_guid))
 
     def is_scheduled(self, user_guid: str) -> bool:
         return user_guid in self._running or user_guid in self._waiting
@@ -88,8 +104,11 @@ class AsyncioDispatcher:
 
     async def _work(self) -> None:
         while True:
-            user = await self._queue.get()
+            routine, _, user = await self._queue.get()
+            if user not in self._waiting or routine != (user in self._routine):
+                continue  # an entry overtaken by a more urgent one for the same user
             self._waiting.discard(user)
+            self._routine.discard(user)
             self._running.add(user)
             run = asyncio.create_task(self._run(user), name=f"sync-{user}")
             self._current[user] = run

@@ -28,7 +28,9 @@ from tandem.domain.syncstate import LinkedItem, QuarantinedItem, QuarantineSide
 from tandem.ports.calendar import CalendarPort, EventDelete, EventInsert, EventUpdate, EventWrite, WriteOutcome
 from tandem.ports.psa import PsaPort
 from tandem.ports.state import SyncStateStore
+from tandem.runtime.batching import Batching
 from tandem.runtime.reactions import Reaction, reaction
+from tandem.runtime.records import ItemRecords
 from tandem.sync import actions as act
 from tandem.sync.context import SyncContext
 from tandem.sync.ids import series_event_id_of
@@ -58,9 +60,19 @@ class ItemResult:
     error: str | None = None
     current: act.Action | None = None
     """The action being executed (the side a refusal came from)."""
+    commit: asyncio.Future[None] | None = None
+    """The item's commit on its way to the store (`records.ItemRecords`): settled only once
+    it holds."""
+
+    def unless_uncommitted(self) -> ItemResult:
+        """This result, unfinished if its commit failed to hold."""
+        commit = self.commit
+        if commit is None or not commit.done() or commit.cancelled() or commit.exception() is None:
+            return self
+        return replace(self, outcome=Outcome.UNFINISHED, error=f"its state could not be saved: {commit.exception()}")
 
 
-class WriteBatcher:
+class WriteBatcher(Batching[EventWrite, WriteOutcome]):
     """Collects calendar writes of many items and sends them as one batch request.
 
     Writes submitted within `window_s` of each other go together (up to `max_writes`);
@@ -68,34 +80,15 @@ class WriteBatcher:
     """
 
     def __init__(self, calendar: CalendarPort, calendar_id: str, window_s: float = 0.005, max_writes: int = 500):
+        super().__init__(window_s, max_writes)
         self.calendar = calendar
         self.calendar_id = calendar_id
-        self.window_s = window_s
-        self.max_writes = max_writes
-        self._pending: list[tuple[EventWrite, asyncio.Future[WriteOutcome]]] = []
-        self._flusher: asyncio.Task[None] | None = None
 
     async def write(self, write: EventWrite) -> CalendarEvent | None:
-        future: asyncio.Future[WriteOutcome] = asyncio.get_running_loop().create_future()
-        self._pending.append((write, future))
-        if len(self._pending) >= self.max_writes:
-            self._send_now()
-        elif self._flusher is None:
-            self._flusher = asyncio.create_task(self._flush_later())
-        outcome = await future
+        outcome = await self.submit(write)
         if isinstance(outcome, errors.TandemError):
             raise outcome
         return outcome
-
-    async def _flush_later(self) -> None:
-        await asyncio.sleep(self.window_s)
-        self._flusher = None
-        self._send_now()
-
-    def _send_now(self) -> None:
-        batch, self._pending = self._pending, []
-        if batch:
-            asyncio.create_task(self._send(batch))  # noqa: RUF006 - futures hold the result
 
     async def _send(self, batch: list[tuple[EventWrite, asyncio.Future[WriteOutcome]]]) -> None:
         try:
@@ -120,6 +113,7 @@ class Executor:
     now: datetime
     hub_slots: asyncio.Semaphore
     batcher: WriteBatcher
+    records: ItemRecords
     warnings: list[act.Warn] = field(default_factory=list)
 
     async def hub(self, call: Callable[..., T], *args: Any) -> T:
@@ -195,13 +189,17 @@ class Executor:
         outcome = Outcome.SKIPPED
         for action in plan.actions:
             result.current = action
+            if isinstance(action, act.SaveBase | act.Unlink):
+                # Not awaited: it holds with a later batch, the run's last with the run's record.
+                result.commit = self.records.hold(_commit(action, written_event, written_activity))
+                result.executed.append(action)
+                outcome = Outcome.SETTLED
+                continue
             event, activity = await self._apply(action, written_event, written_activity)
             written_event = event or written_event
             written_activity = activity or written_activity
             result.executed.append(action)
-            if isinstance(action, act.SaveBase | act.Unlink):
-                outcome = Outcome.SETTLED
-            elif isinstance(action, act.Quarantine):
+            if isinstance(action, act.Quarantine):
                 outcome = Outcome.QUARANTINED
         result.outcome = outcome if plan.actions else Outcome.SKIPPED
 
@@ -228,13 +226,8 @@ class Executor:
                 await self.hub(self.psa.delete_activity, guid, version)
             case act.RecordConflict(conflict=conflict):
                 await self.hub(self.store.record_conflict, conflict)
-            case act.SaveIntent(link=link, intent=intent):
-                await self.hub(self.store.save_intent, link, intent)
-            case act.SaveBase():
-                settled = action.settled(written_event, written_activity)
-                await self.hub(self.store.save_item, settled.link, settled.base)
-            case act.Unlink(link=link):
-                await self.hub(self.store.remove_item, link)
+            case act.SaveIntent():
+                await self.records.write(action)
             case act.Quarantine(item=record):
                 await self.hub(self.store.quarantine, record)
             case act.Warn():
@@ -262,6 +255,10 @@ class Executor:
         event = await self.calendar.get(self.ctx.calendar_id, event_id) if event_id is not None else None
         ctx = replace(self.ctx, initial=False, calendar_full_read=False)
         return plan_item(Item(activity, event, linked), ctx, self.now)
+
+
+def _commit(action: act.Commit, event: CalendarEvent | None, activity: Activity | None) -> act.Commit:
+    return action.settled(event, activity) if isinstance(action, act.SaveBase) else action
 
 
 def _written_event_id(action: act.Action) -> str | None:

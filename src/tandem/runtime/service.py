@@ -35,7 +35,7 @@ from tandem.ports.calendar import CalendarPort
 from tandem.ports.psa import PsaPort
 from tandem.ports.state import ScheduleStore, SyncStateStore
 from tandem.runtime import policy
-from tandem.runtime.dispatch import AsyncioDispatcher
+from tandem.runtime.dispatch import ROUTINE, AsyncioDispatcher
 from tandem.runtime.user_sync import QuietRuns, RunReport, UserSync
 
 log = logging.getLogger("tandem.runtime")
@@ -137,7 +137,7 @@ class SyncRuntime:
                     last_roster = time.monotonic()
                 for user in await asyncio.to_thread(self.schedule.due, self.clock()):
                     if not self.dispatcher.is_scheduled(user):
-                        self.dispatcher.request(user, "due")
+                        self.dispatcher.request(user, ROUTINE)
             except Exception:
                 log.exception("the sync timer failed; trying again")
             await asyncio.sleep(1.0)
@@ -205,10 +205,17 @@ class SyncRuntime:
         if not touched:
             return
         self._last_seen_seq = touched[-1][0]
+        users = sorted({user for _, user in touched if user in self._roster_users})
         if self.settings.push_debounce_s:
-            await asyncio.sleep(self.settings.push_debounce_s)
-        for _, user in touched:
-            if user in self._roster_users:
+            # Each change waits the debounce from when it was read, while the follower reads
+            # on: a sleep here would add it again for every change read meanwhile.
+            asyncio.get_running_loop().call_later(self.settings.push_debounce_s, self._push, users)
+        else:
+            self._push(users)
+
+    def _push(self, users: list[str]) -> None:
+        if not self._stopping:
+            for user in users:
                 self.dispatcher.request(user, "hub change")
 
     # ------------------------------------------------------------------ the job

@@ -30,6 +30,7 @@ from tandem.ports.psa import PsaPort, PsaUser, SyncSetup
 from tandem.ports.state import SyncStateStore
 from tandem.runtime.execute import Executor, ItemResult, Outcome, RunStopped, WriteBatcher, execute_all
 from tandem.runtime.reactions import Reaction, during_reading, reaction
+from tandem.runtime.records import ItemRecords
 from tandem.sync.context import DeletionBreaker, People, SyncContext
 from tandem.sync.ids import occurrence_event_id
 from tandem.sync.pairing import wanted_activity_guids, wanted_links
@@ -172,6 +173,7 @@ class UserSync:
 
     async def _execute(self, reading: Reading, plan: UserPlan, started: datetime) -> RunReport:
         ctx = reading.ctx
+        records = ItemRecords(self.store)
         executor = Executor(
             psa=self.psa,
             calendar=self.calendar,
@@ -180,6 +182,7 @@ class UserSync:
             now=started,
             hub_slots=asyncio.Semaphore(self.hub_concurrency),
             batcher=WriteBatcher(self.calendar, ctx.calendar_id),
+            records=records,
         )
         stopped: str | None = None
         quota = False
@@ -189,20 +192,22 @@ class UserSync:
             stopped = str(stop)
             quota = stop.__cause__ is not None and reaction(stop.__cause__) is Reaction.PAUSE
             results = []
-        unfinished = [r for r in results if r.outcome is Outcome.UNFINISHED]
-        error = stopped or (f"{len(unfinished)} items will be retried: {unfinished[0].error}" if unfinished else None)
-        counts = count_actions(a for r in results for a in r.executed)
-        counts = replace(counts, failed=len(unfinished) + (1 if stopped else 0))
+        await records.settled()
+        results = [r.unless_uncommitted() for r in results]
+        error, counts = _tally(results, stopped)
         advance = _advanced(reading, started) if error is None else None
+        record = RunRecord(reading.user.guid, ctx.calendar_id, started, self.clock(), counts, error=error)
         try:
-            report = await self._record(
-                reading.user.guid, ctx.calendar_id, started, counts, error=error, advance=advance
-            )
+            # The commits still waiting, with the run's record and its cursor: one transaction.
+            await records.finish(record, advance)
+            if advance is not None and self.quiet is not None:
+                self.quiet.cursor_written(reading.user.guid)
+            report = RunReport(reading.user.guid, record)
         except errors.TandemError as unsaved:
-            if advance is None:
-                raise
-            # Every item is done and its state saved; the next run reads them again.
-            error = f"will retry: the cursors could not advance: {unsaved}"
+            # Each waiting commit was tried alone; what held stays, the rest is for the next run.
+            results = [r.unless_uncommitted() for r in results]
+            error, counts = _tally(results, stopped)
+            error = error or f"will retry: the cursors could not advance: {unsaved}"
             report = await self._record(reading.user.guid, ctx.calendar_id, started, counts, error=error)
         report.plan, report.results = plan, results
         report.warnings = [w.message for w in executor.warnings]
@@ -460,6 +465,14 @@ class UserSync:
                 (await asyncio.to_thread(self.store.links_by_event, ctx.user_guid, ctx.calendar_id, ids)).values()
             )
         return found
+
+
+def _tally(results: Sequence[ItemResult], stopped: str | None) -> tuple[str | None, RunCounts]:
+    """The run's error (None: every item read is settled, skipped or quarantined) and counts."""
+    unfinished = [r for r in results if r.outcome is Outcome.UNFINISHED]
+    error = stopped or (f"{len(unfinished)} items will be retried: {unfinished[0].error}" if unfinished else None)
+    counts = count_actions(a for r in results for a in r.executed)
+    return error, replace(counts, failed=len(unfinished) + (1 if stopped else 0))
 
 
 def _advanced(reading: Reading, now: datetime) -> Cursor | None:

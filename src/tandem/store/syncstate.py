@@ -24,12 +24,16 @@ from tandem.domain.syncstate import (
     ConflictWinner,
     Cursor,
     Intent,
+    ItemRecord,
     Link,
     LinkedItem,
     QuarantinedItem,
     QuarantineSide,
+    RemovedItem,
     RunCounts,
     RunRecord,
+    SavedIntent,
+    SavedItem,
     SyncedFields,
     is_stand_in,
 )
@@ -180,6 +184,119 @@ def _item_key(activity_guid: str | None, event_id: str | None) -> str:
     return f"{activity_guid or ''}|{event_id or ''}"
 
 
+Key = tuple[str, str, str]
+"""(user guid, calendar id, activity guid or event id)."""
+
+
+class _LinkRows:
+    """The link rows some items' records touch, read in one query per 500 of them (not one
+    per record), kept in step as the records change them within the unit of work."""
+
+    def __init__(self, session: Session, links: Sequence[Link]) -> None:
+        self.session = session
+        self.by_activity: dict[Key, SyncLink] = {}
+        self.by_event: dict[Key, SyncLink] = {}
+        scopes: dict[tuple[str, str], list[Link]] = {}
+        for link in links:
+            scopes.setdefault((link.user_guid, link.calendar_id), []).append(link)
+        for (user, calendar), scoped in scopes.items():
+            for some in (scoped[i : i + 500] for i in range(0, len(scoped), 500)):
+                query = sa.select(SyncLink).where(
+                    SyncLink.user_guid == user,
+                    SyncLink.calendar_id == calendar,
+                    sa.or_(
+                        SyncLink.activity_guid.in_({k.activity_guid for k in some}),
+                        SyncLink.event_id.in_({k.event_id for k in some}),
+                    ),
+                )
+                for row in session.scalars(query):
+                    self._index(row)
+
+    def _index(self, row: SyncLink) -> None:
+        self.by_activity[(row.user_guid, row.calendar_id, row.activity_guid)] = row
+        self.by_event[(row.user_guid, row.calendar_id, row.event_id)] = row
+
+    def _drop(self, row: SyncLink) -> None:
+        self.by_activity.pop((row.user_guid, row.calendar_id, row.activity_guid), None)
+        self.by_event.pop((row.user_guid, row.calendar_id, row.event_id), None)
+        if sa.inspect(row).pending:  # added by an earlier record of this unit of work
+            self.session.expunge(row)
+            return
+        self.session.delete(row)
+        self.session.flush()  # gone before a row that takes its activity or event is written
+
+    def claim(self, link: Link) -> SyncLink:
+        """The row for this link: the one of its activity, another row of its event dropped
+        (an item is linked to exactly one counterpart)."""
+        mine = self.by_activity.get((link.user_guid, link.calendar_id, link.activity_guid))
+        other = self.by_event.get((link.user_guid, link.calendar_id, link.event_id))
+        if other is not None and other is not mine:
+            self._drop(other)
+        if mine is None:
+            mine = SyncLink(user_guid=link.user_guid, calendar_id=link.calendar_id, activity_guid=link.activity_guid)
+            self.session.add(mine)
+        else:
+            self.by_event.pop((mine.user_guid, mine.calendar_id, mine.event_id), None)
+        mine.event_id = link.event_id
+        mine.organiser_email = link.organiser_email
+        self._index(mine)
+        return mine
+
+    def remove(self, link: Link) -> None:
+        """Drop the rows of the link's activity and of its event (none is fine)."""
+        mine = self.by_activity.get((link.user_guid, link.calendar_id, link.activity_guid))
+        other = self.by_event.get((link.user_guid, link.calendar_id, link.event_id))
+        if mine is not None:
+            self._drop(mine)
+        if other is not None and other is not mine:
+            self._drop(other)
+
+
+def _record_items(session: Session, records: Sequence[ItemRecord]) -> None:
+    """The records in order in this unit of work; the quarantine they clear, at the end."""
+    rows = _LinkRows(session, [r.link for r in records])
+    cleared: list[Link] = []
+    for record in records:
+        match record:
+            case SavedIntent(link=link, intent=intent):
+                rows.claim(link).intent = _intent_json(intent)
+            case SavedItem(link=link, base=base):
+                row = rows.claim(link)
+                row.base_fields = _dump(base.fields)
+                row.base_type_guid = base.type_guid
+                row.base_activity_version = base.activity_version
+                row.base_event_etag = base.event_etag
+                row.base_saved_at = base.saved_at
+                row.intent = None
+                cleared.append(link)
+            case RemovedItem(link=link):
+                rows.remove(link)
+                cleared.append(link)
+    _unquarantine(session, cleared)
+
+
+def _unquarantine(session: Session, links: Sequence[Link]) -> None:
+    """Whatever of these items is set aside is not any more (by item, activity or event)."""
+    scopes: dict[tuple[str, str], set[str]] = {}
+    for link in links:
+        scopes.setdefault((link.user_guid, link.calendar_id), set()).update(
+            (
+                _item_key(link.activity_guid, link.event_id),
+                _item_key(link.activity_guid, None),
+                _item_key(None, link.event_id),
+            )
+        )
+    for (user, calendar), keys in scopes.items():
+        for chunk in _chunks(sorted(keys)):
+            session.execute(
+                sa.delete(SyncQuarantine).where(
+                    SyncQuarantine.user_guid == user,
+                    SyncQuarantine.calendar_id == calendar,
+                    SyncQuarantine.item_key.in_(chunk),
+                )
+            )
+
+
 class SqlSyncStateStore:
     """`SyncStateStore` on the hub's database."""
 
@@ -256,69 +373,25 @@ class SqlSyncStateStore:
                 found.update(set(chunk) - set(session.scalars(tried)))
         return frozenset(found)
 
-    def _claim(self, session: Session, link: Link) -> SyncLink:
-        """The row for this link: the one of its activity, other rows of its event dropped
-        (an item is linked to exactly one counterpart)."""
-        rows = self._links(
-            session,
-            link.user_guid,
-            link.calendar_id,
-            sa.or_(SyncLink.activity_guid == link.activity_guid, SyncLink.event_id == link.event_id),
-        )
-        mine = next((r for r in rows if r.activity_guid == link.activity_guid), None)
-        for other in rows:
-            if other is not mine:
-                session.delete(other)
-        session.flush()
-        if mine is None:
-            mine = SyncLink(
-                user_guid=link.user_guid, calendar_id=link.calendar_id, activity_guid=link.activity_guid, event_id=""
-            )
-            session.add(mine)
-        mine.event_id = link.event_id
-        mine.organiser_email = link.organiser_email
-        return mine
-
     def save_intent(self, link: Link, intent: Intent) -> None:
-        with self._units.write() as session:
-            row = self._claim(session, link)
-            row.intent = _intent_json(intent)
+        self.record_items([SavedIntent(link, intent)])
 
     def save_item(self, link: Link, base: BaseSnapshot) -> None:
-        with self._units.write() as session:
-            row = self._claim(session, link)
-            row.base_fields = _dump(base.fields)
-            row.base_type_guid = base.type_guid
-            row.base_activity_version = base.activity_version
-            row.base_event_etag = base.event_etag
-            row.base_saved_at = base.saved_at
-            row.intent = None
-            self._unquarantine(session, link)
+        self.record_items([SavedItem(link, base)])
 
     def remove_item(self, link: Link) -> None:
-        with self._units.write() as session:
-            session.execute(
-                sa.delete(SyncLink).where(
-                    SyncLink.user_guid == link.user_guid,
-                    SyncLink.calendar_id == link.calendar_id,
-                    sa.or_(SyncLink.activity_guid == link.activity_guid, SyncLink.event_id == link.event_id),
-                )
-            )
-            self._unquarantine(session, link)
+        self.record_items([RemovedItem(link)])
 
-    def _unquarantine(self, session: Session, link: Link) -> None:
-        keys = {
-            _item_key(link.activity_guid, link.event_id),
-            _item_key(link.activity_guid, None),
-            _item_key(None, link.event_id),
-        }
-        session.execute(
-            sa.delete(SyncQuarantine).where(
-                SyncQuarantine.user_guid == link.user_guid,
-                SyncQuarantine.calendar_id == link.calendar_id,
-                SyncQuarantine.item_key.in_(keys),
-            )
-        )
+    def record_items(
+        self, records: Sequence[ItemRecord], run: RunRecord | None = None, advance: Cursor | None = None
+    ) -> None:
+        with self._units.write() as session:
+            if records:
+                _record_items(session, records)
+            if run is not None:
+                self._record_run(session, run, advance)
+            elif advance is not None:
+                _save_cursor(session, advance)
 
     # ------------------------------------------------------------------ for the admin
 
@@ -471,32 +544,34 @@ class SqlSyncStateStore:
     """Run records kept per user (older ones are dropped as new ones come)."""
 
     def record_run(self, run: RunRecord, advance: Cursor | None = None) -> None:
+        self.record_items((), run, advance)
+
+    def _record_run(self, session: Session, run: RunRecord, advance: Cursor | None) -> None:
         counts = {name: getattr(run.counts, name) for name in RunCounts.__dataclass_fields__}
-        with self._units.write() as session:
-            if advance is not None:
-                _save_cursor(session, advance)
-            session.add(
-                SyncRun(
-                    user_guid=run.user_guid,
-                    calendar_id=run.calendar_id,
-                    started_at=run.started_at,
-                    finished_at=run.finished_at,
-                    counts=json.dumps(counts),
-                    halted_reason=run.halted_reason,
-                    error=run.error,
-                    dry_run=run.dry_run,
-                )
+        if advance is not None:
+            _save_cursor(session, advance)
+        session.add(
+            SyncRun(
+                user_guid=run.user_guid,
+                calendar_id=run.calendar_id,
+                started_at=run.started_at,
+                finished_at=run.finished_at,
+                counts=json.dumps(counts),
+                halted_reason=run.halted_reason,
+                error=run.error,
+                dry_run=run.dry_run,
             )
-            session.flush()
-            oldest_kept = session.scalar(
-                sa.select(SyncRun.id)
-                .where(SyncRun.user_guid == run.user_guid)
-                .order_by(SyncRun.id.desc())
-                .offset(self.keep_runs - 1)
-                .limit(1)
-            )
-            if oldest_kept is not None:
-                session.execute(sa.delete(SyncRun).where(SyncRun.user_guid == run.user_guid, SyncRun.id < oldest_kept))
+        )
+        session.flush()
+        oldest_kept = session.scalar(
+            sa.select(SyncRun.id)
+            .where(SyncRun.user_guid == run.user_guid)
+            .order_by(SyncRun.id.desc())
+            .offset(self.keep_runs - 1)
+            .limit(1)
+        )
+        if oldest_kept is not None:
+            session.execute(sa.delete(SyncRun).where(SyncRun.user_guid == run.user_guid, SyncRun.id < oldest_kept))
 
     def last_runs(self, user_guid: str, limit: int = 20) -> Sequence[RunRecord]:
         with self._units.read() as session:

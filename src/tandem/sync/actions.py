@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 
 from tandem.domain.activity import Activity
 from tandem.domain.calendar import CalendarEvent, SendUpdates
-from tandem.domain.syncstate import BaseSnapshot, Conflict, Intent, Link, QuarantinedItem
+from tandem.domain.syncstate import Conflict, QuarantinedItem, RemovedItem, SavedIntent, SavedItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +104,9 @@ class RecordConflict:
 
 
 @dataclass(frozen=True, slots=True)
-class SaveIntent:
-    """Upsert the link with this intent (its base, if any, stays) before the item's writes."""
-
-    link: Link
-    intent: Intent
+class SaveIntent(SavedIntent):
+    """Upsert the link with this intent (its base, if any, stays) before the item's writes:
+    the record the store keeps (`SavedIntent`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,12 +126,10 @@ class Quarantine:
 
 
 @dataclass(frozen=True, slots=True)
-class SaveBase:
-    """Commit link + base. `base.event_etag` / `activity_version` are what the planner knew;
-    after this item's writes the runtime replaces them with the written ones (`settled`)."""
-
-    link: Link
-    base: BaseSnapshot
+class SaveBase(SavedItem):
+    """Commit link + base (the record `SavedItem`). `base.event_etag` / `activity_version`
+    are what the planner knew; after this item's writes the runtime replaces them with the
+    written ones (`settled`)."""
 
     def settled(self, event: CalendarEvent | None = None, activity: Activity | None = None) -> SaveBase:
         """This commit with the etag/version returned by the item's own writes, if any."""
@@ -146,8 +142,8 @@ class SaveBase:
 
 
 @dataclass(frozen=True, slots=True)
-class Unlink:
-    link: Link
+class Unlink(RemovedItem):
+    """Commit: drop link + base (the record `RemovedItem`)."""
 
 
 CalendarWrite = CreateEvent | UpdateEvent | RestoreEvent | DeleteEvent

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tandem.runtime.dispatch import AsyncioDispatcher
+from tandem.runtime.dispatch import ROUTINE, AsyncioDispatcher
 
 
 def test_never_two_at_once_per_user_and_at_most_one_queued() -> None:
@@ -78,3 +78,32 @@ def test_a_failing_job_does_not_take_the_worker_down() -> None:
 
     asyncio.run(scenario())
     assert seen == ["bad", "good"]
+
+
+def test_cal_8_a_run_for_a_change_goes_ahead_of_the_timers_runs() -> None:
+    """Under load the queue is long: a hub change (or a user at work) is run before the users
+    the timer found due, even one already waiting for the timer; each kind in its order."""
+    runs: list[str] = []
+    release = asyncio.Event()
+
+    async def job(user: str) -> None:
+        runs.append(user)
+        if user == "busy":
+            await release.wait()
+
+    async def scenario() -> None:
+        dispatcher = AsyncioDispatcher(job, workers=1)
+        await dispatcher.start()
+        dispatcher.request("busy", ROUTINE)
+        await asyncio.sleep(0.01)  # the one worker is taken
+        for user in ("ann", "bob", "cid"):
+            dispatcher.request(user, ROUTINE)
+        dispatcher.request("dan", "hub change")
+        dispatcher.request("cid", "hub change")
+        dispatcher.request("bob", ROUTINE)
+        release.set()
+        await dispatcher.idle()
+        await dispatcher.stop()
+
+    asyncio.run(scenario())
+    assert runs == ["busy", "dan", "cid", "ann", "bob"]

@@ -72,10 +72,14 @@ from tandem.domain.syncstate import (
     ConflictWinner,
     Cursor,
     Intent,
+    ItemRecord,
     Link,
     LinkedItem,
     QuarantinedItem,
+    RemovedItem,
     RunRecord,
+    SavedIntent,
+    SavedItem,
     SyncedFields,
 )
 from tandem.ports.calendar import CalendarChanges, EventDelete, EventInsert, EventUpdate, EventWrite, WriteOutcome
@@ -476,12 +480,17 @@ def materialise_occurrence(calendar: MemoryCalendar, calendar_id: str, event: Ca
     calendar.user_create(calendar_id, instance)
 
 
+RECORD_NAMES = {SavedIntent: "save_intent", SavedItem: "save_item", RemovedItem: "remove_item"}
+
+
 class FaultyStore:
     """`SyncStateStore` over `MemorySyncStateStore`: crashes anywhere, 5xx (a lost database)
     anywhere but the run record, whose failure the service handles, not the user sync."""
 
     def __init__(self, store: MemorySyncStateStore, faults: Faults) -> None:
         self.store, self.faults = store, faults
+        self.transactions = 0
+        """Units of work that write (each method that writes is one)."""
 
     def _call(self, what: str, call: Callable[[], Any], *, may_fail: bool = True) -> Any:
         kind = self.faults.next(what)
@@ -510,15 +519,33 @@ class FaultyStore:
         return found
 
     def save_intent(self, link: Link, intent: Intent) -> None:
+        self.transactions += 1
         self._call("save_intent", lambda: self.store.save_intent(link, intent))
 
     def save_item(self, link: Link, base: BaseSnapshot) -> None:
+        self.transactions += 1
         self._call("save_item", lambda: self.store.save_item(link, base))
 
     def remove_item(self, link: Link) -> None:
+        self.transactions += 1
         self._call("remove_item", lambda: self.store.remove_item(link))
 
+    def record_items(
+        self, records: Sequence[ItemRecord], run: RunRecord | None = None, advance: Cursor | None = None
+    ) -> None:
+        """One transaction: each record (and the run) is a call by its own name, any of which
+        may crash or fail before anything of them holds."""
+        self.transactions += 1
+        names = [next(name for kind, name in RECORD_NAMES.items() if isinstance(r, kind)) for r in records]
+        if run is not None:
+            names.append("record_run")
+        for name in names:
+            may_fail = name != "record_run" or advance is not None
+            self._call(name, lambda: None, may_fail=may_fail)
+        self.store.record_items(records, run, advance)
+
     def record_conflict(self, conflict: Conflict) -> None:
+        self.transactions += 1
         self._call("record_conflict", lambda: self.store.record_conflict(conflict))
 
     def conflicts(self, user: str, limit: int = 100) -> Sequence[Conflict]:
@@ -526,6 +553,7 @@ class FaultyStore:
         return found
 
     def quarantine(self, item: QuarantinedItem) -> None:
+        self.transactions += 1
         self._call("quarantine", lambda: self.store.quarantine(item))
 
     def quarantined(self, user: str, calendar: str) -> Sequence[QuarantinedItem]:
@@ -555,9 +583,11 @@ class FaultyStore:
         return found
 
     def save_cursor(self, cursor: Cursor) -> None:
+        self.transactions += 1
         self._call("save_cursor", lambda: self.store.save_cursor(cursor))
 
     def record_run(self, run: RunRecord, advance: Cursor | None = None) -> None:
+        self.transactions += 1
         # A run's record alone never fails here (the run's outcome must be readable); with
         # the cursor it advanced to, the one unit of work may, and then nothing of it holds.
         self._call("record_run", lambda: self.store.record_run(run, advance), may_fail=advance is not None)
@@ -616,6 +646,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.kills: list[tuple[str, str]] = []
         self.calls_of_last_run = 0
         self.names_of_last_run: list[str] = []
+        self.transactions_of_last_run = 0
         self.landed_in_last_run: list[tuple[str, str]] = []
         self.complete_syncs: list[datetime] = []
 
@@ -627,10 +658,11 @@ class SyncMachine(RuleBasedStateMachine):
     def run_sync(self, plan: Mapping[int, str] | None = None, *, dry_run: bool = False) -> RunReport | None:
         """One run of a new `UserSync` (a new process); None when it crashed."""
         faults = Faults(plan or {})
+        store = FaultyStore(self.store, faults)
         sync = UserSync(
             psa=FaultyPsa(self.psa, faults, self.concurrent_psa_edit),
             calendar=FaultyCalendar(self.cal, faults, self.concurrent_calendar_edit),
-            store=FaultyStore(self.store, faults),
+            store=store,
             settings=SETTINGS,
             clock=self.clock.tick,
         )
@@ -645,6 +677,7 @@ class SyncMachine(RuleBasedStateMachine):
             self.calls_of_last_run = faults.calls
             self.names_of_last_run = faults.names
             self.landed_in_last_run = faults.landed
+            self.transactions_of_last_run = store.transactions
 
     # ---------------------------------------------------------------- creating
     def _new_activity(self, name: str, notes: str, n: int) -> Model:
@@ -1366,4 +1399,36 @@ def test_cal_9_a_moved_occurrence_cancelled_in_the_calendar_before_its_exception
     machine.sync_with_failures({29: "unavailable", 31: "applied_then_unavailable"})
     machine.cancel_occurrence(CAL, 17, 0)
     machine.sync()
+    machine.teardown()
+
+
+def test_bey_11_a_run_with_one_change_writes_the_store_twice() -> None:
+    """A run that carries one change (every API write under load makes one) takes two store
+    transactions: the item's intent before its write, then its commit together with the run's
+    record and the cursor. Each item's record stays whole (the crash tests above)."""
+    machine = SyncMachine()
+    machine.existing(on_psa=2, on_calendar=1, twins=0)
+    machine.sync()
+    machine.create_in_psa()
+    report = machine.run_sync()
+    assert report is not None
+    assert _complete(report)
+    assert report.record.counts.events_created == 1
+    assert machine.transactions_of_last_run == 2
+    machine.check_after_sync(report)
+    machine.teardown()
+
+
+def test_cal_10_an_initial_sync_records_its_items_in_a_few_transactions() -> None:
+    """The initial sync of 300 entries on each side records their intents and commits many
+    to a transaction (as their calendar writes are batched), not two transactions each;
+    after it every entry is on both sides once."""
+    machine = SyncMachine()
+    machine.existing(on_psa=300, on_calendar=300, twins=0)
+    report = machine.run_sync()
+    assert report is not None
+    assert _complete(report)
+    assert len(machine.psa.live()) == len(machine.cal.events(ANN_EMAIL)) == 600
+    assert machine.transactions_of_last_run <= 12
+    machine.check_after_sync(report)
     machine.teardown()

@@ -4,8 +4,8 @@ The keys are the Protocol's: a link is unique per (user, calendar, activity) and
 (user, calendar, event), so linking an item drops any other link of its event; a
 quarantined item is keyed by (user, calendar, activity, event); a cursor by (user,
 calendar); a conflict by its id. Committing or removing an item clears its quarantine,
-as the SQL store does in the same transaction. Every method is one step, so a crash
-between two calls leaves the same states the database would.
+as the SQL store does in the same transaction. Every method is one step (`record_items`
+many records in one), so a crash between two calls leaves the same states the database would.
 """
 
 from __future__ import annotations
@@ -19,10 +19,14 @@ from tandem.domain.syncstate import (
     Conflict,
     Cursor,
     Intent,
+    ItemRecord,
     Link,
     LinkedItem,
     QuarantinedItem,
+    RemovedItem,
     RunRecord,
+    SavedIntent,
+    SavedItem,
     is_stand_in,
 )
 
@@ -100,6 +104,22 @@ class MemorySyncStateStore:
         self._claim(link)
         self._scope(link.user_guid, link.calendar_id)[link.activity_guid] = LinkedItem(link, base)
         self._unquarantine(link)
+
+    def record_items(
+        self, records: Sequence[ItemRecord], run: RunRecord | None = None, advance: Cursor | None = None
+    ) -> None:
+        for record in records:
+            match record:
+                case SavedIntent(link=link, intent=intent):
+                    self.save_intent(link, intent)
+                case SavedItem(link=link, base=base):
+                    self.save_item(link, base)
+                case RemovedItem(link=link):
+                    self.remove_item(link)
+        if run is not None:
+            self.record_run(run, advance)
+        elif advance is not None:
+            self.save_cursor(advance)
 
     def remove_item(self, link: Link) -> None:
         links = self._scope(link.user_guid, link.calendar_id)
