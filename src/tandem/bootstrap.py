@@ -95,6 +95,7 @@ class Tandem:
             self.secrets().derive_key("web sessions"),
             secrets=self.secrets,
             calendar_settings=self.calendar_settings,
+            caldav_settings=self.caldav_settings,
             erp_wiring=ErpWiring(self.settings.erp, self.erp_integration, self.erp_state, self.erp_rules),
         )
         return app

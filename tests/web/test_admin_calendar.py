@@ -290,3 +290,43 @@ def test_cal_2_the_client_id_typed_beside_a_p12_key_is_shown_and_a_bad_one_refus
     saved = admin.post("/admin/calendar/key", data={**form, "client_id": "109876543210987654321"}, files=files)
     assert saved.status_code == 303
     assert '<code id="client-id">109876543210987654321</code>' in admin.get("/admin/calendar").text
+
+
+def test_bey_1_a_caldav_connection_is_shown_without_its_password_and_the_test_asks_that_server(
+    tandem: bootstrap.Tandem, tmp_path: Path
+) -> None:
+    """Saved with `tandem calendar configure-caldav`: the page says where the calendars are and
+    as whom Tandem signs in (never the password), and its Test asks the CalDAV server, not
+    Google (which had said "No key is stored yet")."""
+    import html
+
+    import httpx
+
+    from tandem.hub.services import calendar_setup
+    from tests.support.radicale import RadicaleServer
+
+    people = add_people(tandem)
+    secret = "Radicale-pa55-of-uma"
+    folder = tmp_path / "radicale"
+    folder.mkdir()
+    with RadicaleServer(folder, users={people.user: secret}) as radicale:
+        made = httpx.request("MKCALENDAR", f"{radicale.url}/{people.user}/calendar/", auth=(people.user, secret))
+        assert made.status_code == 201
+        template = f"{radicale.url}/{{email}}/calendar/"
+        with tandem.db.write() as session:
+            calendar_setup.configure_caldav(
+                session, tandem.secrets(), url=template, discover=False, username="{email}", password=secret
+            )
+        admin = signed_in(tandem, people.admin)
+        page = admin.get("/admin/calendar").text
+        token = csrf_token(admin, "/admin/calendar")
+        answer = admin.post("/admin/calendar/test", data={"csrf_token": token, "user": people.user})
+    caldav = re.search(r'<dd id="caldav-url"><code>(.*?)</code></dd>', page)
+    assert caldav is not None, page
+    assert html.unescape(caldav.group(1)) == template
+    assert "the password is stored, never shown" in page
+    assert secret not in page
+    assert 'id="key-state">No key is stored.' in page  # the Google part says what is true of Google
+    assert answer.status_code == 200, answer.text
+    assert f"calendar found at {radicale.url}/{people.user}/calendar/" in html.unescape(answer.text)
+    assert secret not in answer.text

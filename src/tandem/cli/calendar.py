@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from tandem.bootstrap import Tandem
-    from tandem.connectors.caldav import CaldavSettings
-    from tandem.connectors.google.diagnose import Check
     from tandem.hub.services.calendar_setup import Sealer
 
 calendar_app = typer.Typer(
@@ -241,7 +239,9 @@ def check_connection(
         if email is None:
             raise fail("There is no user with an email to act as; give --user EMAIL.")
         if caldav is not None:
-            checks = _caldav_checks(caldav, email)
+            from tandem.runtime.calendar_checks import caldav_checks
+
+            checks = asyncio.run(caldav_checks(caldav, email))
         else:
             assert settings is not None
             checks = asyncio.run(diagnose.test_connection(settings, email))
@@ -257,18 +257,6 @@ def check_connection(
         console.print(f"[yellow]warning:[/yellow] {warning}")
     if not all(c.ok for c in checks):
         raise typer.Exit(1)
-
-
-def _caldav_checks(settings: CaldavSettings, email: str) -> list[Check]:
-    """The CalDAV server's checks, as the Google ones are shown."""
-    import asyncio
-
-    from tandem.connectors.caldav import diagnose as caldav_diagnose
-    from tandem.connectors.google.diagnose import Check, CheckStatus
-
-    findings = asyncio.run(caldav_diagnose.check_calendar(settings, email))
-    status = {True: CheckStatus.PASSED, False: CheckStatus.FAILED, None: CheckStatus.SKIPPED}
-    return [Check(f.check, status[f.ok], f.message) for f in findings]
 
 
 def _first_user_email(t: Tandem) -> str | None:

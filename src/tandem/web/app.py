@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tandem.connectors.caldav import CaldavSettings
 from tandem.connectors.google import GoogleSettings
 from tandem.hub.api.context import HubContext
 from tandem.hub.services.calendar_setup import Sealer
@@ -74,6 +75,7 @@ def install(
     *,
     secrets: Callable[[], Sealer] | None = None,
     calendar_settings: Callable[[], GoogleSettings | None] | None = None,
+    caldav_settings: Callable[[], CaldavSettings | None] | None = None,
     erp_wiring: ErpWiring | None = None,
 ) -> WebContext:
     context = WebContext(
@@ -81,6 +83,7 @@ def install(
         signer=SessionSigner(session_key, lifetime_s),
         secrets=secrets,
         calendar_settings=calendar_settings,
+        caldav_settings=caldav_settings,
         erp=erp_wiring,
         erp_work=(
             ErpWork(erp_wiring.integration, erp.hide_secrets(erp_wiring.settings.database_url))

@@ -1,6 +1,8 @@
 """Admin → Calendar (CAL-2, CAL-5, CAL-6): the organisation's Google connection as
 `tandem calendar configure|enable|disable|types|test` set it up, through the same hub
-service (`calendar_setup`) and the same checks (`diagnose.test_connection`).
+service (`calendar_setup`) and the same checks (`diagnose.test_connection`). A CalDAV server
+saved with `tandem calendar configure-caldav` (BEY-1) is shown (its URL and user, never the
+password) and tested with its own checks; the page edits the Google connection only.
 
 Secrets are write-only: the page says whether a key is stored, never shows it or its
 password, and a form shown again keeps what was typed except the password.
@@ -22,6 +24,7 @@ from tandem.domain.errors import ConfigurationError, TandemError
 from tandem.hub.models import ActivityType, User
 from tandem.hub.services import calendar_setup
 from tandem.hub.services.errors import ValidationFailed
+from tandem.runtime.calendar_checks import caldav_checks
 from tandem.store.secrets import SecretsUnreadable
 from tandem.web import access
 from tandem.web.access import Visit
@@ -64,6 +67,7 @@ class CalendarView:
 
     enabled: bool
     configured: bool
+    """A Google key is stored (the connection is Google's)."""
     service_account_email: str | None
     key_kind: str | None
     client_id: str | None
@@ -71,6 +75,9 @@ class CalendarView:
     types: list[TypeRow]
     warnings: list[str]
     users: list[str]
+    caldav_url: str | None = None
+    """Set when the connection is a CalDAV server (`tandem calendar configure-caldav`)."""
+    caldav_username: str | None = None
     scopes: tuple[str, ...] = (CALENDAR_SCOPE,)
 
 
@@ -93,11 +100,15 @@ def _view(context: WebContext) -> CalendarView:
         emails = session.scalars(
             sa.select(User.email).where(User.email.is_not(None), User.is_active.is_(True)).order_by(User.email)
         ).all()
-    client_id, problem = _client_id(context) if described["configured"] else (None, None)
+    google = described["configured"] and described["provider"] == "google"
+    client_id, problem = _client_id(context) if google else (None, None)
     client_id = described["client_id"] or client_id  # typed beside a P12 key, else the key's own
+    caldav = described["provider"] == "caldav"
     return CalendarView(
         enabled=described["enabled"],
-        configured=described["configured"],
+        configured=google,
+        caldav_url=described["caldav_url"] if caldav else None,
+        caldav_username=described["caldav_username"] if caldav else None,
         service_account_email=described["service_account_email"],
         key_kind=described["key_kind"],
         client_id=client_id,
@@ -241,9 +252,12 @@ def _test(context: WebContext, user: str) -> list[Check] | str:
     if not user or not known:
         return "Choose a user with an email address."
     try:
-        settings = context.calendar_settings()
+        caldav = context.caldav_settings() if context.caldav_settings is not None else None
+        settings = None if caldav is not None else context.calendar_settings()
     except (TandemError, SecretsUnreadable) as error:
-        return f"The stored connection cannot be used: {error}. Upload the key again."
+        return f"The stored connection cannot be used: {error}. Save it again."
+    if caldav is not None:
+        return asyncio.run(caldav_checks(caldav, user))
     if settings is None:
         return "No key is stored yet: upload the service account's key first."
     checks: list[Check] = asyncio.run(test_connection(settings, user))

@@ -15,6 +15,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from tandem.config import ErpSettings
+from tandem.connectors.caldav import CaldavSettings
 from tandem.connectors.google import GoogleSettings
 from tandem.domain.erp import ErpRules
 from tandem.hub.api.context import HubContext
@@ -81,6 +82,8 @@ class WebContext:
     """The server's secret box, which seals the calendar key (the admin's calendar page)."""
     calendar_settings: Callable[[], GoogleSettings | None] | None = None
     """The saved calendar connection, unsealed, for the page's Test (as `tandem calendar test`)."""
+    caldav_settings: Callable[[], CaldavSettings | None] | None = None
+    """The saved CalDAV connection (when that is the backend), unsealed, for the same Test."""
     erp: ErpWiring | None = None
     """The ERP integration, for Admin → ERP."""
     erp_work: ErpWork | None = None
