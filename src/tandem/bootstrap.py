@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from tandem.hub.api.door import Limits
     from tandem.hub.services import retention
     from tandem.ports.calendar import CalendarPort
-    from tandem.runtime.erp import ErpIntegration
+    from tandem.runtime.erp import ErpIntegration, SavedRules
     from tandem.runtime.service import SyncRuntime
     from tandem.runtime.user_sync import UserSync
     from tandem.store.erp_state import SqlErpStateStore
@@ -96,7 +96,7 @@ class Tandem:
             secrets=self.secrets,
             calendar_settings=self.calendar_settings,
             caldav_settings=self.caldav_settings,
-            erp_wiring=ErpWiring(self.settings.erp, self.erp_integration, self.erp_state, self.erp_rules),
+            erp_wiring=ErpWiring(self.settings.erp, self.erp_integration, self.erp_state, self.erp_rules_and_source),
         )
         return app
 
@@ -169,11 +169,16 @@ class Tandem:
 
     def erp_rules(self, *, only: Collection[ErpEntity] | None = None) -> ErpRules:
         """The rules every ERP run applies now: saved on Admin → ERP, else `[erp]`'s."""
+        return self.erp_rules_and_source(only=only)[0]
+
+    def erp_rules_and_source(self, *, only: Collection[ErpEntity] | None = None) -> tuple[ErpRules, SavedRules | None]:
+        """The rules in force and, when they were saved on Admin → ERP, what was saved (who,
+        when); None: tandem.toml's. One read of the saved rules for both."""
         from tandem.runtime.erp import SavedRules, rules_in_force
 
         erp = self.settings.erp
         saved = SavedRules.from_json(self.erp_state().saved_rules())
-        return rules_in_force(erp, erp.visma.group_exclusions(), saved, only)
+        return rules_in_force(erp, erp.visma.group_exclusions(), saved, only), saved
 
     def erp_integration(
         self,
@@ -370,7 +375,9 @@ class Tandem:
             emails = [e for e in session.scalars(sa.select(User.email).where(User.email.is_not(None))) if e]
             before = calendar_setup.load_caldav(session, self.secrets())
         users = dict.fromkeys(emails, organisation.DEMO_PASSWORD)
-        with EmbeddedRadicale(self.demo_folder() / "radicale", self.settings.demo_calendar_port, users) as radicale:
+        with EmbeddedRadicale(
+            demo_folder(self.settings) / "radicale", self.settings.demo_calendar_port, users
+        ) as radicale:
             template = radicale.calendar_url_template
             if before is None or before.url != template or before.username != "{email}":
                 with self.db.write() as session:
@@ -386,13 +393,6 @@ class Tandem:
                 self.sync_store().forget_calendar()  # links to another calendar mean nothing here
             log.info("demo calendar (Radicale, CalDAV) on %s", radicale.url)
             yield radicale
-
-    def demo_folder(self) -> Path:
-        """Beside the hub's SQLite file; the working directory for PostgreSQL."""
-        database = sa.make_url(normalise_url(self.settings.database_url)).database
-        if database and self.settings.database_url.startswith("sqlite") and database != ":memory:":
-            return Path(database).resolve().parent
-        return Path.cwd()
 
     def purge(self) -> retention.Purged:
         """Forget tombstones and change-log rows older than `tombstone_retention_days`."""
@@ -545,6 +545,15 @@ def build(settings: Settings) -> Tandem:
 DEMO_ERP_FILE = "visma.db"
 
 
+def demo_folder(settings: Settings) -> Path:
+    """Where the demo keeps its files (the demo ERP, the demo calendars): beside the hub's
+    SQLite file; the working directory for PostgreSQL."""
+    database = sa.make_url(normalise_url(settings.database_url)).database
+    if database and settings.database_url.startswith("sqlite") and database != ":memory:":
+        return Path(database).resolve().parent
+    return Path.cwd()
+
+
 def with_demo_erp(settings: Settings) -> Settings:
     """`settings` with the demo's ERP (`demo_erp`): `[erp]` pointing at visma.db beside the
     hub's SQLite file (in the working directory for PostgreSQL), the demo's Group-field
@@ -553,11 +562,9 @@ def with_demo_erp(settings: Settings) -> Settings:
         return settings
     from tandem.demo.visma_business.database import demo_settings
 
-    hub_file = sa.make_url(normalise_url(settings.database_url)).database
-    folder = Path(hub_file).resolve().parent if hub_file and settings.database_url.startswith("sqlite") else Path.cwd()
     erp = settings.erp.model_copy(
         update={
-            "database_url": f"sqlite:///{folder / DEMO_ERP_FILE}",
+            "database_url": f"sqlite:///{demo_folder(settings) / DEMO_ERP_FILE}",
             "enabled": True,
             "visma": demo_settings(settings.erp.visma),
         }

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from tests.support.processes import free_port
+
 CONFIG = """\
 [server]
 hosts = 127.0.0.1:{port}
@@ -47,12 +49,6 @@ configuration = config.load([(sys.argv[1], False)])
 configuration.update({"storage": {"_filesystem_fsync": sys.argv[2]}}, "tests", privileged=True)
 server.serve(configuration)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class RadicaleServer:

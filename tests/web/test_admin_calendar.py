@@ -327,6 +327,10 @@ def test_bey_1_a_caldav_connection_is_shown_without_its_password_and_the_test_as
     assert "the password is stored, never shown" in page
     assert secret not in page
     assert 'id="key-state">No key is stored.' in page  # the Google part says what is true of Google
+    google = re.search(r'<details id="use-google">(.*?)</details>', page, re.S)
+    assert google is not None  # folded away while CalDAV is in use, one click from switching
+    assert 'action="/admin/calendar/key"' in google.group(1)
+    assert "the server answers at the user's calendar URL" in html.unescape(page)  # the Test says what it checks
     assert answer.status_code == 200, answer.text
     assert f"calendar found at {radicale.url}/{people.user}/calendar/" in html.unescape(answer.text)
     assert secret not in answer.text

@@ -405,8 +405,7 @@ def rules(
     with migrated() as t:
         if use_toml:
             t.erp_state().save_rules(None)
-        saved = _saved_rules(t)
-        in_force = t.erp_rules()
+        in_force, saved = t.erp_rules_and_source()
     rows = []
     for entity in MASTER_ENTITIES:
         rule = in_force.rule(entity)

@@ -21,7 +21,7 @@ from tandem.domain.erp import ErpRules
 from tandem.hub.api.context import HubContext
 from tandem.hub.services.calendar_setup import Sealer
 from tandem.ports.state import ScheduleStore, SyncStateStore
-from tandem.runtime.erp import ErpIntegration
+from tandem.runtime.erp import ErpIntegration, SavedRules
 from tandem.store.erp_state import RunEntry
 from tandem.store.schedule import SqlSchedule
 from tandem.store.syncstate import SqlSyncStateStore
@@ -62,8 +62,9 @@ class ErpWiring:
     settings: ErpSettings
     integration: Callable[[], ErpIntegration]
     state: Callable[[], ErpHistory]
-    rules: Callable[[], ErpRules]
-    """The rules runs apply now (`Tandem.erp_rules`): saved on the page, else tandem.toml's."""
+    rules: Callable[[], tuple[ErpRules, SavedRules | None]]
+    """The rules runs apply now and what was saved on the page (`Tandem.erp_rules_and_source`;
+    None: tandem.toml's rules)."""
 
 
 def when(moment: datetime | None, unit: bool = True) -> str:

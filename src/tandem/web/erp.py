@@ -172,7 +172,7 @@ def _view(context: WebContext, typed: dict[str, str]) -> ErpView:
     wiring, work = _wiring(context)
     settings = wiring.settings
     enabled, history = _history(wiring, hide_secrets(settings.database_url))
-    rules = wiring.rules()
+    rules, saved = wiring.rules()
     refused = typed.get("form") == FORM
     return ErpView(
         configured=bool(settings.database_url),
@@ -182,7 +182,7 @@ def _view(context: WebContext, typed: dict[str, str]) -> ErpView:
         interval_s=settings.interval_s,
         rules=typed_rows(typed) if refused else rule_rows(rules),
         transfer_invoices=typed.get("transfer_invoices") == "on" if refused else rules.transfer_invoices,
-        saved=SavedRules.from_json(wiring.state().saved_rules()),
+        saved=saved,
         running=work.running,
         last=work.last,
         history=history,

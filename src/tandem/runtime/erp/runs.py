@@ -15,6 +15,7 @@ stamps when a run finished.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -92,19 +93,22 @@ class ErpIntegration:
         entities = [e for e in MASTER_ENTITIES if rules.rule(e).transfer]
         needs_customers = rules.transfer_invoices and ErpEntity.CUSTOMER not in entities
         read = [*entities, *([ErpEntity.CUSTOMER] if needs_customers else [])]
-        steps, done = len(read) + len(entities) + 2, 0
+        steps, done = len(read) + len(entities) + 2, itertools.count()
+
+        def step() -> None:
+            progress("reading the ERP and the PSA", next(done), steps)
+
         erp_records: dict[ErpEntity, list[ErpRecord]] = {}
         for entity in read:
-            progress("reading the ERP and the PSA", done, steps)
+            step()
             erp_records[entity] = self.mirror.records(self.erp, entity, full=full, now=now)
-            done += 1
         psa_records: dict[ErpEntity, Sequence[PsaRecord]] = {}
         for entity in entities:
-            progress("reading the ERP and the PSA", done, steps)
+            step()
             psa_records[entity] = self.psa.list(entity)
-            done += 1
+        step()
         links = {entity: self.store.links(entity) for entity in [*entities, ErpEntity.INVOICE]}
-        progress("reading the ERP and the PSA", done + 1, steps)
+        step()
         psa_invoices = self.psa.list_invoices() if rules.transfer_invoices else ()
         numbers = invoice_numbers_to_read(psa_invoices, links[ErpEntity.INVOICE])
         progress("reading the ERP and the PSA", steps, steps)
