@@ -366,7 +366,7 @@ class Tandem:
         password, Tandem configured with it. Unlike the emulator's, these calendars outlive a
         restart, so Tandem's links to them are kept: they are dropped only when the
         connection saved before pointed elsewhere (the emulator, another server)."""
-        from tandem.demo import organisation
+        from tandem.demo import calendar_seed, organisation
         from tandem.demo.radicale import EmbeddedRadicale
         from tandem.hub.models import User
         from tandem.hub.services import calendar_setup
@@ -389,8 +389,13 @@ class Tandem:
                         username="{email}",
                         password=organisation.DEMO_PASSWORD,
                     )
-                    calendar_setup.set_enabled(session, True)
-                self.sync_store().forget_calendar()  # links to another calendar mean nothing here
+                    calendar_setup.set_enabled(session, True)  # links to another calendar are forgotten
+            if calendar_seed.OUT_OF_OFFICE_USER in radicale.made:
+                radicale.put(
+                    calendar_seed.OUT_OF_OFFICE_USER,
+                    "demo-physiotherapy",
+                    calendar_seed.caldav_entry(utcnow().date()),
+                )
             log.info("demo calendar (Radicale, CalDAV) on %s", radicale.url)
             yield radicale
 

@@ -94,13 +94,14 @@ class Settings(BaseSettings):
     )
     demo_on_first_start: bool = Field(False, description="Load the demo organisation into an empty database.")
     demo_calendar: bool = Field(
-        False, description="Run the Google Calendar emulator beside Tandem and sync the demo users to it."
+        False,
+        description="Run a demo calendar server beside Tandem (demo_calendar_kind) and sync the demo users to it.",
     )
     demo_calendar_port: int = Field(8765, ge=0, le=65535)
     demo_calendar_kind: Literal["google", "caldav"] = Field(
-        "google",
-        description="The demo calendar (with demo_calendar): the Google Calendar emulator, in memory; or an "
-        "embedded Radicale (CalDAV), its calendars in radicale/ beside the hub's SQLite file.",
+        "caldav",
+        description="The demo calendar (with demo_calendar): an embedded Radicale (CalDAV), its calendars in "
+        "radicale/ beside the hub's SQLite file; or the Google Calendar emulator, in memory.",
     )
     demo_erp: bool = Field(
         False,

@@ -57,6 +57,21 @@ def configure(env: dict[str, str], cwd: Path, url: str, password: str) -> subpro
     )
 
 
+def _sync_an_app_event(radicale: RadicaleServer, env: dict[str, str], cwd: Path) -> None:
+    """Calendar sync on for the organisation and Ann; an event made in a calendar app; a sync."""
+    run(["calendar", "enable"], env, cwd)
+    run(["users", "sync", "on", ANN], env, cwd)
+    put = httpx.put(
+        f"{radicale.url}/{ANN}/calendar/made-in-the-app-1.ics",
+        content=EVENT,
+        headers={"Content-Type": "text/calendar"},
+        auth=(ANN, PASSWORD),
+    )
+    assert put.status_code == 201, put.text
+    synced = run(["sync", "--user", ANN], env, cwd, check=False)
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+
+
 def test_bey_1_a_caldav_server_configured_from_the_shell_syncs_an_app_event_into_the_hub(
     radicale: RadicaleServer, hub_database_url: str, tmp_path: Path
 ) -> None:
@@ -84,17 +99,7 @@ def test_bey_1_a_caldav_server_configured_from_the_shell_syncs_an_app_event_into
     assert (status["provider"], status["caldav_url"], status["caldav_username"]) == ("caldav", template, "{email}")
     assert PASSWORD not in run(["calendar", "status"], env, tmp_path).stdout
 
-    run(["calendar", "enable"], env, tmp_path)
-    run(["users", "sync", "on", ANN], env, tmp_path)
-    put = httpx.put(
-        f"{radicale.url}/{ANN}/calendar/made-in-the-app-1.ics",
-        content=EVENT,
-        headers={"Content-Type": "text/calendar"},
-        auth=(ANN, PASSWORD),
-    )
-    assert put.status_code == 201, put.text
-    synced = run(["sync", "--user", ANN], env, tmp_path, check=False)
-    assert synced.returncode == 0, synced.stdout + synced.stderr
+    _sync_an_app_event(radicale, env, tmp_path)
 
     t = bootstrap.build(Settings(database_url=hub_database_url, secret_key_file=tmp_path / "tandem.key"))
     try:
@@ -106,3 +111,38 @@ def test_bey_1_a_caldav_server_configured_from_the_shell_syncs_an_app_event_into
     if hub_database_url.startswith("sqlite"):
         stored = Path(sa.make_url(hub_database_url).database or "").read_bytes()
         assert PASSWORD.encode() not in stored  # encrypted at rest
+
+
+def _live_names(hub_database_url: str, key_file: Path) -> list[str]:
+    t = bootstrap.build(Settings(database_url=hub_database_url, secret_key_file=key_file))
+    try:
+        with t.db.read() as session:
+            return sorted(session.scalars(sa.select(Activity.name).where(Activity.is_deleted.is_(False))))
+    finally:
+        t.close()
+
+
+def test_bey_1_calendars_moved_to_another_url_get_every_activity_and_the_hub_loses_none(
+    radicale: RadicaleServer, hub_database_url: str, tmp_path: Path
+) -> None:
+    """The connection saved again with another calendar URL: the links to the old calendars
+    are forgotten with it, so the next sync reads the new, empty calendar as a first sync
+    (writes every activity there) instead of as every event deleted in the calendar."""
+    env = environment(hub_database_url, tmp_path)
+    for args in (
+        ["users", "add", ANN, "--first-name", "Ann", "--last-name", "Admin", "--code", "2001", "--role", "admin"],
+        ["types", "add", "Meeting", "--category", "CalendarEntry", "--default", "--sync"],
+    ):
+        run(args, env, tmp_path)
+    assert configure(env, tmp_path, f"{radicale.url}/{{email}}/calendar/", PASSWORD).returncode == 0
+    _sync_an_app_event(radicale, env, tmp_path)
+    assert _live_names(hub_database_url, tmp_path / "tandem.key") == ["Planning made in Thunderbird"]
+
+    second = f"{radicale.url}/{ANN}/second/"
+    assert httpx.request("MKCALENDAR", second, auth=(ANN, PASSWORD)).status_code == 201
+    assert configure(env, tmp_path, f"{radicale.url}/{{email}}/second/", PASSWORD).returncode == 0
+    run(["sync", "--user", ANN], env, tmp_path)
+
+    assert _live_names(hub_database_url, tmp_path / "tandem.key") == ["Planning made in Thunderbird"]
+    listing = httpx.request("PROPFIND", second, headers={"Depth": "1"}, auth=(ANN, PASSWORD), content=b"")
+    assert listing.text.count(".ics</") == 1, listing.text  # the activity, written once into the new calendar

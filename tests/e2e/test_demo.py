@@ -1,5 +1,7 @@
-"""What `make run` gives a newcomer: `tandem serve` on a fresh database with the demo
-organisation and the demo calendar (the Google emulator beside it), syncing on its own.
+"""What `TANDEM_DEMO_CALENDAR_KIND=google make run` gives a newcomer: `tandem serve` on a
+fresh database with the demo organisation and the demo calendar on the Google emulator beside
+it (the Google path; `make run`'s default, an embedded CalDAV server, is test_demo_caldav.py's),
+syncing on its own.
 
 One `tandem serve` for the module; each test looks at the demo after every demo user's
 first sync: in the demo's Google (over the API, as the user) and in the hub's database."""
@@ -110,7 +112,7 @@ def _first_sync_done(t: bootstrap.Tandem) -> bool:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     directory: Path = tmp_path_factory.mktemp("demo")
     port = free_port()
-    env = demo_environment(directory, port, TANDEM_SYNC__POLL_INTERVAL_S="1")
+    env = demo_environment(directory, port, TANDEM_DEMO_CALENDAR_KIND="google", TANDEM_SYNC__POLL_INTERVAL_S="1")
     today = datetime.now(UTC).date()  # the day the demo loads with (unless the server starts past midnight UTC)
     with serving(env, directory) as base:
         assert httpx.get(base + "/heartbeat/database").text == "Database is alive."

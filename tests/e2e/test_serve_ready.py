@@ -23,8 +23,8 @@ QUIET_S = 3.0
 
 @pytest.mark.parametrize("how", ["tandem serve", "make run"])
 def test_serve_says_it_is_ready_last_once_it_serves(how: str, tmp_path: Path) -> None:
-    """`make run` adds the demo organisation and the demo calendar (the Google emulator, whose
-    first syncs start at once)."""
+    """`make run` adds the demo organisation, the demo calendar (an embedded Radicale, whose
+    first syncs start at once) and the demo ERP."""
     port = free_port()
     if how == "make run":
         env = demo_environment(tmp_path, free_port(), PYTHONUNBUFFERED="1")

@@ -10,6 +10,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -44,14 +45,17 @@ class Served:
         owner = next(u for u in users if u["email"] == AINO)
         kinds = self.http.get("/v1/activitytypes", params={"category": "CalendarEntry"}).json()
         synced = next(k for k in kinds if k["name"] == "Meeting")
+        start = datetime.now(UTC).replace(hour=11, minute=0, second=0, microsecond=0) + timedelta(
+            days=3
+        )  # never past (CAL-11)
         made = self.http.post(
             "/v1/activities",
             json={
                 "name": name,
                 "activityType": {"guid": synced["guid"]},
                 "ownerUser": {"guid": owner["guid"]},
-                "startDateTime": "2026-12-16T13:00:00+02:00",
-                "endDateTime": "2026-12-16T14:00:00+02:00",
+                "startDateTime": start.isoformat(),
+                "endDateTime": (start + timedelta(hours=1)).isoformat(),
             },
         )
         assert made.status_code == 201, made.text
@@ -102,7 +106,7 @@ def _within(seconds: float, check: Callable[[], bool]) -> bool:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     port = free_port()
-    env = demo_environment(tmp_path, port)
+    env = demo_environment(tmp_path, port, TANDEM_DEMO_CALENDAR_KIND="google")
     run(["db", "upgrade"], env, tmp_path)
     run(["demo-data"], env, tmp_path)
     credentials = run_json(["clients", "create", "--scopes", "all", "--json"], env, tmp_path)

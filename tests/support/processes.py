@@ -46,7 +46,8 @@ def environment(database_url: str, directory: Path, **extra: str) -> dict[str, s
 
 def demo_environment(directory: Path, calendar_port: int, **extra: str) -> dict[str, str]:
     """What `make run` sets: a SQLite file in `directory`, the demo organisation on first start,
-    the demo calendar (the Google emulator) on `calendar_port`, the demo ERP beside them."""
+    the demo calendar on `calendar_port` (an embedded Radicale unless `extra` sets
+    TANDEM_DEMO_CALENDAR_KIND=google), the demo ERP beside them."""
     made_by_make_run = {
         "TANDEM_DEMO_ON_FIRST_START": "true",
         "TANDEM_DEMO_CALENDAR": "true",

@@ -6,10 +6,13 @@ warning; a user refused."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -20,6 +23,7 @@ from tandem.emulators.google.accounts import ServiceAccount, create_service_acco
 from tandem.hub.models import ActivityType, CalendarConnection
 from tandem.hub.services import counters
 from tests.support.factories import activity_type
+from tests.support.radicale import RadicaleServer
 from tests.web.support import add_people, csrf_token, signed_in
 
 P12_PASSWORD = "p12-secret-words"
@@ -300,22 +304,13 @@ def test_bey_1_a_caldav_connection_is_shown_without_its_password_and_the_test_as
     Google (which had said "No key is stored yet")."""
     import html
 
-    import httpx
-
     from tandem.hub.services import calendar_setup
-    from tests.support.radicale import RadicaleServer
 
     people = add_people(tandem)
-    secret = "Radicale-pa55-of-uma"
-    folder = tmp_path / "radicale"
-    folder.mkdir()
-    with RadicaleServer(folder, users={people.user: secret}) as radicale:
-        made = httpx.request("MKCALENDAR", f"{radicale.url}/{people.user}/calendar/", auth=(people.user, secret))
-        assert made.status_code == 201
-        template = f"{radicale.url}/{{email}}/calendar/"
+    with _radicale(tmp_path, people.user) as (radicale, template):
         with tandem.db.write() as session:
             calendar_setup.configure_caldav(
-                session, tandem.secrets(), url=template, discover=False, username="{email}", password=secret
+                session, tandem.secrets(), url=template, discover=False, username="{email}", password=RADICALE_SECRET
             )
         admin = signed_in(tandem, people.admin)
         page = admin.get("/admin/calendar").text
@@ -325,7 +320,7 @@ def test_bey_1_a_caldav_connection_is_shown_without_its_password_and_the_test_as
     assert caldav is not None, page
     assert html.unescape(caldav.group(1)) == template
     assert "the password is stored, never shown" in page
-    assert secret not in page
+    assert RADICALE_SECRET not in page
     assert 'id="key-state">No key is stored.' in page  # the Google part says what is true of Google
     google = re.search(r'<details id="use-google">(.*?)</details>', page, re.S)
     assert google is not None  # folded away while CalDAV is in use, one click from switching
@@ -333,4 +328,83 @@ def test_bey_1_a_caldav_connection_is_shown_without_its_password_and_the_test_as
     assert "the server answers at the user's calendar URL" in html.unescape(page)  # the Test says what it checks
     assert answer.status_code == 200, answer.text
     assert f"calendar found at {radicale.url}/{people.user}/calendar/" in html.unescape(answer.text)
-    assert secret not in answer.text
+    assert RADICALE_SECRET not in answer.text
+
+
+RADICALE_SECRET = "Radicale-pa55-of-uma"
+
+
+@contextmanager
+def _radicale(tmp_path: Path, user: str) -> Iterator[tuple[RadicaleServer, str]]:
+    """A Radicale where `user` (password RADICALE_SECRET) has a calendar: (it, the URL template)."""
+    folder = tmp_path / "radicale"
+    folder.mkdir()
+    with RadicaleServer(folder, users={user: RADICALE_SECRET}) as radicale:
+        made = httpx.request("MKCALENDAR", f"{radicale.url}/{user}/calendar/", auth=(user, RADICALE_SECRET))
+        assert made.status_code == 201
+        yield radicale, f"{radicale.url}/{{email}}/calendar/"
+
+
+def _caldav_form(client: TestClient, **values: str) -> tuple[int, str]:
+    token = csrf_token(client, "/admin/calendar")
+    answer = client.post("/admin/calendar/caldav", data={"csrf_token": token, **values})
+    return answer.status_code, answer.text
+
+
+def test_bey_1_an_admin_chooses_a_caldav_server_on_the_page_and_its_test_finds_the_calendar(
+    tandem: bootstrap.Tandem, tmp_path: Path
+) -> None:
+    """The CalDAV form replaces the Google connection in use; the password is sealed, never
+    shown, and kept when the form is saved again without one."""
+    import html
+
+    from tandem.hub.services import calendar_setup
+
+    people = add_people(tandem)
+    admin = signed_in(tandem, people.admin)
+    _, json_key = _keys(tmp_path)
+    assert _upload(admin, json_key, "key.json", _account().email)[0] == 303
+    with _radicale(tmp_path, people.user) as (radicale, template):
+        before = admin.get("/admin/calendar").text
+        status, _ = _caldav_form(admin, url=template, username="{email}", password=RADICALE_SECRET)
+        assert status == 303
+        page = admin.get("/admin/calendar?done=caldav").text
+        assert _caldav_form(admin, url=template, username="{email}", scheduling="on")[0] == 303  # no password
+        token = csrf_token(admin, "/admin/calendar")
+        answer = admin.post("/admin/calendar/test", data={"csrf_token": token, "user": people.user})
+    assert re.search(r'<details id="use-caldav"\s*>', before) is not None  # offered, folded, beside Google
+    assert "Saved the CalDAV server" in page
+    shown = re.search(r'<dd id="caldav-url"><code>(.*?)</code></dd>', page)
+    assert shown is not None
+    assert html.unescape(shown.group(1)) == template
+    assert 'id="key-state">No key is stored.' in page  # the Google key went with the switch
+    assert RADICALE_SECRET not in page
+    assert RADICALE_SECRET not in answer.text
+    assert answer.status_code == 200, answer.text
+    assert f"calendar found at {radicale.url}/{people.user}/calendar/" in html.unescape(answer.text)
+    with tandem.db.read() as session:
+        saved = calendar_setup.load_caldav(session, tandem.secrets())
+        sealed = session.get(CalendarConnection, 1)
+    assert saved is not None
+    assert (saved.url, saved.username, saved.password, saved.scheduling) == (template, "{email}", RADICALE_SECRET, True)
+    assert sealed is not None
+    assert sealed.password_sealed is not None
+    assert RADICALE_SECRET.encode() not in sealed.password_sealed
+
+
+def test_bey_1_a_refused_caldav_form_says_why_beside_the_url_and_keeps_what_was_typed(
+    tandem: bootstrap.Tandem, tmp_path: Path
+) -> None:
+    admin = signed_in(tandem, add_people(tandem).admin)
+    _, json_key = _keys(tmp_path)
+    assert _upload(admin, json_key, "key.json", _account().email)[0] == 303
+    status, page = _caldav_form(admin, url="https://dav.example.com/calendars/", username="tandem-bot")
+    assert status == 400
+    assert "{email}" in _error(page, "caldav_url")
+    assert 'value="https://dav.example.com/calendars/"' in page
+    assert 'value="tandem-bot"' in page
+    assert re.search(r'<details id="use-caldav" open>', page) is not None  # the refused form stays open
+    with tandem.db.read() as session:
+        row = session.get(CalendarConnection, 1)
+    assert row is not None
+    assert (row.provider, row.caldav_url) == ("google", None)

@@ -41,6 +41,7 @@ TABLE: dict[tuple[str, str], tuple[dict[str, str] | None, Expected, Expected, Ex
     ("GET", "/admin"): (None, SIGN_IN, 403, 200),
     ("GET", "/admin/calendar"): (None, SIGN_IN, 403, 200),
     ("POST", "/admin/calendar/key"): ({}, Go("/sign-in"), 403, 400),  # multipart; no file: the form again
+    ("POST", "/admin/calendar/caldav"): ({"url": "ftp://nowhere"}, Go("/sign-in"), 403, 400),
     ("POST", "/admin/calendar/enabled"): ({"enabled": "maybe"}, Go("/sign-in"), 403, 400),
     ("POST", "/admin/calendar/types"): ({"synced:Nothing such": "on"}, Go("/sign-in"), 403, 400),
     ("POST", "/admin/calendar/test"): ({"user": "nobody@example.com"}, Go("/sign-in"), 403, 400),

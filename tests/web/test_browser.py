@@ -336,12 +336,12 @@ def test_bey_2_bey_4_the_admin_sees_a_planted_conflict_and_the_users_sync_in_a_r
 
 @pytest.fixture(scope="module")
 def demo_with_calendar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """`tandem serve` as `make run` starts it: the demo organisation and the demo calendar (the
-    Google emulator), every demo user's sync on; then the demo user's sync switched off, so
+    """`tandem serve` as `make run` starts it, with the demo calendar on the Google emulator
+    (`TANDEM_DEMO_CALENDAR_KIND=google`), every demo user's sync on; then the demo user's sync switched off, so
     that they switch it on themselves."""
     directory = tmp_path_factory.mktemp("web-demo-calendar")
     port = free_port()
-    env = demo_environment(directory, port, TANDEM_SYNC__POLL_INTERVAL_S="1")
+    env = demo_environment(directory, port, TANDEM_DEMO_CALENDAR_KIND="google", TANDEM_SYNC__POLL_INTERVAL_S="1")
     with serving(env, directory) as base:
         run(["users", "sync", "off", DEMO_USER], env, directory)
         yield base, f"http://127.0.0.1:{port}"

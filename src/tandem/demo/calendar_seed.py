@@ -9,11 +9,17 @@ The entry goes in as Dev would make it in Google Calendar, through the emulator'
 write, before Tandem first reads the calendar. The emulator keeps its calendars in memory
 only; at a later start the hub already holds the absence and Tandem writes it to the
 calendar again, so the entry is seeded only while the hub does not have it.
+
+On the demo's CalDAV server (`caldav_entry`), which has no out-of-office kind of event, Dev
+has a private physiotherapy appointment instead, put in as a calendar app would (one PUT of an
+iCalendar object) when his calendar is made: the first sync makes it an activity of the
+organisation's Personal type, its title hidden from colleagues (CAL-6). Radicale keeps its
+calendars on disk, so it is put in once, with the calendar.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,3 +69,31 @@ def seed_calendar(emulator: GoogleEmulator, session: Session, today: date) -> in
         world.now = emulator.now()  # one write, one timestamp (as every emulator operation)
         insert_event(world, calendar, out_of_office(today), send_updates="none", as_service_account=False)
     return 1
+
+
+PRIVATE_ENTRY = "Physiotherapy"
+PRIVATE_ENTRY_UID = "demo-physiotherapy@dev.dutta"
+
+
+def caldav_entry(today: date) -> str:
+    """Dev's private appointment as a calendar app writes it (iCalendar, CLASS:PRIVATE):
+    Wednesday of the coming week, 07:30–08:30 in Helsinki."""
+    day = coming_monday(today) + timedelta(days=2)
+    start = datetime.combine(day, time(7, 30), ZoneInfo(ZONE)).astimezone(UTC)
+    stamp = "%Y%m%dT%H%M%SZ"
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Tandem demo//a calendar app//EN",
+        "BEGIN:VEVENT",
+        f"UID:{PRIVATE_ENTRY_UID}",
+        f"DTSTAMP:{datetime.now(UTC).strftime(stamp)}",
+        f"DTSTART:{start.strftime(stamp)}",
+        f"DTEND:{(start + timedelta(hours=1)).strftime(stamp)}",
+        f"SUMMARY:{PRIVATE_ENTRY}",
+        "CLASS:PRIVATE",
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+    ]
+    return "\r\n".join(lines)

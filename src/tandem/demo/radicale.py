@@ -50,6 +50,8 @@ class EmbeddedRadicale:
         self.url = f"http://127.0.0.1:{port}"
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self.made: set[str] = set()
+        """The users whose calendar this start made (the others' were on disk already)."""
 
     def calendar_url(self, email: str) -> str:
         return f"{self.url}/{quote(email, safe='@')}/{CALENDAR}/"
@@ -103,6 +105,20 @@ class EmbeddedRadicale:
                 if found.status_code == 404:
                     made = client.request("MKCALENDAR", url, auth=(email, password))
                     made.raise_for_status()
+                    self.made.add(email)
+
+    def put(self, email: str, name: str, ics: str) -> None:
+        """An iCalendar object into the user's calendar as a calendar app writes one (never
+        over one already there)."""
+        with httpx.Client(timeout=10) as client:
+            answer = client.put(
+                f"{self.calendar_url(email)}{quote(name)}.ics",
+                content=ics.encode(),
+                headers={"Content-Type": "text/calendar; charset=utf-8", "If-None-Match": "*"},
+                auth=(email, self.users[email]),
+            )
+            if answer.status_code != 412:
+                answer.raise_for_status()
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None

@@ -297,6 +297,14 @@ def _unquarantine(session: Session, links: Sequence[Link]) -> None:
             )
 
 
+def forget_calendar_state(session: Session) -> None:
+    """Every link, cursor, conflict and quarantined item goes, in `session`'s transaction:
+    the calendars they point at are no longer the ones synced, so the next runs are initial
+    (CAL-10 pairs what both sides hold again). Run records stay, as history."""
+    for table in (SyncLink, SyncCursor, SyncConflict, SyncQuarantine):
+        session.execute(sa.delete(table))
+
+
 class SqlSyncStateStore:
     """`SyncStateStore` on the hub's database."""
 
@@ -537,8 +545,7 @@ class SqlSyncStateStore:
         """Forget every link, cursor, conflict and quarantined item: the calendars are new
         (the demo's in-memory Google starts empty on every start). The next runs are initial."""
         with self._units.write() as session:
-            for table in (SyncLink, SyncCursor, SyncConflict, SyncQuarantine):
-                session.execute(sa.delete(table))
+            forget_calendar_state(session)
 
     keep_runs: int = 200
     """Run records kept per user (older ones are dropped as new ones come)."""

@@ -1,11 +1,11 @@
-"""Admin → Calendar (CAL-2, CAL-5, CAL-6): the organisation's Google connection as
-`tandem calendar configure|enable|disable|types|test` set it up, through the same hub
-service (`calendar_setup`) and the same checks (`diagnose.test_connection`). A CalDAV server
-saved with `tandem calendar configure-caldav` (BEY-1) is shown (its URL and user, never the
-password) and tested with its own checks; the page edits the Google connection only.
+"""Admin → Calendar (CAL-2, CAL-5, CAL-6, BEY-1): the organisation's calendars, on Google
+Workspace or on a CalDAV server, as `tandem calendar configure|configure-caldav|enable|
+disable|types|test` set them up, through the same hub service (`calendar_setup`) and the same
+checks (`diagnose.test_connection`, `calendar_checks.caldav_checks`). Saving either form
+chooses that backend.
 
-Secrets are write-only: the page says whether a key is stored, never shows it or its
-password, and a form shown again keeps what was typed except the password.
+Secrets are write-only: the page says whether a key or a password is stored, never shows
+it, and a form shown again keeps what was typed except the password.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ router = APIRouter(include_in_schema=False)
 
 PAGE = "/admin/calendar"
 KEY_FORM = "/admin/calendar/key"
+CALDAV_FORM = "/admin/calendar/caldav"
 TOO_LARGE = f"{PAGE}?refused=too-large"
 """Where the door sends an upload larger than the server takes at all (it is never read)."""
 KEY_LIMIT_BYTES = 64 * 1024
@@ -48,6 +49,8 @@ SYNCED = "synced:"
 """The types form: one checkbox `synced:<type name>` per activity type."""
 DONE = {
     "key": "Saved. The key and its password are encrypted at rest; press Test to check them.",
+    "caldav": "Saved the CalDAV server: every user's calendar is there now. The password is encrypted at rest; "
+    "press Test to check it.",
     "on": "Calendar synchronization is on for the organisation.",
     "off": "Calendar synchronization is off for the organisation: nobody's calendar is read or written.",
     "types": "Saved the activity types that go to the calendar.",
@@ -78,6 +81,10 @@ class CalendarView:
     caldav_url: str | None = None
     """Set when the connection is a CalDAV server (`tandem calendar configure-caldav`)."""
     caldav_username: str | None = None
+    caldav_discover: bool = False
+    caldav_scheduling: bool = False
+    caldav_password: bool = False
+    """A password is stored for the CalDAV server (never shown)."""
     scopes: tuple[str, ...] = (CALENDAR_SCOPE,)
 
 
@@ -109,6 +116,9 @@ def _view(context: WebContext) -> CalendarView:
         configured=google,
         caldav_url=described["caldav_url"] if caldav else None,
         caldav_username=described["caldav_username"] if caldav else None,
+        caldav_discover=bool(described["caldav_discover"]) if caldav else False,
+        caldav_scheduling=bool(described["caldav_scheduling"]) if caldav else False,
+        caldav_password=bool(described["password_stored"]) if caldav else False,
         service_account_email=described["service_account_email"],
         key_kind=described["key_kind"],
         client_id=client_id,
@@ -205,6 +215,38 @@ def _field_of(problem_field: str, message: str) -> str:
 def _sentence(message: str) -> str:
     text = message[:1].upper() + message[1:]
     return text if text.endswith(".") else text + "."
+
+
+CALDAV_FIELDS = ("url", "username")
+CALDAV_BOXES = ("discover", "scheduling")
+
+
+@router.post(CALDAV_FORM)
+def save_caldav(
+    request: Request, seen: Visit = Depends(access.admin), sent: dict[str, str] = Depends(form)
+) -> Response:
+    """BEY-1: a CalDAV server as every user's calendar (as `tandem calendar configure-caldav`),
+    replacing the connection in use; an empty password keeps the stored one."""
+    context = web(request)
+    assert context.secrets is not None
+    typed = {name: sent.get(name, "").strip() for name in CALDAV_FIELDS}
+    typed |= {name: "on" for name in CALDAV_BOXES if sent.get(name)}
+    try:
+        with context.hub.db.write() as session:
+            calendar_setup.configure_caldav(
+                session,
+                context.secrets(),
+                url=typed["url"],
+                discover="discover" in typed,
+                username=typed["username"] or None,
+                password=sent.get("password") or None,
+                scheduling="scheduling" in typed,
+                keep_password=True,
+            )
+    except ValidationFailed as error:
+        errors = {f"caldav_{p.field}": _sentence(p.message) for p in error.problems}
+        return _show(request, seen, Shown(errors=errors, typed={f"caldav_{k}": v for k, v in typed.items()}), 400)
+    return go(request, seen, f"{PAGE}?done=caldav")
 
 
 @router.post("/admin/calendar/enabled")

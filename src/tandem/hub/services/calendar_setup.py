@@ -4,6 +4,11 @@ The key file and its password never reach the database in the clear (`SecretBox`
 `describe` shows an admin what is set up without them. `configure` opens the key first
 (`check`: the Google adapter's `load_key`, passed in by the caller, since the hub knows no
 adapter): a key that does not open is refused and the connection in use stays as it was.
+
+A connection saved with calendars in another place (Google to CalDAV, another CalDAV server
+or URL, another Google API root) forgets the sync's links and cursors in the same
+transaction: a link to an event the new calendars do not hold would read as "deleted in the
+calendar" and delete the activity. The next runs are initial and pair what both hold (CAL-10).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from tandem.domain.errors import ConfigurationError
 from tandem.hub.models import ActivityType, CalendarConnection
 from tandem.hub.services import counters
 from tandem.hub.services.errors import FieldProblem, ValidationFailed
+from tandem.store.syncstate import forget_calendar_state
 
 
 class Sealer(Protocol):
@@ -77,7 +83,9 @@ def configure(
             check(key, password=password, service_account_email=service_account_email)
         except ConfigurationError as error:
             raise ValidationFailed(FieldProblem("key", str(error))) from None
-    row = session.get(CalendarConnection, 1) or CalendarConnection(id=1)
+    found = session.get(CalendarConnection, 1)
+    before = None if found is None else _place(found)
+    row = found or CalendarConnection(id=1)
     row.provider = "google"
     row.caldav_url = row.caldav_username = None
     row.caldav_discover = row.caldav_scheduling = False
@@ -87,9 +95,7 @@ def configure(
     row.password_sealed = box.seal(password.encode()) if password else None
     row.token_uri, row.api_root, row.batch_uri = token_uri, api_root, batch_uri
     row.client_id = client_id if kind == "p12" and client_id else None
-    session.add(row)
-    session.flush()
-    return row
+    return _saved(session, row, before)
 
 
 @dataclass(frozen=True)
@@ -113,8 +119,11 @@ def configure_caldav(
     username: str | None,
     password: str | None,
     scheduling: bool = False,
+    keep_password: bool = False,
 ) -> CalendarConnection:
-    """Save a CalDAV server as the connection, replacing the one in use (a Google key too)."""
+    """Save a CalDAV server as the connection, replacing the one in use (a Google key too).
+    `keep_password`: no password given keeps the stored one of a CalDAV connection (a form
+    never shows it back)."""
     problems = []
     if not url.startswith(("http://", "https://")) or len(url) > 500:
         problems.append(
@@ -126,15 +135,36 @@ def configure_caldav(
         problems.append(FieldProblem("username", "at most 320 characters"))
     if problems:
         raise ValidationFailed(problems)
-    row = session.get(CalendarConnection, 1) or CalendarConnection(id=1)
+    found = session.get(CalendarConnection, 1)
+    before = None if found is None else _place(found)
+    row = found or CalendarConnection(id=1)
+    kept = row.password_sealed if keep_password and password is None and row.provider == "caldav" else None
     row.provider = "caldav"
     row.caldav_url, row.caldav_discover, row.caldav_scheduling = url, discover, scheduling
     row.caldav_username = username
-    row.password_sealed = box.seal(password.encode()) if password else None
+    row.password_sealed = box.seal(password.encode()) if password else kept
     row.service_account_email = row.key_kind = row.key_sealed = None
     row.token_uri = row.api_root = row.batch_uri = row.client_id = None
+    return _saved(session, row, before)
+
+
+Place = tuple[str | bool | None, ...]
+
+
+def _place(row: CalendarConnection) -> Place:
+    """Where the connection's calendars are (not who signs in to them)."""
+    if row.provider == "caldav":
+        return (row.provider, row.caldav_url, row.caldav_discover)
+    return (row.provider, row.api_root)
+
+
+def _saved(
+    session: Session, row: CalendarConnection, before: tuple[str | bool | None, ...] | None
+) -> CalendarConnection:
     session.add(row)
     session.flush()
+    if before is not None and _place(row) != before:
+        forget_calendar_state(session)
     return row
 
 
@@ -223,6 +253,7 @@ def describe(session: Session) -> dict[str, Any]:
         "caldav_scheduling": row.caldav_scheduling if row else None,
         "service_account_email": row.service_account_email if row else None,
         "key_kind": row.key_kind if row else None,
+        "password_stored": bool(row is not None and row.password_sealed),
         "token_uri": row.token_uri if row else None,
         "api_root": row.api_root if row else None,
         "client_id": row.client_id if row else None,
