@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.databases import fresh_database
-from tests.support.processes import environment, run
+from tests.support.processes import environment, on_a_terminal, run
 
 SCALE = "departments=15,products=40,employees=40,customers=80,projects=40,erp_invoices=12,psa_invoices=12"
 
@@ -121,51 +121,19 @@ def test_erp_1_erp_5_tandem_erp_rules_shows_the_rules_saved_on_the_page_and_dry_
     assert {"product", "invoice"} <= {e["entity"] for e in dry_again["entities"]}
 
 
-def _on_a_terminal(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
-    """`tandem ARGS` with its stderr on a pseudo-terminal (as in a shell) and its stdout piped:
-    the exit status, what the terminal showed, what went to stdout."""
-    import os
-    import pty
-
-    from tests.support.processes import TANDEM
-
-    main, secondary = pty.openpty()
-    with subprocess.Popen(
-        [TANDEM, *args],
-        env=env | {"TERM": "xterm-256color", "COLUMNS": "120"},
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=secondary,
-        text=True,
-    ) as process:
-        os.close(secondary)
-        shown = bytearray()
-        while True:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:  # the terminal's other end closed: the process has ended
-                break
-            if not chunk:
-                break
-            shown += chunk
-        os.close(main)
-        stdout = process.stdout.read() if process.stdout else ""
-        return process.wait(60), shown.decode("utf-8", errors="replace"), stdout
-
-
 def test_erp_7_long_erp_work_shows_its_progress_on_a_terminal_and_nothing_in_a_pipe_or_json(
     hub_database_url: str, tmp_path: Path
 ) -> None:
     env = environment(hub_database_url, tmp_path)
     erp_url = f"sqlite:///{tmp_path / 'visma.db'}"
-    status, made, _ = _on_a_terminal(
+    status, made, _ = on_a_terminal(
         ["erp", "demo-db", erp_url, "--scale", SCALE, "--no-problems", "--settings", "tandem.toml"], env, tmp_path
     )
     assert status == 0, made
     assert "the ERP demo: rows" in made
     assert "the PSA's half: records" in made
 
-    status, shown, stdout = _on_a_terminal(["erp", "run"], env, tmp_path)
+    status, shown, stdout = on_a_terminal(["erp", "run"], env, tmp_path)
     assert status == 0, shown
     assert "reading the ERP and the PSA" in shown
     writing = re.findall(r"customer: writing\S*\s.*?(\d+)/(\d+)", shown)
@@ -173,7 +141,7 @@ def test_erp_7_long_erp_work_shows_its_progress_on_a_terminal_and_nothing_in_a_p
     assert writing[-1][0] == writing[-1][1]  # it ended with every customer done
     assert "Run of" in stdout  # the run's table, on stdout as always
 
-    _, shown_json, stdout_json = _on_a_terminal(["erp", "run", "--dry-run", "--json"], env, tmp_path)
+    _, shown_json, stdout_json = on_a_terminal(["erp", "run", "--dry-run", "--json"], env, tmp_path)
     assert "reading the ERP and the PSA" not in shown_json  # --json: quiet
     assert json.loads(stdout_json)["dry_run"] is True
     piped = tandem_erp(["run", "--dry-run"], env, tmp_path)

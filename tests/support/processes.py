@@ -109,3 +109,32 @@ def serving(env: dict[str, str], cwd: Path, *extra: str) -> Iterator[str]:
         if stuck:
             tail = (cwd / f"serve-{port}.log").read_text()[-8000:]
             raise AssertionError(f"tandem serve did not stop within 30 s of SIGTERM:\n{tail}")
+
+
+def on_a_terminal(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    """`tandem ARGS` with its stderr on a pseudo-terminal (as in a shell) and its stdout piped:
+    the exit status, what the terminal showed, what went to stdout."""
+    import pty
+
+    main, secondary = pty.openpty()
+    with subprocess.Popen(
+        [TANDEM, *args],
+        env=env | {"TERM": "xterm-256color", "COLUMNS": "120"},
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+        text=True,
+    ) as process:
+        os.close(secondary)
+        shown = bytearray()
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the terminal's other end closed: the process has ended
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(main)
+        stdout = process.stdout.read() if process.stdout else ""
+        return process.wait(60), shown.decode("utf-8", errors="replace"), stdout

@@ -14,10 +14,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tandem.cli.common import console, err, fail, local_minute, show, tandem, user_by_email
+from tandem.cli.common import console, err, fail, local_minute, progress_bar, show, tandem, user_by_email
 
 if TYPE_CHECKING:
     from tandem.bootstrap import Tandem
+    from tandem.domain.progress import Progress
     from tandem.ports.calendar import CalendarPort
 
 sync_app = typer.Typer(help="Run or inspect the calendar sync.", invoke_without_command=True)
@@ -47,7 +48,8 @@ def sync(
         t.upgrade()
         row = user_by_email(t, user)
         calendar = _calendar_or_fail(t, row.guid, dry_run)
-        report = asyncio.run(_run_once(t, calendar, row.guid, dry_run, confirm_deletions))
+        with progress_bar() as progress:
+            report = asyncio.run(_run_once(t, calendar, row.guid, dry_run, confirm_deletions, progress))
     _print_report(report, dry_run)
     if report.record.error or report.record.halted_reason:
         raise typer.Exit(1)
@@ -76,11 +78,13 @@ def _calendar_or_fail(t: Tandem, user_guid: str, dry_run: bool) -> CalendarPort:
     raise fail(f"Not synced: {reason}")
 
 
-async def _run_once(t: Tandem, calendar: Any, user_guid: str, dry_run: bool, confirm: bool) -> Any:
+async def _run_once(t: Tandem, calendar: Any, user_guid: str, dry_run: bool, confirm: bool, progress: Progress) -> Any:
     from tandem.store.schedule import SqlSchedule
 
     async with calendar:  # the adapter (`t.calendar()`), which closes as a context manager
-        report = await t.user_sync(calendar).run(user_guid, dry_run=dry_run, confirm_mass_deletion=confirm)
+        report = await t.user_sync(calendar).run(
+            user_guid, dry_run=dry_run, confirm_mass_deletion=confirm, progress=progress
+        )
     if confirm and not dry_run and report.record.halted_reason is None:
         schedule = SqlSchedule(t.db)
         row = schedule.get(user_guid)

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from tandem.domain import errors
 from tandem.domain.activity import Activity
 from tandem.domain.calendar import CalendarEvent, EventStatus
+from tandem.domain.progress import Progress
 from tandem.domain.syncstate import LinkedItem, QuarantinedItem, QuarantineSide
 from tandem.ports.calendar import CalendarPort, EventDelete, EventInsert, EventUpdate, EventWrite, WriteOutcome
 from tandem.ports.psa import PsaPort
@@ -322,15 +323,23 @@ def _unless_series_unfinished(
     return go
 
 
-async def execute_all(executor: Executor, plans: Sequence[ItemPlan], concurrency: int = 200) -> list[ItemResult]:
+PROGRESS = "calendar entries synced"
+"""What a run's `Progress` calls its step."""
+
+
+async def execute_all(
+    executor: Executor, plans: Sequence[ItemPlan], concurrency: int = 200, progress: Progress | None = None
+) -> list[ItemResult]:
     """Every item of a plan, up to `concurrency` at once (in `waves`); the order of results
-    is the plan's."""
+    is the plan's. `progress` hears how many items are done as each one is."""
     slots = asyncio.Semaphore(concurrency)
     results: dict[int, ItemResult] = {}
 
     async def one(index: int) -> None:
         async with slots:
             results[index] = await executor.run(plans[index])
+        if progress is not None:
+            progress(PROGRESS, len(results), len(plans))
 
     async def wave(indexes: list[int]) -> None:
         tasks = [asyncio.create_task(one(i)) for i in indexes]

@@ -24,6 +24,7 @@ from tandem.config import SyncSettings
 from tandem.domain import errors
 from tandem.domain.activity import Activity
 from tandem.domain.calendar import CalendarEvent, EventStatus
+from tandem.domain.progress import Progress
 from tandem.domain.syncstate import Cursor, LinkedItem, QuarantinedItem, RunCounts, RunRecord, is_stand_in
 from tandem.ports.calendar import CalendarChanges, CalendarPort
 from tandem.ports.psa import PsaPort, PsaUser, SyncSetup
@@ -116,7 +117,16 @@ class UserSync:
     quiet: QuietRuns | None = None
     """The runtime's (its schedule row records a quiet run); None records every run."""
 
-    async def run(self, user_guid: str, *, dry_run: bool = False, confirm_mass_deletion: bool = False) -> RunReport:
+    async def run(
+        self,
+        user_guid: str,
+        *,
+        dry_run: bool = False,
+        confirm_mass_deletion: bool = False,
+        progress: Progress | None = None,
+    ) -> RunReport:
+        """One run: read both sides, plan, write; `progress` hears the items done as they are
+        (`tandem sync --user` on a terminal shows it as a bar, a first sync being thousands)."""
         started = self.clock()
         try:
             reading = await self.read(user_guid, confirm_mass_deletion=confirm_mass_deletion)
@@ -153,7 +163,7 @@ class UserSync:
             return report
         if self.quiet is not None and plan.is_empty and reading.is_quiet:
             return await self._quiet(reading, plan, started)
-        return await self._execute(reading, plan, started)
+        return await self._execute(reading, plan, started, progress)
 
     async def _quiet(self, reading: Reading, plan: UserPlan, started: datetime) -> RunReport:
         """A run that read nothing and had nothing to do: recorded only when its cursor is due
@@ -171,7 +181,9 @@ class UserSync:
             report.plan = plan
         return report
 
-    async def _execute(self, reading: Reading, plan: UserPlan, started: datetime) -> RunReport:
+    async def _execute(
+        self, reading: Reading, plan: UserPlan, started: datetime, progress: Progress | None = None
+    ) -> RunReport:
         ctx = reading.ctx
         records = ItemRecords(self.store)
         executor = Executor(
@@ -187,7 +199,7 @@ class UserSync:
         stopped: str | None = None
         quota = False
         try:
-            results = await execute_all(executor, plan.items)
+            results = await execute_all(executor, plan.items, progress=progress)
         except RunStopped as stop:
             stopped = str(stop)
             quota = stop.__cause__ is not None and reaction(stop.__cause__) is Reaction.PAUSE

@@ -5,13 +5,13 @@ run that says what would change; an error without a plan's summary before it."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tandem.store.schedule import SqlSchedule
-from tests.e2e.calendar.conftest import ALICE, BOB, DAVE, World, soon
-from tests.support.processes import environment, run, run_json
+from tests.e2e.calendar.conftest import ALICE, BOB, CAROL, DAVE, World, soon
+from tests.support.processes import environment, on_a_terminal, run, run_json
 
 
 def helsinki(iso: str) -> str:
@@ -62,3 +62,23 @@ def test_bey_11_a_dry_run_that_fails_prints_the_error_and_no_plan_summary(world:
 def test_help_shows_flags_without_a_type(tmp_path: Path) -> None:
     shown = run(["sync", "--help"], {"COLUMNS": "120", "PATH": "/usr/bin:/bin"}, tmp_path).stdout
     assert re.search(r"--dry-run +Print the plan", shown)
+
+
+def test_bey_4_a_first_sync_on_a_terminal_shows_its_progress_and_a_pipe_shows_none(
+    world: World, tmp_path: Path
+) -> None:
+    env = environment(world.tandem.settings.database_url, tmp_path)
+    start = soon(3, hour=8)
+    for n in range(120):
+        world.create(CAROL, f"Entry {n}", start + timedelta(hours=n), hours=0.5)
+    status, shown, stdout = on_a_terminal(["sync", "--user", CAROL], env, tmp_path)
+    assert status == 0, shown
+    done = re.findall(r"calendar entries synced\S*\s.*?(\d+)/(\d+)", shown)
+    assert done, shown
+    assert done[-1] == ("120", "120")  # it ended with every entry written
+    assert "events created 120" in stdout  # the run's summary, on stdout as always
+
+    world.create(CAROL, "One more", start - timedelta(hours=2))
+    piped = run(["sync", "--user", CAROL], env, tmp_path)
+    assert "events created 1" in piped.stdout
+    assert "calendar entries synced" not in piped.stdout + piped.stderr  # not a terminal: no bar
