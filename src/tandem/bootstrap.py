@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from tandem.hub.services import retention
     from tandem.ports.calendar import CalendarPort
     from tandem.runtime.erp import ErpIntegration, SavedRules
+    from tandem.runtime.logcontext import LogFormat
     from tandem.runtime.service import SyncRuntime
     from tandem.runtime.user_sync import UserSync
     from tandem.store.erp_state import SqlErpStateStore
@@ -515,11 +516,15 @@ reads. On PostgreSQL, which has no such lock, more threads only made more runs c
 the CPU (change -> calendar p99 7.0 s with 32, 3.4 s with the default; bench/door_load.py)."""
 
 
-def log_to_console(level: str, tag: str = "") -> None:
-    """`tandem serve`'s log lines on stderr at `level`, each process's marked by `tag`. httpx's
-    line per request (and Alembic's per plugin) only at DEBUG: at INFO the first sync's dozens
-    of them buried the server's own lines, "Tandem is ready on ..." among them."""
-    logging.basicConfig(level=level, format=f"%(asctime)s %(levelname)s %(name)s {tag}%(message)s")
+def log_to_console(level: str, tag: str = "", fmt: LogFormat = "text") -> None:
+    """`tandem serve`'s log lines on stderr at `level`, each process's marked by `tag`, as
+    readable lines or JSON objects (`fmt`), with the user, run and job they are about
+    (`runtime.logcontext`). httpx's line per request (and Alembic's per plugin) only at DEBUG:
+    at INFO the first sync's dozens of them buried the server's own lines, "Tandem is ready
+    on ..." among them."""
+    from tandem.runtime.logcontext import handler
+
+    logging.basicConfig(level=level, handlers=[handler(fmt, tag)], force=True)
     if logging.getLevelName(level.upper()) != logging.DEBUG:
         for chatty in ("httpx", "alembic.runtime.plugins"):  # a line per request; per plugin at each upgrade
             logging.getLogger(chatty).setLevel(logging.WARNING)
@@ -528,7 +533,7 @@ def log_to_console(level: str, tag: str = "") -> None:
 def run_worker_process(settings: Settings, connection: Connection) -> None:
     """The child process of `tandem serve` that runs the workers (`Tandem.workers`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the server stops us in order
-    log_to_console(settings.log_level, "[worker] ")
+    log_to_console(settings.log_level, "[worker] ", settings.log_format)
     t = build(settings)
     try:
         asyncio.run(t.serve_parent(connection))

@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     access_token_lifetime_s: int = Field(3600, ge=60)
     refresh_token_lifetime_s: int = Field(30 * 24 * 3600, ge=60)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        "text", description="tandem serve's log lines: readable text, or one JSON object per line."
+    )
     workers: Literal["process", "inline"] = Field(
         "process",
         description="Where `tandem serve` runs the workers (calendar sync, retention, ERP runs): a child "

@@ -38,7 +38,7 @@ def serve(
         overrides["port"] = port
     with tandem(create=True, **overrides) as t:
         _ports_free(t.settings)
-        bootstrap.log_to_console(t.settings.log_level)
+        bootstrap.log_to_console(t.settings.log_level, fmt=t.settings.log_format)
         t.upgrade()
         if t.settings.demo_on_first_start:
             summary = t.load_demo(sync_on=t.settings.demo_calendar)

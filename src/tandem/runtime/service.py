@@ -36,6 +36,7 @@ from tandem.ports.psa import PsaPort
 from tandem.ports.state import ScheduleStore, SyncStateStore
 from tandem.runtime import policy
 from tandem.runtime.dispatch import ROUTINE, AsyncioDispatcher
+from tandem.runtime.logcontext import bound, new_run_id
 from tandem.runtime.user_sync import QuietRuns, RunReport, UserSync
 
 log = logging.getLogger("tandem.runtime")
@@ -58,7 +59,7 @@ class SyncRuntime:
     rng: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
-        self.dispatcher = AsyncioDispatcher(self._job, workers=self.settings.workers)
+        self.dispatcher = AsyncioDispatcher(self.run_user, workers=self.settings.workers)
         self.calendar: CalendarPort | None = None
         self.reports: dict[str, RunReport] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -262,8 +263,10 @@ class SyncRuntime:
         return UserSync(self.psa, calendar, self.store, self.settings, self.clock, quiet=self.quiet)
 
     async def run_user(self, user_guid: str) -> None:
-        """One run of the user's as the dispatcher starts it: schedule row read and written."""
-        await self._job(user_guid)
+        """One run of the user's as the dispatcher starts it: schedule row read and written;
+        every line it logs names the user and the run (`logcontext`)."""
+        with bound(user=user_guid, run=new_run_id()):
+            await self._job(user_guid)
 
     async def _run(self, user_guid: str, calendar: CalendarPort, started: datetime) -> RunReport:
         """The user's run; what escapes it becomes a failed run, recorded when the store can."""

@@ -221,6 +221,11 @@ class GoogleEmulator:
                 raise KeyError(f"{user} has no calendar here")
             return writes.seed_event(self.world, calendar, body)
 
+    def issued_tokens(self) -> tuple[str, ...]:
+        """Every access token handed out (live or expired), for tests that look for them."""
+        with self.lock:
+            return tuple(self._tokens)
+
     def expire_access_tokens(self) -> None:
         """Every issued access token stops working at once (clients must fetch new ones)."""
         with self.lock:

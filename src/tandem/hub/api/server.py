@@ -134,6 +134,7 @@ def serve(
         host=host,
         port=port,
         log_level=log_level,
+        log_config=None,  # its lines go to Tandem's handler: the same format, the same ids
         http=protocol,
         ws="none",
         timeout_keep_alive=KEEP_ALIVE_S,

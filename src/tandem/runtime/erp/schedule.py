@@ -29,6 +29,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from tandem.runtime.erp.runs import ErpIntegration
+from tandem.runtime.logcontext import bound, new_run_id
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,8 @@ async def run_forever(
         await _until_due(integration, interval_s, stop, clock)
     while not stop.is_set():
         started = loop.time()
-        integration = await _one_run(make_integration, integration, clock)
+        with bound(run=new_run_id()):  # the run's lines say which run they are of
+            integration = await _one_run(make_integration, integration, clock)
         remaining = interval_s - (loop.time() - started)
         if remaining > 0:
             with contextlib.suppress(TimeoutError):  # the interval is over
