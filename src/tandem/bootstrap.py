@@ -98,6 +98,7 @@ class Tandem:
             calendar_settings=self.calendar_settings,
             caldav_settings=self.caldav_settings,
             erp_wiring=ErpWiring(self.settings.erp, self.erp_integration, self.erp_state, self.erp_rules_and_source),
+            metrics_token=self.settings.metrics_token.get_secret_value() if self.settings.metrics_token else None,
         )
         return app
 

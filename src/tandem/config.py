@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     access_token_lifetime_s: int = Field(3600, ge=60)
     refresh_token_lifetime_s: int = Field(30 * 24 * 3600, ge=60)
     log_level: str = "INFO"
+    metrics_token: SecretStr | None = Field(
+        None, description="The bearer token a Prometheus scraper of /metrics shows; unset: /metrics is off."
+    )
     log_format: Literal["text", "json"] = Field(
         "text", description="tandem serve's log lines: readable text, or one JSON object per line."
     )

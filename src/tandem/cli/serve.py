@@ -24,13 +24,23 @@ def serve(
 ) -> None:
     """Run Tandem: migrate the database, then serve the API (and the workers)."""
     import faulthandler
+    import os
     import signal
+    import tempfile
 
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>` prints every thread's stack
+    with tempfile.TemporaryDirectory(prefix="tandem-metrics-") as folder:
+        # prometheus-client's multiprocess mode (runtime.metrics): the server and its worker
+        # process write their figures here. Set before prometheus-client is first imported.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        _serve(host, port)
+
+
+def _serve(host: str | None, port: int | None) -> None:
     from tandem import bootstrap
     from tandem.demo import organisation
     from tandem.hub.api import server
 
-    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>` prints every thread's stack
     overrides: dict[str, Any] = {}
     if host is not None:
         overrides["host"] = host

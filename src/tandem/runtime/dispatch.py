@@ -9,8 +9,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
+
+from tandem.runtime import metrics
 
 log = logging.getLogger("tandem.runtime.dispatch")
 
@@ -51,6 +54,8 @@ class AsyncioDispatcher:
         self._routine: set[str] = set()
         """Users waiting for the timer's reason alone."""
         self._waiting: set[str] = set()
+        self._asked: dict[str, float] = {}
+        """When each waiting user's run was asked for (monotonic), for the queue's wait."""
         self._running: set[str] = set()
         self._again: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -63,6 +68,8 @@ class AsyncioDispatcher:
             self.reasons[user_guid] = reason
         elif user_guid not in self._waiting:
             self._waiting.add(user_guid)
+            self._asked[user_guid] = time.monotonic()
+            metrics.queue_depth.set(len(self._waiting))
             self.reasons[user_guid] = reason
             self._put(user_guid, routine=reason == ROUTINE)
         elif reason != ROUTINE and user_guid in self._routine:
@@ -110,6 +117,8 @@ class AsyncioDispatcher:
             self._waiting.discard(user)
             self._routine.discard(user)
             self._running.add(user)
+            metrics.queue_depth.set(len(self._waiting))
+            metrics.queue_wait.observe(time.monotonic() - self._asked.pop(user, time.monotonic()))
             run = asyncio.create_task(self._run(user), name=f"sync-{user}")
             self._current[user] = run
             await asyncio.shield(run)  # a cancelled worker leaves its run to finish (see stop)

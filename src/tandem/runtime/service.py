@@ -34,7 +34,7 @@ from tandem.domain.syncstate import RunCounts, RunRecord
 from tandem.ports.calendar import CalendarPort
 from tandem.ports.psa import PsaPort
 from tandem.ports.state import ScheduleStore, SyncStateStore
-from tandem.runtime import policy
+from tandem.runtime import metrics, policy
 from tandem.runtime.dispatch import ROUTINE, AsyncioDispatcher
 from tandem.runtime.logcontext import bound, new_run_id
 from tandem.runtime.user_sync import QuietRuns, RunReport, UserSync
@@ -66,6 +66,8 @@ class SyncRuntime:
         self._wake = asyncio.Event()
         self._last_seen_seq = 0
         self._last_active: dict[str, float] = {}
+        self._changed_at: dict[str, float] = {}
+        """When a hub change first asked for each user's run (monotonic), for `metrics.change_to_calendar`."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
         self._roster_users: frozenset[str] = frozenset()
@@ -216,7 +218,9 @@ class SyncRuntime:
 
     def _push(self, users: list[str]) -> None:
         if not self._stopping:
+            now = time.monotonic()
             for user in users:
+                self._changed_at.setdefault(user, now)
                 self.dispatcher.request(user, "hub change")
 
     # ------------------------------------------------------------------ the job
@@ -270,12 +274,16 @@ class SyncRuntime:
 
     async def _run(self, user_guid: str, calendar: CalendarPort, started: datetime) -> RunReport:
         """The user's run; what escapes it becomes a failed run, recorded when the store can."""
+        began = time.monotonic()
+        changed = self._changed_at.pop(user_guid, None)
         try:
-            return await self.user_sync(calendar).run(user_guid)
+            report = await self.user_sync(calendar).run(user_guid)
         except Exception as error:
             log.exception("the sync of %s failed unexpectedly", user_guid)
             reason = f"the run failed: {type(error).__name__}: {error}"
-            return await self._failed(user_guid, started, reason, RunCounts(failed=1))
+            report = await self._failed(user_guid, started, reason, RunCounts(failed=1))
+        _count(report, time.monotonic() - began, changed)
+        return report
 
     async def _failed(self, user_guid: str, started: datetime, reason: str, counts: RunCounts) -> RunReport:
         """A run that failed outside `UserSync.run`, recorded with its reason when the store can."""
@@ -292,6 +300,27 @@ class SyncRuntime:
         except Exception:
             log.exception("the failed sync of %s could not be recorded either", user_guid)
         return RunReport(user_guid, record)
+
+
+def _count(report: RunReport, seconds: float, changed: float | None) -> None:
+    """The run in the operator's figures (`runtime.metrics`): its outcome and what it did;
+    for a run after a hub change that wrote the calendar, that change's way to the calendar."""
+    record = report.record
+    outcome = (
+        "failed"
+        if record.error
+        else "halted"
+        if record.halted_reason
+        else "stopped"
+        if report.stopped
+        else "quiet"
+        if report.quiet
+        else "ok"
+    )
+    metrics.count_run(record.counts, outcome, seconds)
+    counts = record.counts
+    if changed is not None and counts.events_created + counts.events_updated + counts.events_deleted:
+        metrics.change_to_calendar.observe(time.monotonic() - changed)
 
 
 def _started(row: UserSchedule, now: datetime) -> UserSchedule:

@@ -37,6 +37,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from tandem.runtime import metrics
+
 log = logging.getLogger("tandem.runtime.workers")
 
 Message = tuple[str, str]
@@ -114,6 +116,8 @@ class WorkerProcess:
             process = self._process
             assert process is not None
             await _ended(process)
+            if process.pid is not None:
+                metrics.process_gone(process.pid)  # its queue no longer waits
             if time.monotonic() - self._started_at > MAX_RESTART_S:
                 wait = FIRST_RESTART_S  # it stayed up a while: no back-off; one that keeps dying waits longer
             log.error(

@@ -26,7 +26,7 @@ from tandem.connectors.caldav import CaldavSettings
 from tandem.connectors.google import GoogleSettings
 from tandem.hub.api.context import HubContext
 from tandem.hub.services.calendar_setup import Sealer
-from tandem.web import access, activity, calendar, erp, pages, users, week
+from tandem.web import access, activity, calendar, erp, metrics, pages, users, week
 from tandem.web.access import Forbidden, SignInRequired, Visit, sign_in_address
 from tandem.web.context import HERE, ErpWiring, WebContext
 from tandem.web.erp_work import ErpWork
@@ -52,8 +52,13 @@ SECURITY_HEADERS = {
 
 
 def page_routes(app: FastAPI) -> list[APIRoute]:
-    """The app's page routes (those of `tandem.web`), for the headers and for tests."""
-    return [r for r in _routes(app.router.routes) if r.endpoint.__module__.startswith("tandem.web.")]
+    """The app's page routes (those of `tandem.web`; not /metrics, for a scraper), for the
+    headers and for tests."""
+    return [
+        r
+        for r in _routes(app.router.routes)
+        if r.endpoint.__module__.startswith("tandem.web.") and r.endpoint.__module__ != metrics.__name__
+    ]
 
 
 def _routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
@@ -77,6 +82,7 @@ def install(
     calendar_settings: Callable[[], GoogleSettings | None] | None = None,
     caldav_settings: Callable[[], CaldavSettings | None] | None = None,
     erp_wiring: ErpWiring | None = None,
+    metrics_token: str | None = None,
 ) -> WebContext:
     context = WebContext(
         hub=hub,
@@ -85,6 +91,7 @@ def install(
         calendar_settings=calendar_settings,
         caldav_settings=caldav_settings,
         erp=erp_wiring,
+        metrics_token=metrics_token,
         erp_work=(
             ErpWork(erp_wiring.integration, erp.hide_secrets(erp_wiring.settings.database_url))
             if erp_wiring is not None
@@ -98,6 +105,7 @@ def install(
     app.include_router(users.router)
     app.include_router(activity.router)
     app.include_router(week.router)
+    app.include_router(metrics.router)
     app.mount(STATIC, StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(PageHeaders)
     api_http_error = app.exception_handlers.get(StarletteHTTPException, http_exception_handler)

@@ -87,6 +87,8 @@ class WebContext:
     """The saved CalDAV connection (when that is the backend), unsealed, for the same Test."""
     erp: ErpWiring | None = None
     """The ERP integration, for Admin → ERP."""
+    metrics_token: str | None = field(default=None, repr=False)
+    """What a scraper of /metrics shows as its bearer token; None: /metrics is off."""
     erp_work: ErpWork | None = None
     """The one piece of ERP work the page may have going (built by `app.install`)."""
     guard: SignInGuard = field(default_factory=SignInGuard)

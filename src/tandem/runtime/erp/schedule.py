@@ -28,6 +28,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from tandem.runtime import metrics
 from tandem.runtime.erp.runs import ErpIntegration
 from tandem.runtime.logcontext import bound, new_run_id
 
@@ -103,6 +104,9 @@ async def _one_run(
             log.exception("the failed ERP run could not be recorded either")
         return integration
     if report is not None:
+        for entity in report.entities:
+            for result, n in entity.counts().items():
+                metrics.erp_records.labels(str(entity.entity), result).inc(n)
         counts = "; ".join(
             f"{e.entity} " + ", ".join(f"{name} {n}" for name, n in e.counts().items() if n) for e in report.entities
         )

@@ -1,7 +1,10 @@
-"""What `tandem serve` logs (BEY-4, issue 14): at DEBUG, as JSON, through a whole run — an
-API client signs in and makes an activity, the sync writes it to Google — no line carries a
-secret Tandem was given or handed out, and the sync's lines say which user and run they are
-of. At the default level, the per-request lines of httpx stay out."""
+"""What an operator sees of `tandem serve` (BEY-4, issue 14), through a whole run: an API
+client signs in and makes an activity, the sync (in the worker process) writes it to Google.
+
+Logs: at DEBUG, as JSON, no line carries a secret Tandem was given or handed out, and the
+sync's lines say which user and run they are of; at the default level, the per-request lines
+of httpx stay out. Metrics: /metrics, with the scraper's token, shows the worker process's
+run, what it wrote and the change's way to the calendar."""
 
 from __future__ import annotations
 
@@ -139,3 +142,37 @@ def test_bey_4_at_the_default_level_httpx_says_nothing_per_request(
     assert "Starting Tandem on" in text  # the log is the server's
     assert " httpx " not in text
     assert "HTTP Request:" not in text
+
+
+def _figures(text: str) -> dict[str, float]:
+    """Prometheus' text format: each sample's name{labels} and value."""
+    return {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
+
+
+def test_bey_4_metrics_show_the_worker_process_runs_to_the_scraper_only(
+    google: tuple[EmulatorServer, str, Path], tmp_path: Path
+) -> None:
+    token = "scraper-token-7c1e9b"
+    env = environment(
+        f"sqlite:///{tmp_path / 'tandem.db'}", tmp_path, TANDEM_METRICS_TOKEN=token, TANDEM_SYNC__POLL_INTERVAL_S="1"
+    )
+    credentials = _organisation(env, tmp_path, google)
+    with serving(env, tmp_path) as base:
+        _make_activity(base, credentials)
+        _until_in_google(google[0], "Logged meeting")
+        anonymous = httpx.get(f"{base}/metrics", timeout=5)
+        wrong = httpx.get(f"{base}/metrics", headers={"Authorization": "Bearer not-it"}, timeout=5)
+        shown = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    assert (anonymous.status_code, wrong.status_code) == (401, 401)
+    assert shown.status_code == 200, shown.text
+    assert shown.headers["content-type"].startswith("text/plain")
+    figures = _figures(shown.text)
+    assert figures['tandem_sync_runs_total{outcome="ok"}'] >= 1  # counted in the worker process
+    assert figures['tandem_sync_items_total{action="events_created"}'] >= 1
+    assert figures["tandem_hub_change_to_calendar_seconds_count"] >= 1
+    assert figures["tandem_sync_queue_wait_seconds_count"] >= 1
+    assert token not in shown.text
