@@ -166,6 +166,14 @@ def _declined_by_deleting(seen: Seen, ctx: SyncContext) -> tuple[Action, ...] | 
     return (act.UpdateActivity(declined, activity.version, frozenset({"attendees"})), act.Unlink(linked.link))
 
 
+def _colleagues_meeting_copied(seen: Seen, ctx: SyncContext) -> bool:
+    """CAL-14 on a calendar that does not fan invitations out (CalDAV without scheduling):
+    the user's own copy of a colleague's meeting, which the user's sync wrote. Deleting it
+    declines, as deleting a stand-in copy does; it never deletes the meeting of everyone."""
+    activity = seen.live_activity
+    return not ctx.fans_out_invitations and activity is not None and activity.owner_guid != ctx.user_guid
+
+
 def _waits_for_stand_ins(seen: Seen, ctx: SyncContext) -> bool:
     """CAL-14: the owner's calendar takes an activity over only once no colleague's stand-in
     copy of it is left, so no participant ever sees it twice."""
@@ -236,7 +244,7 @@ def plan_item(item: Item, ctx: SyncContext, now: datetime) -> ItemPlan:
         if _holds_stand_in(seen):
             return ItemPlan(*ids, None, _retire_stand_in(seen, ctx))
         return ItemPlan(*ids, None, _respond(seen, ctx))
-    if seen.role is Role.STAND_IN:
+    if seen.role is Role.STAND_IN or _colleagues_meeting_copied(seen, ctx):
         declined = _declined_by_deleting(seen, ctx)
         if declined is not None:
             return ItemPlan(*ids, None, declined)
