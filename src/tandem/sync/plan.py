@@ -174,6 +174,19 @@ def _colleagues_meeting_copied(seen: Seen, ctx: SyncContext) -> bool:
     return not ctx.fans_out_invitations and activity is not None and activity.owner_guid != ctx.user_guid
 
 
+def _taken_off_copied_meeting(seen: Seen, ctx: SyncContext) -> bool:
+    """CAL-16 without fan-out: the PSA took the user off a colleague's meeting their calendar
+    holds a copy of. The copy goes, without mail, and is unlinked (as a retired stand-in copy
+    is), as Google takes a removed attendee's copy away."""
+    activity, linked = seen.live_activity, seen.item.linked
+    return (
+        linked is not None
+        and activity is not None
+        and _colleagues_meeting_copied(seen, ctx)
+        and not any(p.kind is ParticipantKind.USER and p.ref_guid == ctx.user_guid for p in activity.participants)
+    )
+
+
 def _waits_for_stand_ins(seen: Seen, ctx: SyncContext) -> bool:
     """CAL-14: the owner's calendar takes an activity over only once no colleague's stand-in
     copy of it is left, so no participant ever sees it twice."""
@@ -248,6 +261,8 @@ def plan_item(item: Item, ctx: SyncContext, now: datetime) -> ItemPlan:
         declined = _declined_by_deleting(seen, ctx)
         if declined is not None:
             return ItemPlan(*ids, None, declined)
+    if _taken_off_copied_meeting(seen, ctx):
+        return ItemPlan(*ids, None, _retire_stand_in(seen, ctx))
     if _waits_for_stand_ins(seen, ctx):
         reason = "CAL-14: waiting until the participants' stand-in copies are gone (their next sync removes them)"
         return _quarantine(item, ctx, now, QuarantineSide.CALENDAR, reason, at_once=True)

@@ -14,7 +14,7 @@ import pytest
 from tandem.domain.activity import Activity, ParticipantKind, ParticipantStatus
 from tandem.hub.models import Activity as Row
 from tandem.hub.services import activities, lookup
-from tandem.hub.services.drafts import ParticipantDraft, draft_of
+from tandem.hub.services.drafts import ParticipantDraft, draft_of, participants_of
 from tandem.sync.ids import event_id_for
 from tests.e2e.caldav.conftest import CaldavWorld
 from tests.e2e.calendar.conftest import ALICE, BOB, CAROL, DAVE, soon
@@ -56,7 +56,7 @@ def _attendees(event: icalendar.Event) -> dict[str, dict[str, str]]:
 
 
 @pytest.mark.parametrize("order", ORDERS, ids=_order_id)
-def test_cal_14_bey_1_a_psa_meeting_is_one_copy_in_each_participants_calendar_and_nobody_is_mailed(
+def test_cal_14_bey_1_a_psa_meeting_is_one_copy_in_each_participants_calendar_whatever_the_sync_order(
     world: CaldavWorld, order: tuple[str, str, str]
 ) -> None:
     guid = _meeting(world, BOB, CAROL)
@@ -161,3 +161,28 @@ def test_cal_14_bey_1_a_participants_answer_in_their_own_copy_becomes_their_psa_
     assert _status(world, CAROL) is not status
     assert _attendees(world.entries(BOB)[event_id_for(guid)])[BOB]["PARTSTAT"] == answer  # his answer stays
     assert [a.name for a in world.activities()] == ["Design review"]
+
+
+def test_cal_14_bey_1_a_participant_taken_off_in_the_psa_loses_their_copy_and_a_deleted_meeting_leaves_all(
+    world: CaldavWorld,
+) -> None:
+    guid = _meeting(world, BOB, CAROL)
+    world.sync(ALICE, BOB, CAROL)
+
+    with world.tandem.db.write() as session:
+        row = lookup.get(session, Row, guid, "activity")
+        kept = tuple(p for p in participants_of(row) if p.ref_guid != world.users[CAROL].guid)
+        activities.update(session, row, draft_of(row, participants=kept), factories.ACTOR)
+    world.sync(CAROL, ALICE, BOB)
+    world.sync(CAROL, ALICE, BOB)  # Carol's sync meets the meeting again: she must not get it back
+
+    assert world.entries(CAROL) == {}
+    for email in (ALICE, BOB):
+        (copy,) = world.entries(email).values()
+        assert CAROL not in _attendees(copy)
+    assert [p.ref_guid for p in _only_activity(world).participants] == [world.users[BOB].guid]
+
+    with world.tandem.db.write() as session:
+        activities.delete(session, lookup.get(session, Row, guid, "activity"), factories.ACTOR)
+    world.sync(BOB, ALICE, CAROL)
+    assert [world.entries(email) for email in (ALICE, BOB, CAROL)] == [{}, {}, {}]

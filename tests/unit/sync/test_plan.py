@@ -160,6 +160,17 @@ def test_cal_14_without_fan_out_a_participant_who_declined_gets_no_copy_again() 
     assert not any(isinstance(a, act.CreateEvent) for a in actions)
 
 
+def test_cal_16_without_fan_out_a_participant_taken_off_the_meeting_loses_their_copy() -> None:
+    ctx = context(user_guid=BOB, user_email=BOB_EMAIL, calendar_id=BOB_EMAIL, fans_out_invitations=False)
+    with_bob = activity(participants=(user(BOB, BOB_EMAIL),))
+    without_bob = replace(with_bob, participants=(), version=with_bob.version + 1)
+    actions = plan_item(Item(without_bob, event(), linked_to(with_bob, ctx)), ctx, NOW).actions
+    assert _kinds(actions) == [act.DeleteEvent, act.Unlink]
+    delete = actions[0]
+    assert isinstance(delete, act.DeleteEvent)
+    assert (delete.calendar_id, delete.send_updates) == (BOB_EMAIL, SendUpdates.NONE)
+
+
 def test_cal_14_contacts_and_resources_added_in_the_psa_send_nothing() -> None:
     a = activity()
     with_contact = replace(a, participants=(Participant(kind=ParticipantKind.CONTACT, email="buyer@customer.example"),
