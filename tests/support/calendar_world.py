@@ -18,7 +18,8 @@ from tandem.domain.activity import Activity
 from tandem.hub.adapters.activities import HubPsa
 from tandem.hub.models import Activity as Row
 from tandem.hub.models import ActivityType, User
-from tandem.hub.services import calendar_setup, counters, entities, lookup, masters
+from tandem.hub.services import activities, calendar_setup, counters, entities, lookup, masters
+from tandem.hub.services.drafts import draft_of
 from tandem.runtime.user_sync import RunReport
 from tests.support import factories
 
@@ -92,6 +93,12 @@ class HubSide:
         """An activity made in the PSA (through the services); `end` defaults to `hours` later."""
         end = kw.pop("end", None) or start + timedelta(hours=hours)
         return factories.activity(self.tandem, self.users[email], self.types[kind], start, end, name=name, **kw)
+
+    def change_activity(self, guid: str, **changes: Any) -> None:
+        """Change an activity through the hub's services (as the PSA's API would)."""
+        with self.tandem.db.write() as session:
+            row = lookup.get(session, Row, guid, "activity")
+            activities.update(session, row, draft_of(row, **changes), factories.ACTOR)
 
     def move_through_the_api(self, guid: str, start: datetime, hours: float = 1) -> None:
         """Move an activity to `start`, lasting `hours`, as an API client of the PSA would."""

@@ -10,13 +10,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from tandem.domain.activity import Activity
-from tandem.hub.models import Activity as Row
-from tandem.hub.services import activities, lookup
-from tandem.hub.services.drafts import draft_of
 from tandem.sync.ids import event_id_for
 from tests.e2e.caldav.conftest import CaldavWorld
 from tests.e2e.calendar.conftest import ALICE, soon
-from tests.support import factories
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -57,9 +53,7 @@ def test_cal_9_bey_1_a_psa_series_reaches_the_calendar_with_its_moved_and_cancel
     second, third = first + timedelta(days=1), first + timedelta(days=2)
     moved_to = second + timedelta(hours=5)
     world.create(ALICE, "Standup", moved_to, recurrence_parent_guid=series, original_start=second)
-    with world.tandem.db.write() as session:
-        row = lookup.get(session, Row, series, "activity")
-        activities.update(session, row, draft_of(row, exdates=(third,)), factories.ACTOR)
+    world.change_activity(series, exdates=(third,))
 
     world.sync(ALICE)
 
