@@ -124,10 +124,13 @@ def event_from_fields(
     series_event_id: str | None = None,
     original_start: Moment | None = None,
     event_type: str = "default",
+    organiser: str | None = None,
 ) -> CalendarEvent:
     """The event to write for these fields; rooms and calendar-only data of `current` are kept.
-    A new event gets `event_type`; an existing one keeps its own (Google fixes it)."""
+    A new event gets `event_type`; an existing one keeps its own (Google fixes it). A new
+    event's organiser is `organiser`, else the user."""
     keep = current.attendees if current is not None else ()
+    organiser = organiser or ctx.user_email
     return CalendarEvent(
         id=event_id,
         start=fields.start,
@@ -142,7 +145,7 @@ def event_from_fields(
         recurring_event_id=series_event_id if current is None else current.recurring_event_id or series_event_id,
         original_start=original_start if current is None else current.original_start or original_start,
         attendees=calendar_attendees(fields.attendees, keep),
-        organizer_email=ctx.user_email if current is None else current.organizer_email or ctx.user_email,
+        organizer_email=organiser if current is None else current.organizer_email or organiser,
         etag=None if current is None else current.etag,
         updated=None if current is None else current.updated,
         sequence=0 if current is None else current.sequence,

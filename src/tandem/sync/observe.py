@@ -171,9 +171,12 @@ def _organiser(item: Item, ctx: SyncContext) -> str:
 
 
 def role_of(item: Item, organiser: str, ctx: SyncContext) -> Role:
-    if not ctx.fans_out_invitations:
-        return Role.ORGANISER  # every participant's copy is written by their own sync
     activity = item.activity
+    if not ctx.fans_out_invitations:
+        declined = activity is not None and activity.owner_guid != ctx.user_guid and not takes_part(activity, ctx)
+        if declined and item.linked is None:
+            return Role.PARTICIPANT  # a colleague's meeting the user declined: no copy again
+        return Role.ORGANISER  # every participant's copy is written by their own sync
     if activity is not None and activity.owner_guid != ctx.user_guid:
         return Role.STAND_IN if _stands_in(item, activity, ctx) else Role.PARTICIPANT
     if organiser != ctx.user_email_lower:

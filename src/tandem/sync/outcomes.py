@@ -130,6 +130,9 @@ def _event(seen: Seen, ctx: SyncContext, fields: SyncedFields) -> CalendarEvent:
         series = series_event_id_of(seen.event_id)
         original = activity.original_start
     kind = "default" if activity is None else event_type_for(activity, fields, ctx)
+    # CAL-14 without fan-out: a participant's own copy of a colleague's meeting names its
+    # organiser, so the participant's own ATTENDEE line (their answer) is read as theirs.
+    organiser = None if ctx.fans_out_invitations else seen.organiser
     return event_from_fields(
         fields,
         event_id=seen.event_id,
@@ -138,6 +141,7 @@ def _event(seen: Seen, ctx: SyncContext, fields: SyncedFields) -> CalendarEvent:
         series_event_id=series,
         original_start=original,
         event_type=kind,
+        organiser=organiser,
     )
 
 

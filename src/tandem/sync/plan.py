@@ -166,6 +166,27 @@ def _declined_by_deleting(seen: Seen, ctx: SyncContext) -> tuple[Action, ...] | 
     return (act.UpdateActivity(declined, activity.version, frozenset({"attendees"})), act.Unlink(linked.link))
 
 
+def _colleagues_meeting_copied(seen: Seen, ctx: SyncContext) -> bool:
+    """CAL-14 on a calendar that does not fan invitations out (CalDAV without scheduling):
+    the user's own copy of a colleague's meeting, which the user's sync wrote. Deleting it
+    declines, as deleting a stand-in copy does; it never deletes the meeting of everyone."""
+    activity = seen.live_activity
+    return not ctx.fans_out_invitations and activity is not None and activity.owner_guid != ctx.user_guid
+
+
+def _taken_off_copied_meeting(seen: Seen, ctx: SyncContext) -> bool:
+    """CAL-16 without fan-out: the PSA took the user off a colleague's meeting their calendar
+    holds a copy of. The copy goes, without mail, and is unlinked (as a retired stand-in copy
+    is), as Google takes a removed attendee's copy away."""
+    activity, linked = seen.live_activity, seen.item.linked
+    return (
+        linked is not None
+        and activity is not None
+        and _colleagues_meeting_copied(seen, ctx)
+        and not any(p.kind is ParticipantKind.USER and p.ref_guid == ctx.user_guid for p in activity.participants)
+    )
+
+
 def _waits_for_stand_ins(seen: Seen, ctx: SyncContext) -> bool:
     """CAL-14: the owner's calendar takes an activity over only once no colleague's stand-in
     copy of it is left, so no participant ever sees it twice."""
@@ -236,10 +257,12 @@ def plan_item(item: Item, ctx: SyncContext, now: datetime) -> ItemPlan:
         if _holds_stand_in(seen):
             return ItemPlan(*ids, None, _retire_stand_in(seen, ctx))
         return ItemPlan(*ids, None, _respond(seen, ctx))
-    if seen.role is Role.STAND_IN:
+    if seen.role is Role.STAND_IN or _colleagues_meeting_copied(seen, ctx):
         declined = _declined_by_deleting(seen, ctx)
         if declined is not None:
             return ItemPlan(*ids, None, declined)
+    if _taken_off_copied_meeting(seen, ctx):
+        return ItemPlan(*ids, None, _retire_stand_in(seen, ctx))
     if _waits_for_stand_ins(seen, ctx):
         reason = "CAL-14: waiting until the participants' stand-in copies are gone (their next sync removes them)"
         return _quarantine(item, ctx, now, QuarantineSide.CALENDAR, reason, at_once=True)

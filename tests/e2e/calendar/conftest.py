@@ -3,25 +3,20 @@ emulator over real HTTP, and Tandem configured with the service account's key.""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 import pytest
-import sqlalchemy as sa
 
 from tandem import bootstrap
-from tandem.domain.activity import Activity
 from tandem.emulators.google import CALENDAR_SCOPE, EmulatorServer, ServiceAccount
-from tandem.hub.adapters.activities import HubPsa
-from tandem.hub.models import ActivityType, User
-from tandem.hub.services import calendar_setup, counters, entities, masters
+from tandem.hub.services import entities, masters
 from tandem.hub.services.drafts import ParticipantDraft
-from tandem.runtime.user_sync import RunReport
 from tests.integration.google_emulator.helpers import Calendar
 from tests.support import factories
+from tests.support.calendar_world import HubSide, organisation
 from tests.support.google import Workspace
 
 GOOGLE_USERS = ("alice@example.com", "bob@example.com", "carol@example.com")
@@ -58,32 +53,12 @@ class CustomerMeeting(NamedTuple):
 
 
 @dataclass
-class World:
-    tandem: bootstrap.Tandem
-    google: Workspace
-    users: dict[str, User]
-    types: dict[str, ActivityType]
-    reports: list[RunReport] = field(default_factory=list)
+class World(HubSide):
+    google: Workspace = field(kw_only=True)
 
     @property
     def server(self) -> EmulatorServer:
         return self.google.server
-
-    def sync(self, *emails: str, **options: Any) -> RunReport:
-        """One sync run per user, as the runtime would do it; returns the last report."""
-
-        async def run() -> RunReport:
-            calendar = self.tandem.calendar()
-            assert calendar is not None
-            async with calendar:
-                report = None
-                for email in emails:
-                    report = await self.tandem.user_sync(calendar).run(self.users[email].guid, **options)
-                    self.reports.append(report)
-                assert report is not None
-                return report
-
-        return asyncio.run(run())
 
     def calendar(self, email: str) -> Calendar:
         return self.google.calendar_of(email)
@@ -93,26 +68,6 @@ class World:
 
     def titles(self, email: str) -> list[str]:
         return sorted(e.get("summary", "") for e in self.events(email))
-
-    def activities(self) -> list[Activity]:
-        psa = HubPsa(self.tandem.db)
-        with self.tandem.db.read() as session:
-            from tandem.hub.models import Activity as Row
-
-            guids = list(session.scalars(sa.select(Row.guid).where(Row.is_deleted.is_(False))))
-        return sorted(psa.get_activities(guids).values(), key=lambda a: (a.name, a.guid))
-
-    def activity(self, name: str) -> Activity:
-        found = [a for a in self.activities() if a.name == name]
-        assert len(found) == 1, [a.name for a in self.activities()]
-        return found[0]
-
-    def create(
-        self, email: str, name: str, start: datetime | date, hours: float = 1, kind: str = "Meeting", **kw: Any
-    ) -> str:
-        """An activity made in the PSA (through the services); `end` defaults to `hours` later."""
-        end = kw.pop("end", None) or start + timedelta(hours=hours)
-        return factories.activity(self.tandem, self.users[email], self.types[kind], start, end, name=name, **kw)
 
     def standup(self, hour: int = 9, **kw: Any) -> tuple[str, datetime]:
         """Alice's daily "Standup", three occurrences from soon(2, hour), made in the PSA and
@@ -147,14 +102,6 @@ class World:
         )
         return CustomerMeeting(guid, acme.guid, contact, room)
 
-    def change_user(self, who: str, /, **values: Any) -> None:
-        """Change a user through the hub's services (as the API or the admin would)."""
-        from tandem.hub.services import lookup
-
-        with self.tandem.db.write() as session:
-            row = lookup.get(session, User, self.users[who].guid)
-            masters.save(session, entities.USERS, row, values)
-
     def requests(self, email: str) -> int:
         """API requests the emulator received acting as this user."""
         return sum(self.server.state.request_counts().get(email, {}).values())
@@ -170,27 +117,8 @@ def world(tandem: bootstrap.Tandem, google: Workspace) -> World:
     state.reset()
     state.grant_delegation(google.account.client_id, [CALENDAR_SCOPE])
     google.configure(tandem)
-    types = {
-        "Meeting": factories.activity_type(tandem, "Meeting", "CalendarEntry", is_default=True, calendar_sync=True),
-        "Personal": factories.activity_type(tandem, "Personal", "Personal", calendar_sync=True),
-        "Sales": factories.activity_type(tandem, "Sales call", "SalesEvent", calendar_sync=False),
-        "Task": factories.activity_type(tandem, "Task", "Task", calendar_sync=True),
-    }
-    users = {
-        email: factories.user(
-            tandem,
-            email=email,
-            first_name=email.split("@")[0].title(),
-            last_name="Example",
-            calendar_sync_enabled=True,
-            time_zone="Europe/Helsinki",
-        )
-        for email in (*GOOGLE_USERS, DAVE)
-    }
-    with tandem.db.write() as session:
-        calendar_setup.set_enabled(session, True)
-        counters.settings(session)
-    return World(tandem, google, users, types)
+    users, types = organisation(tandem, (*GOOGLE_USERS, DAVE))
+    return World(tandem, users, types, google=google)
 
 
 def event_body(summary: str, start: datetime, hours: float = 1, **extra: Any) -> dict[str, Any]:

@@ -110,18 +110,7 @@ def test_cal_11_past_activities_are_not_sent_until_moved_into_the_future(world: 
     guid = world.create(ALICE, "Yesterday's meeting", soon(-1))
     world.sync(ALICE)
     assert world.titles(ALICE) == []
-    from tests.support.hub import authorised
-
-    future = soon(5)
-    with authorised(world.tandem) as api:
-        moved = api.patch(
-            f"/v1/activities/{guid}",
-            json=[
-                {"op": "replace", "path": "/startDateTime", "value": future.isoformat()},
-                {"op": "replace", "path": "/endDateTime", "value": (future + timedelta(hours=1)).isoformat()},
-            ],
-        )
-        assert moved.status_code == 200
+    world.move_through_the_api(guid, soon(5))
     world.sync(ALICE)
     assert world.titles(ALICE) == ["Yesterday's meeting"]
 

@@ -139,6 +139,36 @@ def test_cal_14_without_fan_out_each_participant_gets_their_own_copy() -> None:
     (_, create, _) = plan_item(Item(anns, None), ctx, NOW).actions
     assert isinstance(create, act.CreateEvent)
     assert create.event.id == event_id_for(GUID_1)
+    assert create.event.organizer_email == ANN_EMAIL  # Ann's meeting, in Bob's own calendar
+
+
+def test_cal_14_without_fan_out_a_participant_who_deletes_their_copy_declines_and_the_activity_stays() -> None:
+    ctx = context(user_guid=BOB, user_email=BOB_EMAIL, calendar_id=BOB_EMAIL, fans_out_invitations=False)
+    anns = activity(participants=(user(BOB, BOB_EMAIL),))
+    deleted = event(status=EventStatus.CANCELLED)
+    actions = plan_item(Item(anns, deleted, linked_to(anns, ctx)), ctx, NOW).actions
+    assert _kinds(actions) == [act.UpdateActivity, act.Unlink]  # neither deleted nor written back
+    update = actions[0]
+    assert isinstance(update, act.UpdateActivity)
+    assert [(p.ref_guid, p.status) for p in update.activity.participants] == [(BOB, ParticipantStatus.DECLINED)]
+
+
+def test_cal_14_without_fan_out_a_participant_who_declined_gets_no_copy_again() -> None:
+    ctx = context(user_guid=BOB, user_email=BOB_EMAIL, calendar_id=BOB_EMAIL, fans_out_invitations=False)
+    anns = activity(participants=(user(BOB, BOB_EMAIL, ParticipantStatus.DECLINED),))
+    actions = plan_item(Item(anns, None), ctx, NOW).actions
+    assert not any(isinstance(a, act.CreateEvent) for a in actions)
+
+
+def test_cal_16_without_fan_out_a_participant_taken_off_the_meeting_loses_their_copy() -> None:
+    ctx = context(user_guid=BOB, user_email=BOB_EMAIL, calendar_id=BOB_EMAIL, fans_out_invitations=False)
+    with_bob = activity(participants=(user(BOB, BOB_EMAIL),))
+    without_bob = replace(with_bob, participants=(), version=with_bob.version + 1)
+    actions = plan_item(Item(without_bob, event(), linked_to(with_bob, ctx)), ctx, NOW).actions
+    assert _kinds(actions) == [act.DeleteEvent, act.Unlink]
+    delete = actions[0]
+    assert isinstance(delete, act.DeleteEvent)
+    assert (delete.calendar_id, delete.send_updates) == (BOB_EMAIL, SendUpdates.NONE)
 
 
 def test_cal_14_contacts_and_resources_added_in_the_psa_send_nothing() -> None:
