@@ -13,7 +13,8 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-## make run: Tandem on its embedded default (SQLite ./tandem.db, demo organisation on first start)
+## make run: Tandem on its embedded default (SQLite ./tandem.db, the demo organisation on first start, an embedded
+## CalDAV server as the demo calendars in ./radicale/, a demo Visma Business ERP in ./visma.db)
 run: $(STAMP)
 	TANDEM_DEMO_ON_FIRST_START=$${TANDEM_DEMO_ON_FIRST_START:-true} TANDEM_DEMO_CALENDAR=$${TANDEM_DEMO_CALENDAR:-true} TANDEM_DEMO_ERP=$${TANDEM_DEMO_ERP:-true} $(VENV)/bin/tandem serve
 
