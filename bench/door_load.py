@@ -509,7 +509,7 @@ def main() -> None:
         fresh_database(opts.database, Path(tmp)) as url,
     ):
         workdir = Path(tmp)
-        org = Organisation(url, workdir, calendar_url, key_dir)
+        org = Organisation(url, workdir).use_google(calendar_url, key_dir)
         org.add_users(emails)
         for email in emails:
             org.add_activities(email, opts.per_user)

@@ -253,7 +253,7 @@ async def _visible(calendar: GoogleCalendar, email: str, event_id: str, name: st
 
 async def run(options: argparse.Namespace, base_url: str, key_dir: Path, workdir: Path) -> None:
     url = options.database_url or f"sqlite:///{workdir / 'hub.db'}"
-    org = Organisation(url, workdir, base_url, key_dir)
+    org = Organisation(url, workdir).use_google(base_url, key_dir)
     single = "single@example.com"
     many = [f"user{n:04d}@example.com" for n in range(options.users)]
     org.add_users([single, *many])

@@ -1,5 +1,5 @@
 """What the bench scripts share: the Google emulator in a child process, a hub organised for
-it, fresh databases, `tandem serve` as a real process, percentiles.
+it or for a CalDAV server, fresh databases, `tandem serve` as a real process, percentiles.
 
 The scripts run as `.venv/bin/python bench/<script>.py`, so this directory is on the import
 path and they import this module as `support`. `tandem serve` and fresh databases are the
@@ -116,12 +116,22 @@ def fresh_database(kind: str, directory: Path) -> Iterator[str]:
 
 
 class Organisation:
-    """The hub, configured for the emulator, with its users and activities."""
+    """The hub with its users and activities, its calendar connection one of `use_google`
+    (the emulator) or `use_caldav` (a CalDAV server such as Radicale)."""
 
-    def __init__(self, database_url: str, directory: Path, base_url: str, key_dir: Path) -> None:
+    def __init__(self, database_url: str, directory: Path) -> None:
         settings = Settings(database_url=database_url, secret_key_file=directory / "tandem.key", sync=SyncSettings())
         self.t = bootstrap.build(settings)
         self.t.upgrade()
+        with self.t.db.write() as session:
+            counters.settings(session)
+            values = {"name": "Meeting", "category": "CalendarEntry", "is_default": True, "calendar_sync": True}
+            self.type_guid = masters.save(session, entities.ACTIVITY_TYPES, None, values).guid
+        self.users: dict[str, str] = {}
+        self.guids: dict[str, list[str]] = {}
+
+    def use_google(self, base_url: str, key_dir: Path) -> Organisation:
+        """The emulator at `base_url` as the calendars, its service account's key in `key_dir`."""
         self.base_url = base_url
         key = (key_dir / "key.json").read_bytes()
         with self.t.db.write() as session:
@@ -136,11 +146,16 @@ class Organisation:
                 batch_uri=f"{base_url}/batch/calendar/v3",
             )
             calendar_setup.set_enabled(session, True)
-            counters.settings(session)
-            values = {"name": "Meeting", "category": "CalendarEntry", "is_default": True, "calendar_sync": True}
-            self.type_guid = masters.save(session, entities.ACTIVITY_TYPES, None, values).guid
-        self.users: dict[str, str] = {}
-        self.guids: dict[str, list[str]] = {}
+        return self
+
+    def use_caldav(self, url_template: str, username: str, password: str) -> Organisation:
+        """A CalDAV server as the calendars: each user's at `url_template` ({email} in it)."""
+        with self.t.db.write() as session:
+            calendar_setup.configure_caldav(
+                session, self.t.secrets(), url=url_template, discover=False, username=username, password=password
+            )
+            calendar_setup.set_enabled(session, True)
+        return self
 
     def add_users(self, emails: list[str]) -> None:
         with self.t.db.write() as session:

@@ -104,3 +104,19 @@ async def test_cal_9_a_moved_occurrence_is_its_own_event_and_one_an_app_cancels_
     master = events[written.id].recurrence
     assert master is not None
     assert master.exdates == (first + timedelta(weeks=2),)
+
+
+async def test_bey_1_the_read_that_meets_a_write_of_the_adapters_gives_the_event_the_write_gave(
+    caldav: CaldavCalendar, calendar_url: str
+) -> None:
+    """The first read after an initial sync meets every write of it: the same etag is the same
+    resource, so the event is the one the write returned; an app's edit
+    after it has another etag and is read from the server."""
+    cursor = (await caldav.changes(ALICE, None)).next_cursor
+    written = await caldav.insert(ALICE, meeting("Echo"), send_updates=NONE)
+    echo = await caldav.changes(ALICE, cursor)
+    assert echo.events == (written,)
+    App(calendar_url).edit(written.id, summary="Edited in the app")
+    edited = await caldav.changes(ALICE, echo.next_cursor)
+    assert [(e.id, e.summary) for e in edited.events] == [(written.id, "Edited in the app")]
+    assert edited.events[0].etag != written.etag

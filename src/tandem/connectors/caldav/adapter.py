@@ -204,8 +204,13 @@ class CaldavCalendar:
             if item.status == 404:
                 events.append(self._deleted(resource_id))
             elif item.calendar_data is not None and item.etag is not None:
-                self._copies.keep(calendar_id, resource_id, item.calendar_data, item.etag)
-                events.extend(events_of(item.calendar_data, resource_id=resource_id, etag=item.etag, owner=calendar_id))
+                known = self._copies.events_at(calendar_id, resource_id, item.etag)
+                if known is None:
+                    known = tuple(
+                        events_of(item.calendar_data, resource_id=resource_id, etag=item.etag, owner=calendar_id)
+                    )
+                    self._copies.keep(calendar_id, resource_id, item.calendar_data, item.etag, known)
+                events.extend(known)
         return tuple(e for e in events if not (full and e.cancelled))
 
     def _deleted(self, resource_id: str) -> CalendarEvent:
@@ -258,13 +263,13 @@ class CaldavCalendar:
         etag = await self._dav.put(href, self._auth(calendar_id), ics, if_match=if_match, create=if_match is None)
         if etag is not None:  # then the server stored what was sent (RFC 4791 §5.3.4)
             text = ics.decode("utf-8")
-            self._copies.keep(calendar_id, resource_id, text, etag)
         else:
             found = await self._read(calendar_id, resource_id)
             if found is None:
                 raise NotFound(f"{href} was gone right after it was written")
             text, etag = found
         events = events_of(text, resource_id=resource_id, etag=etag, owner=calendar_id)
+        self._copies.keep(calendar_id, resource_id, text, etag, events)  # what the next read meets
         written = next((e for e in events if e.id == event_id), None)
         if written is None:
             raise NotFound(f"{href} does not hold {event_id} after it was written")

@@ -14,12 +14,14 @@ them the way Google presents them (ports/calendar.py):
 
 from __future__ import annotations
 
+import functools
 import re
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from tandem.connectors.caldav.errors import Unreadable
 from tandem.connectors.caldav.ical import (
@@ -78,6 +80,29 @@ def load(text: str) -> Calendar:
     return calendar
 
 
+_VTIMEZONE = re.compile(r"BEGIN:VTIMEZONE\r?\n.*?END:VTIMEZONE\r?\n", re.DOTALL | re.IGNORECASE)
+_TZID = re.compile(r"^TZID:([^\r\n]*)$", re.MULTILINE | re.IGNORECASE)
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _without_known_zones(text: str) -> str:
+    """The text without its VTIMEZONEs of zones the zone database knows. icalendar reads a
+    time whose TZID names such a zone in that zone whatever the VTIMEZONE says (it uses a
+    VTIMEZONE only for a name it does not know), so the events read are the same; parsing
+    those definitions was most of the CPU of reading a resource. A VTIMEZONE whose name is
+    unknown, or not plainly written, stays."""
+
+    def kept(block: re.Match[str]) -> str:
+        named = _TZID.search(block.group())
+        return "" if named is not None and named.group(1) in _zone_names() else block.group()
+
+    return _VTIMEZONE.sub(kept, text)
+
+
 def new_calendar() -> Calendar:
     calendar = Calendar()
     calendar.add("PRODID", PRODID)
@@ -94,9 +119,27 @@ def serialize(calendar: Calendar) -> bytes:
     ]
     years = [m.year for m in starts if isinstance(m, datetime)]
     if years:
-        last = max(_LAST_ZONE_DATE, date(max(years) + 2, 1, 1))
-        calendar.add_missing_timezones(first_date=date(min(years) - 1, 1, 1), last_date=last)
+        first, last = date(min(years) - 1, 1, 1), max(_LAST_ZONE_DATE, date(max(years) + 2, 1, 1))
+        at = len(calendar.timezones)  # after those it has, before the events (as icalendar puts them)
+        for tzid in sorted(calendar.get_missing_tzids()):
+            zone = _vtimezone(tzid, first, last)
+            if zone is not None:
+                calendar.subcomponents.insert(at, zone)
+                at += 1
     return bytes(calendar.to_ical())
+
+
+@functools.lru_cache(maxsize=256)
+def _vtimezone(tzid: str, first: date, last: date) -> Timezone | None:
+    """The zone's VTIMEZONE over these years (None for a zone the zone database does not
+    know: its times go without one, as icalendar's `add_missing_timezones` leaves them).
+    Made once: walking a zone's transitions was most of the CPU of writing an event. The
+    component is shared by every calendar given it, so nothing may change it; `serialize`
+    is the last thing done with a calendar."""
+    try:
+        return Timezone.from_tzid(tzid, first_date=first, last_date=last)
+    except ValueError:
+        return None
 
 
 def vevents(calendar: Calendar) -> list[Event]:
@@ -121,7 +164,7 @@ def _original(override: Event, master: Event | None) -> Moment:
 
 def events_of(text: str, *, resource_id: str, etag: str, owner: str) -> list[CalendarEvent]:
     """The resource's master (when it has one) and its live moved occurrences."""
-    calendar = load(text)
+    calendar = load(_without_known_zones(text))
     master = master_of(calendar)
     series = None
     if master is not None:

@@ -83,3 +83,24 @@ def test_a_cursor_the_adapter_did_not_make_is_full_sync_required() -> None:
         token_of("CAES7g8K")  # a Google sync token
     with pytest.raises(FullSyncRequired):
         etags_of("etags:not-base64!")
+
+
+ZONE = (
+    "BEGIN:VTIMEZONE\r\nTZID:{tzid}\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
+    "TZOFFSETFROM:+0500\r\nTZOFFSETTO:+0500\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("tzid", "offset"), [("Tandem test zone +5", timedelta(hours=5)), ("Europe/Helsinki", timedelta(hours=2))]
+)
+def test_a_vtimezone_counts_only_for_a_zone_the_zone_database_does_not_know(tzid: str, offset: timedelta) -> None:
+    # Reading passes over the definitions of known zones (icalendar reads their times by the
+    # zone database anyway), so a wrong one changes nothing; an unknown zone's is read.
+    event_lines = f"UID:z\r\nDTSTAMP:20310101T000000Z\r\nDTSTART;TZID={tzid}:20310110T090000\r\nSUMMARY:Call"
+    text = resource(event_lines).replace("BEGIN:VEVENT", ZONE.format(tzid=tzid) + "BEGIN:VEVENT", 1)
+    [event] = events_of(text, resource_id="z", etag='"1"', owner=OWNER)
+    assert event.start is not None
+    assert isinstance(event.start, datetime)
+    assert event.start.utcoffset() == offset
+    assert event.summary == "Call"
