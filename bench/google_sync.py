@@ -22,7 +22,9 @@ by default; `--database-url` names an empty PostgreSQL database to use instead.
 3. hub change -> calendar latency: `SyncRuntime` running for all users (calendar polled
    every 30 s per user, the change follower woken by every commit), while activities of
    random users are created or renamed at a steady rate; the latency is from the commit
-   until `events.get` as that user shows the change.
+   until `events.get` as that user shows the change. Then the quota units those changes
+   cost (writes, and the runtime's reads of copies before updates; not the watcher's gets),
+   beside the floor of 1 unit per change.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -41,6 +41,7 @@ from tandem.store.base import Base
 from tandem.store.db import Database
 from tandem.store.errors import TranslatedDatabase
 
+_T = TypeVar("_T")
 BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
@@ -363,9 +364,11 @@ class SqlSyncStateStore:
                 for i, event_id in session.execute(sa.select(SyncLink.id, SyncLink.event_id).where(*mine))
                 if is_stand_in(event_id)
             ]
-            if not ids:
-                return []
-            return [_item(row) for row in session.scalars(sa.select(SyncLink).where(SyncLink.id.in_(ids)))]
+            return [
+                _item(row)
+                for chunk in _chunks(ids)
+                for row in session.scalars(sa.select(SyncLink).where(SyncLink.id.in_(chunk)))
+            ]
 
     def holders(self, activity_guids: Collection[str]) -> Mapping[str, frozenset[tuple[str, str]]]:
         found: dict[str, set[tuple[str, str]]] = {}
@@ -619,5 +622,5 @@ def _run(row: SyncRun) -> RunRecord:
     )
 
 
-def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+def _chunks(items: list[_T], size: int = 500) -> list[list[_T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]

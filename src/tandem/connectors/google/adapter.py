@@ -340,7 +340,10 @@ class GoogleCalendar:
         if not wanted:
             return
         calls = [ApiCall("events.get", "GET", ApiCall.events_path(event_id)) for event_id in wanted]
-        answers = await self._api.batch(user, calls, self._max_parts)
+        try:
+            answers = await self._api.batch(user, calls, self._max_parts)
+        except TandemError:  # the writes meet it too, and report it as theirs
+            return
         for answer in answers:
             if isinstance(answer, Answer) and answer.ok:
                 with contextlib.suppress(json.JSONDecodeError, UnicodeDecodeError):
