@@ -225,11 +225,11 @@ class SyncRuntime:
 
     async def _job(self, user_guid: str) -> None:
         now = self.clock()
+        row = (await asyncio.to_thread(self.schedule.get, user_guid)) or UserSchedule(user_guid, now)
+        if row.paused_at(now):
+            return
         calendar = self.calendar or self._make_calendar()
         if calendar is None:
-            row = (await asyncio.to_thread(self.schedule.get, user_guid)) or UserSchedule(user_guid, now)
-            if row.paused_at(now):
-                return
             reason = self._calendar_problem or NO_CONNECTION
             report = await self._failed(user_guid, now, reason, RunCounts())
             self.reports[user_guid] = report
@@ -238,19 +238,9 @@ class SyncRuntime:
             log.warning("sync of %s: %s", user_guid, reason)
             return
         self.calendar = calendar
-        rows: list[UserSchedule] = []
-
-        def paused() -> bool:
-            """(In the run's first worker-thread trip, with its reads.) The schedule row."""
-            rows.append(self.schedule.get(user_guid) or UserSchedule(user_guid, now))
-            return rows[-1].paused_at(now)
-
-        report = await self._run(user_guid, calendar, now, paused)
-        if report.held:
-            return
+        report = await self._run(user_guid, calendar, now)
         self.reports[user_guid] = report
         record = report.record
-        row = rows[-1] if rows else UserSchedule(user_guid, now)
 
         def finished(latest: UserSchedule | None) -> UserSchedule:
             return policy.after_run(
@@ -286,12 +276,10 @@ class SyncRuntime:
         """One run of the user's as the dispatcher starts it: schedule row read and written."""
         await self._job(user_guid)
 
-    async def _run(
-        self, user_guid: str, calendar: CalendarPort, started: datetime, held: Callable[[], bool]
-    ) -> RunReport:
+    async def _run(self, user_guid: str, calendar: CalendarPort, started: datetime) -> RunReport:
         """The user's run; what escapes it becomes a failed run, recorded when the store can."""
         try:
-            return await self.user_sync(calendar).run(user_guid, held=held)
+            return await self.user_sync(calendar).run(user_guid)
         except Exception as error:
             log.exception("the sync of %s failed unexpectedly", user_guid)
             reason = f"the run failed: {type(error).__name__}: {error}"

@@ -46,10 +46,6 @@ class NotSyncable(Exception):
     """This user cannot be synced now, for a reason the admin can act on."""
 
 
-class Held(Exception):
-    """The caller's `held` check said the run is not to happen (the user's sync is paused)."""
-
-
 @dataclass
 class RunReport:
     user_guid: str
@@ -63,8 +59,6 @@ class RunReport:
     not_syncable: bool = False
     quiet: bool = False
     """Nothing was read on either side and nothing was to do: nothing was recorded (`QuietRuns`)."""
-    held: bool = False
-    """The run did not happen (its `held` check said so): nothing was read or recorded."""
 
 
 @dataclass
@@ -126,22 +120,10 @@ class UserSync:
     """Around the run's first reads (one thread trip): lets them share one database session
     (`Database.reads_together`), where the hub and the sync state live in one database."""
 
-    async def run(
-        self,
-        user_guid: str,
-        *,
-        dry_run: bool = False,
-        confirm_mass_deletion: bool = False,
-        held: Callable[[], bool] | None = None,
-    ) -> RunReport:
-        """`held` (called in the run's first worker-thread trip, before anything is read):
-        True stops the run there (the runtime's schedule row says the user is paused); it
-        rides that trip rather than taking one of its own."""
+    async def run(self, user_guid: str, *, dry_run: bool = False, confirm_mass_deletion: bool = False) -> RunReport:
         started = self.clock()
         try:
-            reading = await self.read(user_guid, confirm_mass_deletion=confirm_mass_deletion, held=held)
-        except Held:
-            return RunReport(user_guid, RunRecord(user_guid, "", started, started, RunCounts()), held=True)
+            reading = await self.read(user_guid, confirm_mass_deletion=confirm_mass_deletion)
         except NotSyncable as reason:
             report = await self._record(user_guid, "", started, RunCounts(), error=str(reason), dry_run=dry_run)
             report.not_syncable = True
@@ -267,13 +249,11 @@ class UserSync:
 
     # ------------------------------------------------------------------ reading
 
-    async def read(
-        self, user_guid: str, *, confirm_mass_deletion: bool = False, held: Callable[[], bool] | None = None
-    ) -> Reading:
+    async def read(self, user_guid: str, *, confirm_mass_deletion: bool = False) -> Reading:
         # The store and hub reads before the calendar's go in one trip to a worker thread, not
         # one trip each: an idle run is little else, and each trip costs a hand-off both ways.
         setup, user, ctx, cursor, (activities, hub_seq), (retry, copies) = await asyncio.to_thread(
-            self._read_hub_side, user_guid, confirm_mass_deletion, held
+            self._read_hub_side, user_guid, confirm_mass_deletion
         )
         initial = cursor is None or cursor.initial_done_at is None
         changes = await self._read_calendar(ctx.calendar_id, cursor)
@@ -309,7 +289,7 @@ class UserSync:
         )
 
     def _read_hub_side(
-        self, user_guid: str, confirm: bool, held: Callable[[], bool] | None = None
+        self, user_guid: str, confirm: bool
     ) -> tuple[
         SyncSetup,
         PsaUser,
@@ -321,8 +301,6 @@ class UserSync:
         """(In a worker thread.) The organisation, the user, their cursor, what changed for
         them in the hub since, and their items set aside."""
         with self.reads_together():
-            if held is not None and held():
-                raise Held(user_guid)
             setup = self.psa.setup()
             user = _syncable_user(setup, user_guid)
             ctx = self._context(setup, user, confirm)

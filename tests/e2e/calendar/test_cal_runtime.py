@@ -169,8 +169,7 @@ def test_quota_exceeded_pauses_only_that_user_with_a_visible_reason(world: World
 def test_a_paused_user_asked_to_run_is_not_run(world: World) -> None:
     """BEY-3: a run asked for a paused user (a hub change, a login) does not happen: its
     calendar stays as it was, no run is recorded, the pause and its reason stay; once the
-    pause is lifted the same ask goes through (issue 13 moved the pause check into the
-    run's first trip to a worker thread)."""
+    pause is lifted the same ask goes through."""
     world.create(ALICE, "Waits for the pause", soon(2))
     schedule = SqlSchedule(world.tandem.db)
     guid = world.users[ALICE].guid
