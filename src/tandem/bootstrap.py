@@ -315,6 +315,7 @@ class Tandem:
             schedule=SqlSchedule(self.db),
             settings=self.settings.sync,
             calendar_stamp=self.calendar_stamp,
+            reads_together=self.db.reads_together,
         )
         self.hub.on_activity_change.append(runtime.hub_changed)
         self.hub.on_user_active.append(runtime.user_active_threadsafe)

@@ -24,6 +24,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -57,6 +58,8 @@ class SyncRuntime:
     calendar_stamp: Callable[[], str | None] = lambda: None
     """Changes when the admin configures the calendar connection again: the adapter is rebuilt."""
     rng: random.Random = field(default_factory=random.Random)
+    reads_together: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext
+    """Lets a run's first reads share one database session (`UserSync.reads_together`)."""
 
     def __post_init__(self) -> None:
         self.dispatcher = AsyncioDispatcher(self.run_user, workers=self.settings.workers)
@@ -264,7 +267,15 @@ class SyncRuntime:
     def user_sync(self, calendar: CalendarPort) -> UserSync:
         """A user's run as this runtime makes it (its organisation setup kept a few seconds,
         its quiet runs unrecorded: the schedule row records them)."""
-        return UserSync(self.psa, calendar, self.store, self.settings, self.clock, quiet=self.quiet)
+        return UserSync(
+            self.psa,
+            calendar,
+            self.store,
+            self.settings,
+            self.clock,
+            quiet=self.quiet,
+            reads_together=self.reads_together,
+        )
 
     async def run_user(self, user_guid: str) -> None:
         """One run of the user's as the dispatcher starts it: schedule row read and written;

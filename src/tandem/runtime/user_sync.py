@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -116,6 +117,9 @@ class UserSync:
     hub_concurrency: int = 4
     quiet: QuietRuns | None = None
     """The runtime's (its schedule row records a quiet run); None records every run."""
+    reads_together: Callable[[], AbstractContextManager[object]] = nullcontext
+    """Around the run's first reads (one thread trip): lets them share one database session
+    (`Database.reads_together`), where the hub and the sync state live in one database."""
 
     async def run(
         self,
@@ -308,12 +312,13 @@ class UserSync:
     ]:
         """(In a worker thread.) The organisation, the user, their cursor, what changed for
         them in the hub since, and their items set aside."""
-        setup = self.psa.setup()
-        user = _syncable_user(setup, user_guid)
-        ctx = self._context(setup, user, confirm)
-        cursor = self.store.cursor(user.guid, ctx.calendar_id)
-        initial = cursor is None or cursor.initial_done_at is None
-        return setup, user, ctx, cursor, self._read_hub(user.guid, cursor, initial), self._read_aside(ctx)
+        with self.reads_together():
+            setup = self.psa.setup()
+            user = _syncable_user(setup, user_guid)
+            ctx = self._context(setup, user, confirm)
+            cursor = self.store.cursor(user.guid, ctx.calendar_id)
+            initial = cursor is None or cursor.initial_done_at is None
+            return setup, user, ctx, cursor, self._read_hub(user.guid, cursor, initial), self._read_aside(ctx)
 
     def _read_aside(self, ctx: SyncContext) -> tuple[Sequence[QuarantinedItem], Sequence[LinkedItem]]:
         """(In a worker thread.) The user's items set aside whose retry time came, and their

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -42,6 +42,7 @@ from tandem.store.base import Base
 from tandem.store.db import Database
 from tandem.store.errors import TranslatedDatabase
 
+_T = TypeVar("_T")
 BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
@@ -350,9 +351,22 @@ class SqlSyncStateStore:
             )
 
     def stand_ins(self, user_guid: str, calendar_id: str) -> Sequence[LinkedItem]:
+        # Read by every run, idle ones included, and a user has thousands of links but rarely
+        # a stand-in: the ids and event ids alone are an index-only scan (uq_sync_links_event),
+        # not a read of every link row (3.4 ms of an idle run for 2,000 links, issue 13).
+        found = SyncLink.event_id.contains(STAND_IN, autoescape=True)
+        mine = (SyncLink.user_guid == user_guid, SyncLink.calendar_id == calendar_id, found)
         with self._units.read() as session:
-            rows = self._links(session, user_guid, calendar_id, SyncLink.event_id.contains(STAND_IN, autoescape=True))
-            return [_item(row) for row in rows if is_stand_in(row.event_id)]
+            ids = [
+                i
+                for i, event_id in session.execute(sa.select(SyncLink.id, SyncLink.event_id).where(*mine))
+                if is_stand_in(event_id)
+            ]
+            return [
+                _item(row)
+                for chunk in _chunks(ids)
+                for row in session.scalars(sa.select(SyncLink).where(SyncLink.id.in_(chunk)))
+            ]
 
     def holders(self, activity_guids: Collection[str]) -> Mapping[str, frozenset[tuple[str, str]]]:
         found: dict[str, set[tuple[str, str]]] = {}
@@ -616,5 +630,5 @@ def _among(session: Session, column: InstrumentedAttribute[str], values: Collect
     return column.in_(values)
 
 
-def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+def _chunks(items: list[_T], size: int = 500) -> list[list[_T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]

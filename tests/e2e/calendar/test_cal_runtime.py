@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tandem.domain.schedule import UserSchedule
 from tandem.hub.services import users as own
 from tandem.runtime.service import SyncRuntime
 from tandem.store.schedule import SqlSchedule
@@ -162,6 +164,32 @@ def test_quota_exceeded_pauses_only_that_user_with_a_visible_reason(world: World
     assert row is not None
     assert "usage limit" in (row.paused_reason or "")
     assert world.titles(ALICE) == []
+
+
+def test_a_paused_user_asked_to_run_is_not_run(world: World) -> None:
+    """BEY-3: a run asked for a paused user (a hub change, a login) does not happen: its
+    calendar stays as it was, no run is recorded, the pause and its reason stay; once the
+    pause is lifted the same ask goes through."""
+    world.create(ALICE, "Waits for the pause", soon(2))
+    schedule = SqlSchedule(world.tandem.db)
+    guid = world.users[ALICE].guid
+    held = UserSchedule(guid, datetime.now(UTC), paused_reason="held for the test")
+    schedule.save(held)
+
+    async def scenario() -> None:
+        runtime = _runtime(world, poll_interval_s=30)
+        try:
+            await runtime.run_user(guid)
+            assert world.titles(ALICE) == []
+            assert world.tandem.sync_store().last_runs(guid, 5) == []
+            assert schedule.get(guid) == held
+            schedule.save(replace(held, paused_reason=None))
+            await runtime.run_user(guid)
+            assert world.titles(ALICE) == ["Waits for the pause"]
+        finally:
+            await runtime.stop()
+
+    asyncio.run(scenario())
 
 
 def test_cal_2_a_new_key_takes_effect_without_restarting(world: World, tmp_path: Path) -> None:

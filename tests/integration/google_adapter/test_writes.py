@@ -119,15 +119,18 @@ async def test_bey_3_an_update_of_an_event_the_adapter_last_saw_is_one_quota_uni
     assert stored["summary"] == "Renamed"
 
 
+@pytest.mark.parametrize("restarted", [False, True], ids=["copy held", "copy read first"])
 async def test_bey_3_an_update_from_a_copy_older_than_a_change_in_google_is_refused_and_the_change_kept(
-    google: GoogleCalendar, server: EmulatorServer
+    google: GoogleCalendar, make_google: MakeGoogle, server: EmulatorServer, restarted: bool
 ) -> None:
     """The copy the adapter sends back is the version the write expects (its etag is the
-    If-Match): a user's change made since is never overwritten by the older copy."""
+    If-Match): a user's change made since is never overwritten by the older copy, whether
+    the adapter held the copy or (restarted) read the newer one just before."""
     written = await google.insert(ALICE, meeting(), send_updates=SendUpdates.NONE)
     await user_edit(google, server, ALICE, "PATCH", f"/{written.id}", {"location": "Room 2"})
+    writer = await make_google() if restarted else google
     with pytest.raises(PreconditionFailed):
-        await google.update(
+        await writer.update(
             ALICE, replace(written, summary="Mine"), if_match=written.etag, send_updates=SendUpdates.NONE
         )
     async with primary_calendar(google, server, ALICE) as client:
@@ -135,20 +138,23 @@ async def test_bey_3_an_update_from_a_copy_older_than_a_change_in_google_is_refu
     assert (stored["location"], stored["summary"]) == ("Room 2", written.summary)
 
 
-async def test_bey_3_an_adapter_that_has_not_seen_the_event_patches_it_keeping_the_users_colour(
+async def test_bey_3_an_adapter_that_has_not_seen_the_event_reads_it_and_updates_it_keeping_the_users_own_fields(
     google: GoogleCalendar, make_google: MakeGoogle, server: EmulatorServer
 ) -> None:
-    """A fresh adapter (a restarted Tandem) holds no copy: the update is a patch, never a
-    whole event made up from Tandem's fields alone (which would drop the user's colour)."""
+    """issue 13: a fresh adapter (a restarted Tandem) holds no copy: it reads the event
+    (events.get, 1 unit) and updates it (1 unit) where a patch would cost 3, never a whole
+    event made up from Tandem's fields alone: the user's colour and reminders stay."""
     written = await google.insert(ALICE, meeting(), send_updates=SendUpdates.NONE)
-    await user_edit(google, server, ALICE, "PATCH", f"/{written.id}", {"colorId": "5"})
+    personal = {"colorId": "5", "reminders": {"useDefault": False, "overrides": [{"method": "popup", "minutes": 7}]}}
+    await user_edit(google, server, ALICE, "PATCH", f"/{written.id}", personal)
     restarted = await make_google()
     current = await restarted.get(ALICE, written.id)
     assert current is not None
     fresh = await make_google()
     server.state.reset_counters()
     await fresh.update(ALICE, replace(current, summary="Mine"), if_match=current.etag, send_updates=SendUpdates.NONE)
-    assert _units(server) == {"events.patch": 1}
+    assert _units(server) == {"events.get": 1, "events.update": 1}
     async with primary_calendar(google, server, ALICE) as client:
         stored = (await client.get(f"/events/{written.id}")).json()
     assert (stored["colorId"], stored["summary"]) == ("5", "Mine")
+    assert stored["reminders"] == personal["reminders"]

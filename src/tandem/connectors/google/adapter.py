@@ -14,8 +14,12 @@ as that user by domain-wide delegation and only ever addresses their primary cal
               of the (plain, `default`-type) event with that etag (it keeps the last copies
               it read or wrote, `COPIES_KEPT`): that copy with Tandem's field groups put in, so what Tandem does
               not know (reminders, colours, conference data, attachments) goes back as it
-              was. Otherwise events.patch with If-Match: only the named field groups, in one
-              round trip (patch costs 3 units; a get + update 2, but two trips).
+              was. Without that copy it is read first (events.get, batched; 1 unit) and the
+              update follows (2 units in all, two round trips), since a patch costs 3. The
+              copy read is the event as Google has it now, so nothing Tandem does not own
+              is lost, and the If-Match is the etag the write expects: a change made since
+              is 412 either way. events.patch with If-Match (only the named field groups)
+              stays for entries of other types and for a copy that cannot be read.
               A group Google keeps fixed on the event's type (a fromGmail entry's title or
               times: `events.WRITABLE_GROUPS`) is InvalidRequest, and nothing is sent.
     delete    events.delete with If-Match; already deleted (410) or missing (404) is success.
@@ -24,6 +28,7 @@ as that user by domain-wide delegation and only ever addresses their primary cal
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -265,6 +270,7 @@ class GoogleCalendar:
         fields: frozenset[str] | None = None,
     ) -> CalendarEvent:
         write = EventUpdate(event, if_match, send_updates, fields)
+        await self._fetch_copies(calendar_id, [write])
         call = self._write_call(write, calendar_id)
         seen = self._seen(await self._api.send(calendar_id, call), call, calendar_id)
         return await self._settle(calendar_id, seen, write)
@@ -279,6 +285,7 @@ class GoogleCalendar:
         """Each write's outcome, in order; failures are outcomes, never raised, so one bad
         write never hides the others' results (CAL-17)."""
         outcomes: list[WriteOutcome] = [None] * len(writes)
+        await self._fetch_copies(calendar_id, writes)
         calls: list[tuple[int, ApiCall]] = []
         for index, write in enumerate(writes):
             try:
@@ -314,6 +321,35 @@ class GoogleCalendar:
             return seen.event
         recurrence_written = write.fields is None or "recurrence" in write.fields
         return await self._complete(user, seen, write if recurrence_written else None, write.send_updates)
+
+    async def _fetch_copies(self, user: str, writes: Sequence[EventWrite]) -> None:
+        """The copies the updates lack, read first (one `events.get` each, batched): a get and
+        an update cost 2 quota units where a patch costs 3. Only plain events guarded by an
+        etag: other types take a patch anyway, and an unguarded update keeps the patch, which
+        cannot overwrite a change it did not see. A get that fails leaves the patch."""
+        wanted = sorted(
+            {
+                w.event.id
+                for w in writes
+                if isinstance(w, EventUpdate)
+                and w.if_match is not None
+                and w.event.event_type == "default"
+                and not _updatable(self._copies.get((user, w.event.id)), w.if_match)
+            }
+        )
+        if not wanted:
+            return
+        calls = [ApiCall("events.get", "GET", ApiCall.events_path(event_id)) for event_id in wanted]
+        try:
+            answers = await self._api.batch(user, calls, self._max_parts)
+        except TandemError:  # the writes meet it too, and report it as theirs
+            return
+        for answer in answers:
+            if isinstance(answer, Answer) and answer.ok:
+                with contextlib.suppress(json.JSONDecodeError, UnicodeDecodeError):
+                    body = answer.json()
+                    if isinstance(body, dict):
+                        self._keep(user, body)
 
     def _write_call(self, write: EventWrite, user: str) -> ApiCall:
         """The API call of one write (InvalidRequest when the event cannot be expressed)."""
@@ -414,7 +450,7 @@ def _updatable(copy: dict[str, Any] | None, if_match: str | None) -> bool:
 
 COPIES_KEPT = 5000
 """Copies of events kept for updates (about 2 kB each): the ones last read or written,
-across users. An update whose copy went is a patch."""
+across users. An update whose copy went reads it again first (`_fetch_copies`)."""
 
 
 def _operation(write: EventWrite) -> str:
