@@ -130,20 +130,6 @@ def test_bey_4_a_whole_run_at_debug_logs_no_secret_and_names_its_user_and_run(
     assert all(line["level"] in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") for line in lines)
 
 
-def test_bey_4_at_the_default_level_httpx_says_nothing_per_request(
-    google: tuple[EmulatorServer, str, Path], tmp_path: Path
-) -> None:
-    env = environment(f"sqlite:///{tmp_path / 'tandem.db'}", tmp_path, TANDEM_SYNC__POLL_INTERVAL_S="1")
-    credentials = _organisation(env, tmp_path, google)
-    with serving(env, tmp_path) as base:
-        _make_activity(base, credentials)
-        _until_in_google(google[0], "Logged meeting")
-    text = next(tmp_path.glob("serve-*.log")).read_text()
-    assert "Starting Tandem on" in text  # the log is the server's
-    assert " httpx " not in text
-    assert "HTTP Request:" not in text
-
-
 def _figures(text: str) -> dict[str, float]:
     """Prometheus' text format: each sample's name{labels} and value."""
     return {
@@ -153,7 +139,7 @@ def _figures(text: str) -> dict[str, float]:
     }
 
 
-def test_bey_4_metrics_show_the_worker_process_runs_to_the_scraper_only(
+def test_bey_4_metrics_show_the_worker_process_runs_to_the_scraper_only_and_httpx_stays_quiet_at_info(
     google: tuple[EmulatorServer, str, Path], tmp_path: Path
 ) -> None:
     token = "scraper-token-7c1e9b"
@@ -176,3 +162,7 @@ def test_bey_4_metrics_show_the_worker_process_runs_to_the_scraper_only(
     assert figures["tandem_hub_change_to_calendar_seconds_count"] >= 1
     assert figures["tandem_sync_queue_wait_seconds_count"] >= 1
     assert token not in shown.text
+    text = next(tmp_path.glob("serve-*.log")).read_text()  # at the default level, INFO
+    assert "Starting Tandem on" in text  # the log is the server's
+    assert " httpx " not in text  # no line per request
+    assert "HTTP Request:" not in text
