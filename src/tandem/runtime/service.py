@@ -317,17 +317,13 @@ def _count(report: RunReport, seconds: float, changed: float | None) -> None:
     """The run in the operator's figures (`runtime.metrics`): its outcome and what it did;
     for a run after a hub change that wrote the calendar, that change's way to the calendar."""
     record = report.record
-    outcome = (
-        "failed"
-        if record.error
-        else "halted"
-        if record.halted_reason
-        else "stopped"
-        if report.stopped
-        else "quiet"
-        if report.quiet
-        else "ok"
+    outcomes = (
+        ("failed", record.error),
+        ("halted", record.halted_reason),
+        ("stopped", report.stopped),
+        ("quiet", report.quiet),
     )
+    outcome = next((name for name, happened in outcomes if happened), "ok")
     metrics.count_run(record.counts, outcome, seconds)
     counts = record.counts
     if changed is not None and counts.events_created + counts.events_updated + counts.events_deleted:
