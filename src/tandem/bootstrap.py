@@ -250,18 +250,23 @@ class Tandem:
 
     def calendar_stamp(self) -> str | None:
         """Changes whenever the calendar connection is configured again."""
-        from tandem.hub.services import calendar_setup
+        from tandem.hub.services import caldav_sign_ins, calendar_setup
 
         with self.db.read() as session:
-            return calendar_setup.stamp(session)
+            stamp = calendar_setup.stamp(session)
+            if stamp is None or calendar_setup.provider(session) != "caldav":
+                return stamp
+            return f"{stamp} {caldav_sign_ins.stamp(session)}"
 
     def caldav_settings(self) -> CaldavSettings | None:
         """The organisation's CalDAV server, unsealed; None unless CalDAV is configured."""
         from tandem.connectors.caldav import CaldavSettings, Credentials
-        from tandem.hub.services import calendar_setup
+        from tandem.hub.services import caldav_sign_ins, calendar_setup
 
+        box = self.secrets()
         with self.db.read() as session:
-            connection = calendar_setup.load_caldav(session, self.secrets())
+            connection = calendar_setup.load_caldav(session, box)
+            own = caldav_sign_ins.load(session, box) if connection is not None else {}
         if connection is None:
             return None
         credentials = (
@@ -271,6 +276,7 @@ class Tandem:
             calendar_url=None if connection.discover else connection.url,
             server_url=connection.url if connection.discover else None,
             credentials=credentials,
+            user_credentials={email: Credentials(s.username, s.password) for email, s in own.items()},
             scheduling=connection.scheduling,
         )
 

@@ -46,14 +46,13 @@ def radicale(tmp_path: Path) -> Iterator[RadicaleServer]:
 
 
 def configure(env: dict[str, str], cwd: Path, url: str, password: str) -> subprocess.CompletedProcess[str]:
+    return typed(["configure-caldav", "--url", url, "--username", "{email}", "--password-stdin"], env, cwd, password)
+
+
+def typed(args: list[str], env: dict[str, str], cwd: Path, password: str = "") -> subprocess.CompletedProcess[str]:
+    """`tandem calendar ARGS` with `password` on its standard input."""
     return subprocess.run(
-        [TANDEM, "calendar", "configure-caldav", "--url", url, "--username", "{email}", "--password-stdin"],
-        input=password + "\n",
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
+        [TANDEM, "calendar", *args], input=password + "\n", env=env, cwd=cwd, capture_output=True, text=True, timeout=60
     )
 
 
@@ -146,3 +145,31 @@ def test_bey_1_calendars_moved_to_another_url_get_every_activity_and_the_hub_los
     assert _live_names(hub_database_url, tmp_path / "tandem.key") == ["Planning made in Thunderbird"]
     listing = httpx.request("PROPFIND", second, headers={"Depth": "1"}, auth=(ANN, PASSWORD), content=b"")
     assert listing.text.count(".ics</") == 1, listing.text  # the activity, written once into the new calendar
+
+
+@pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)  # the store is proven on both in tests/e2e/caldav
+def test_bey_1_a_users_own_caldav_sign_in_saved_from_the_shell_is_the_one_the_test_uses(
+    radicale: RadicaleServer, hub_database_url: str, tmp_path: Path
+) -> None:
+    env = environment(hub_database_url, tmp_path)
+    run(["users", "add", ANN, "--first-name", "Ann", "--last-name", "Admin", "--code", "2001"], env, tmp_path)
+    assert configure(env, tmp_path, f"{radicale.url}/{{email}}/calendar/", "the-connection's-own").returncode == 0
+
+    def sign_in(*args: str, password: str = "") -> subprocess.CompletedProcess[str]:
+        return typed(["caldav-sign-in", ANN, *args], env, tmp_path, password)
+
+    assert run(["calendar", "test", "--user", ANN], env, tmp_path, check=False).returncode == 1
+    saved = sign_in("--username", ANN, "--password-stdin", password=PASSWORD)
+    assert saved.returncode == 0, saved.stderr
+    assert f"{ANN}'s calendar is reached as {ANN}" in " ".join(saved.stdout.split())  # as wrapped on a terminal
+    tested = run(["calendar", "test", "--user", ANN], env, tmp_path, check=False)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert PASSWORD not in tested.stdout + saved.stdout
+
+    forgotten = sign_in("--forget")
+    assert forgotten.returncode == 0, forgotten.stderr
+    assert "reached with the connection's sign-in again" in " ".join(forgotten.stdout.split())
+    assert run(["calendar", "test", "--user", ANN], env, tmp_path, check=False).returncode == 1
+    both = sign_in("--forget", "--username", ANN)
+    assert both.returncode == 1
+    assert "Give --username NAME to save a sign-in, or --forget" in both.stderr + both.stdout

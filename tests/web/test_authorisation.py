@@ -38,6 +38,7 @@ TABLE: dict[tuple[str, str], tuple[dict[str, str] | None, Expected, Expected, Ex
     ("POST", "/sign-out"): ({}, Go("/sign-in"), Go("/sign-in"), Go("/sign-in")),
     ("GET", "/me"): (None, SIGN_IN, 200, 200),
     ("POST", "/me/calendar-sync"): (FORM_SYNC_ON, Go("/sign-in"), Go("/me"), Go("/me")),
+    ("POST", "/me/caldav-sign-in"): ({"username": ""}, Go("/sign-in"), 400, 400),  # the page, with its messages
     ("GET", "/admin"): (None, SIGN_IN, 403, 200),
     ("GET", "/admin/calendar"): (None, SIGN_IN, 403, 200),
     ("POST", "/admin/calendar/key"): ({}, Go("/sign-in"), 403, 400),  # multipart; no file: the form again

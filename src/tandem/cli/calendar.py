@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tandem.cli.common import console, fail, tandem, warn
+from tandem.cli.common import console, fail, tandem, user_by_email, warn
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -128,6 +128,54 @@ def configure_caldav(
         )
     )
     console.print("Saved (the password is encrypted at rest). Check it with `tandem calendar test`.")
+
+
+@calendar_app.command("caldav-sign-in")
+def caldav_sign_in(
+    email: Annotated[str, typer.Argument(help="The user whose own sign-in it is.")],
+    username: Annotated[str | None, typer.Option(help="The user name they sign in to the CalDAV server with.")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin (else it is asked for).")
+    ] = False,
+    forget: Annotated[
+        bool, typer.Option("--forget", help="Forget the user's own sign-in: the connection's is used again.")
+    ] = False,
+) -> None:
+    """A user's own sign-in to the CalDAV server (an app password of theirs, as iCloud or
+    Fastmail give), used for their calendar instead of the connection's; the password is
+    encrypted at rest. Users can save their own on My profile."""
+    import sys
+
+    from tandem.hub.models import User
+    from tandem.hub.services import caldav_sign_ins, lookup
+    from tandem.hub.services.errors import ValidationFailed
+
+    if forget == (username is not None):
+        raise fail("Give --username NAME to save a sign-in, or --forget to go back to the connection's.")
+    password, had = None, False
+    if username is not None:
+        password = sys.stdin.readline().rstrip("\r\n") if password_stdin else typer.prompt("Password", hide_input=True)
+    with tandem() as t:
+        t.upgrade()
+        found = user_by_email(t, email)
+        try:
+            with t.db.write() as session:
+                user = lookup.get(session, User, found.guid)
+                if username is None:
+                    had = caldav_sign_ins.forget(session, user)
+                else:
+                    caldav_sign_ins.save(session, t.secrets(), user, username, password)
+        except ValidationFailed as error:
+            raise fail(f"Not saved: {error}") from None
+    if username is not None:
+        console.print(
+            f"Saved: {email}'s calendar is reached as {username.strip()} (the password is encrypted at rest). "
+            f"Check it with `tandem calendar test --user {email}`."
+        )
+    elif had:
+        console.print(f"Forgotten: {email}'s calendar is reached with the connection's sign-in again.")
+    else:
+        console.print(f"{email} had no sign-in of their own: the connection's is used, as before.")
 
 
 @calendar_app.command("enable")

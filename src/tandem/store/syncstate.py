@@ -296,12 +296,14 @@ def _unquarantine(session: Session, links: Sequence[Link]) -> None:
             session.execute(sa.delete(SyncQuarantine).where(*scope, _among(session, SyncQuarantine.item_key, chunk)))
 
 
-def forget_calendar_state(session: Session) -> None:
-    """Every link, cursor, conflict and quarantined item goes, in `session`'s transaction:
-    the calendars they point at are no longer the ones synced, so the next runs are initial
-    (CAL-10 pairs what both sides hold again). Run records stay, as history."""
+def forget_calendar_state(session: Session, user_guid: str | None = None) -> None:
+    """Every link, cursor, conflict and quarantined item goes (of one user, or of all), in
+    `session`'s transaction: the calendars they point at are no longer the ones synced, so the
+    next runs are initial (CAL-10 pairs what both sides hold again). Run records stay, as
+    history."""
     for table in (SyncLink, SyncCursor, SyncConflict, SyncQuarantine):
-        session.execute(sa.delete(table))
+        statement = sa.delete(table)
+        session.execute(statement if user_guid is None else statement.where(table.user_guid == user_guid))
 
 
 class SqlSyncStateStore:

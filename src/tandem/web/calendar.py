@@ -29,7 +29,7 @@ from tandem.store.secrets import SecretsUnreadable
 from tandem.web import access
 from tandem.web.access import Visit
 from tandem.web.context import WebContext, web
-from tandem.web.forms import Upload, form, upload
+from tandem.web.forms import Upload, form, sentence, upload
 from tandem.web.pages import go, page
 
 router = APIRouter(include_in_schema=False)
@@ -202,7 +202,7 @@ def _configure(context: WebContext, key: bytes, password: str | None, typed: dic
                 client_id=typed["client_id"] or None,
             )
     except ValidationFailed as error:
-        return {_field_of(p.field, p.message): _sentence(p.message) for p in error.problems}
+        return {_field_of(p.field, p.message): sentence(p.message) for p in error.problems}
     return {}
 
 
@@ -210,11 +210,6 @@ def _field_of(problem_field: str, message: str) -> str:
     if problem_field in ("service_account_email", "client_id"):
         return problem_field
     return "password" if "password" in message else "key_file"
-
-
-def _sentence(message: str) -> str:
-    text = message[:1].upper() + message[1:]
-    return text if text.endswith(".") else text + "."
 
 
 CALDAV_FIELDS = ("url", "username")
@@ -244,7 +239,7 @@ def save_caldav(
                 keep_password=True,
             )
     except ValidationFailed as error:
-        errors = {f"caldav_{p.field}": _sentence(p.message) for p in error.problems}
+        errors = {f"caldav_{p.field}": sentence(p.message) for p in error.problems}
         return _show(request, seen, Shown(errors=errors, typed={f"caldav_{k}": v for k, v in typed.items()}), 400)
     return go(request, seen, f"{PAGE}?done=caldav")
 
@@ -267,7 +262,7 @@ def save_types(request: Request, seen: Visit = Depends(access.admin), sent: dict
         with web(request).hub.db.write() as session:
             calendar_setup.set_synced_types(session, names)
     except ValidationFailed as error:
-        return _show(request, seen, Shown(errors={"types": _sentence(str(error.problems[0].message))}), 400)
+        return _show(request, seen, Shown(errors={"types": sentence(str(error.problems[0].message))}), 400)
     return go(request, seen, f"{PAGE}?done=types")
 
 

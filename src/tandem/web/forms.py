@@ -21,6 +21,12 @@ from tandem.web.access import Forbidden, Visit, visit
 CSRF_FIELD = "csrf_token"
 
 
+def sentence(message: str) -> str:
+    """A service's problem message as a form shows it: a capital first, a full stop last."""
+    text = message[:1].upper() + message[1:]
+    return text if text.endswith(".") else text + "."
+
+
 async def fields(request: Request) -> dict[str, str]:
     """The form's fields (the first value of each name)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -16,12 +16,13 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from tandem.hub.models import User
-from tandem.hub.services import passwords, sign_ins
+from tandem.hub.services import caldav_sign_ins, lookup, passwords, sign_ins
 from tandem.hub.services import users as own
+from tandem.hub.services.errors import ValidationFailed
 from tandem.web import access, profile
 from tandem.web.access import Visit, local_path
 from tandem.web.context import WebContext, web
-from tandem.web.forms import CSRF_FIELD, form
+from tandem.web.forms import CSRF_FIELD, form, sentence
 from tandem.web.sessions import WebSession
 
 router = APIRouter(include_in_schema=False)
@@ -125,15 +126,29 @@ def sign_out(request: Request, seen: Visit = Depends(access.signed_in), _: dict[
     return go(request, seen, "/sign-in")
 
 
+DONE = {
+    "caldav": "Your calendar sign-in is saved.",
+    "caldav-forgotten": "Your calendar is reached with the organisation's sign-in again.",
+}
+
+
 @router.get("/me")
 def me(request: Request, seen: Visit = Depends(access.signed_in)) -> Response:
-    return _me(request, seen, {})
+    return _me(request, seen, {}, done=DONE.get(request.query_params.get("done", "")))
 
 
-def _me(request: Request, seen: Visit, errors: dict[str, str], status: int = 200) -> Response:
+def _me(
+    request: Request,
+    seen: Visit,
+    errors: dict[str, str],
+    status: int = 200,
+    *,
+    done: str | None = None,
+    typed_username: str | None = None,
+) -> Response:
     assert seen.person is not None
     mine = profile.my_sync(web(request), seen.person.guid)
-    return page(request, seen, "me.html", status, errors=errors, sync=mine)
+    return page(request, seen, "me.html", status, errors=errors, sync=mine, done=done, typed_username=typed_username)
 
 
 @router.post("/me/calendar-sync")
@@ -155,6 +170,31 @@ def switch_calendar_sync(
 
         start_sync(context, seen.person.guid)
     return go(request, seen, "/me")
+
+
+@router.post("/me/caldav-sign-in")
+def save_caldav_sign_in(
+    request: Request, seen: Visit = Depends(access.signed_in), sent: dict[str, str] = Depends(form)
+) -> Response:
+    """BEY-1: the user's own sign-in to the CalDAV server (an app password of theirs), for
+    themselves only; `forget` goes back to the connection's. An empty password keeps the
+    stored one."""
+    assert seen.person is not None
+    context = web(request)
+    assert context.secrets is not None
+    username = sent.get("username", "").strip()
+    try:
+        with context.hub.db.write() as session:
+            user = lookup.get(session, User, seen.person.guid, "user")
+            forgetting = bool(sent.get("forget"))
+            if forgetting:
+                caldav_sign_ins.forget(session, user)
+            else:
+                caldav_sign_ins.save(session, context.secrets(), user, username, sent.get("password") or None)
+    except ValidationFailed as error:
+        errors = {f"caldav_{p.field}": sentence(p.message) for p in error.problems}
+        return _me(request, seen, errors, 400, typed_username=username)
+    return go(request, seen, "/me?done=caldav-forgotten" if forgetting else "/me?done=caldav")
 
 
 @router.get("/admin")

@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from tandem.hub.models import Activity, User
-from tandem.hub.services import lookup
+from tandem.hub.services import caldav_sign_ins, calendar_setup, lookup
 from tandem.runtime import status as sync_health
 from tandem.web import week_view
 from tandem.web.context import WebContext
@@ -31,6 +31,14 @@ class MySync:
     last_success: str | None
     failure: str | None
     set_aside: tuple[SetAside, ...]
+    caldav: CaldavSignInShown | None = None
+    """Where the calendars are on a CalDAV server: how this user's is signed in to."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaldavSignInShown:
+    own_username: str | None
+    """The user name of the user's own sign-in; None: the connection's is used."""
 
 
 def my_sync(context: WebContext, user_guid: str) -> MySync:
@@ -41,6 +49,8 @@ def my_sync(context: WebContext, user_guid: str) -> MySync:
     items = []
     with context.hub.db.read() as session:
         viewer = lookup.get(session, User, user_guid, "user")
+        on_caldav = calendar_setup.provider(session) == "caldav"
+        caldav = CaldavSignInShown(caldav_sign_ins.username_of(session, viewer)) if on_caldav else None
         for q in health.set_aside:
             activity = lookup.find(session, Activity, q.activity_guid) if q.activity_guid else None
             if activity is not None:
@@ -54,6 +64,7 @@ def my_sync(context: WebContext, user_guid: str) -> MySync:
         last_success=_shown(health.last_success, zone) if health.last_success else None,
         failure=health.last_error,
         set_aside=tuple(items),
+        caldav=caldav,
     )
 
 

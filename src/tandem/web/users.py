@@ -25,7 +25,7 @@ from tandem.runtime import status as sync_health
 from tandem.web import access
 from tandem.web.access import Visit
 from tandem.web.context import WebContext, web
-from tandem.web.forms import form
+from tandem.web.forms import form, sentence
 from tandem.web.pages import go, page
 
 router = APIRouter(include_in_schema=False)
@@ -173,7 +173,7 @@ def add_user(request: Request, seen: Visit = Depends(access.admin), sent: dict[s
         try:
             passwords.check_new(password)
         except ValidationFailed as error:
-            errors["password"] = _sentence(error.problems[0].message)
+            errors["password"] = sentence(error.problems[0].message)
     hashed = passwords.hash_password(password) if password and not errors else None  # slow: in no transaction
     added = errors or _save(web(request), typed, hashed)
     if isinstance(added, dict):
@@ -189,14 +189,9 @@ def _save(context: WebContext, typed: dict[str, str], hashed: str | None) -> str
             user.password_hash = hashed
             guid: str = user.guid
     except ValidationFailed as error:
-        return {FORM_FIELD.get(p.field, "email"): _sentence(p.message) for p in reversed(error.problems)}
+        return {FORM_FIELD.get(p.field, "email"): sentence(p.message) for p in reversed(error.problems)}
     return guid
 
 
 def _done(what: str, guid: str) -> str:
     return f"{PAGE}?{urllib.parse.urlencode({'done': what, 'user': guid})}"
-
-
-def _sentence(message: str) -> str:
-    text = message[:1].upper() + message[1:]
-    return text if text.endswith(".") else text + "."

@@ -9,7 +9,7 @@ from tandem.hub.models.activities import (
 )
 from tandem.hub.models.auth import AccessToken, ApiClient, SignInSession
 from tandem.hub.models.crm import Contact, Customer, Resource
-from tandem.hub.models.org import BusinessUnit, CalendarConnection, Counter, OrganizationSettings, User
+from tandem.hub.models.org import BusinessUnit, CaldavSignIn, CalendarConnection, Counter, OrganizationSettings, User
 from tandem.hub.models.work import Invoice, InvoiceStatus, Phase, Product, Project, WorkType
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "ActivityType",
     "ApiClient",
     "BusinessUnit",
+    "CaldavSignIn",
     "CalendarConnection",
     "ChangeLog",
     "ChangeLogUser",

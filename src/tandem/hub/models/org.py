@@ -64,6 +64,20 @@ class CalendarConnection(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class CaldavSignIn(Base):
+    """A user's own sign-in to the CalDAV server (BEY-1), used for their calendar instead of the
+    connection's (`calendar_connection.caldav_username`): servers such as iCloud, Fastmail or a
+    Nextcloud without an admin account give each person an app password of their own. The
+    password is sealed like every secret, never stored plain."""
+
+    __tablename__ = "caldav_sign_in"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(320))
+    password_sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class Counter(Base):
     """Named counters taken under a row lock, so numbers are handed out in commit order."""
 
