@@ -14,6 +14,19 @@ from tests.support.hub import SpecClient, Templates, authorised, migrated_databa
 DATABASE_KINDS = ("sqlite", "postgresql")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Hashes made in the test processes cost little: the same argon2id and scrypt, with the
+    lowest work factors. Each hash names its cost, so one made by a `tandem` subprocess (at
+    the real cost) still verifies here and the other way round. The real costs take a tenth
+    of a second per hash, and hundreds of tests make an API client or sign in."""
+    from argon2 import PasswordHasher
+
+    from tandem.hub.services import clients, passwords
+
+    clients.SCRYPT_COST = {"n": 2**4, "r": 8, "p": 1}
+    passwords.HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
 @pytest.fixture(params=DATABASE_KINDS)
 def database_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)

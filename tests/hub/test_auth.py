@@ -128,3 +128,24 @@ def test_expired_tokens_are_refused(client: SpecClient, tandem: bootstrap.Tandem
     with tandem.db.write() as session:
         session.execute(sa.update(AccessToken).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     assert client.get("/v1/users", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_a_secret_handed_out_before_hashes_named_their_cost_still_signs_in() -> None:
+    """`scrypt$salt$digest` (no cost in it) was the stored form until hashes named their cost:
+    those clients keep working, and a changed cost leaves secrets hashed before it good."""
+    import base64
+    import hashlib
+
+    from tandem.hub.services import clients
+
+    salt = b"0123456789abcdef"
+    digest = hashlib.scrypt(b"an old secret", salt=salt, dklen=32, n=2**14, r=8, p=1)
+    old = f"scrypt${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+    assert clients.verify_secret("an old secret", old)
+    assert not clients.verify_secret("another secret", old)
+
+    named = clients.hash_secret("a new secret")
+    assert named.split("$")[1] == ",".join(f"{k}={v}" for k, v in clients.SCRYPT_COST.items())
+    assert clients.verify_secret("a new secret", named)
+    assert not clients.verify_secret("a new secret", named.replace("scrypt$", "bcrypt$"))
+    assert not clients.verify_secret("a new secret", "scrypt$n=x,r=8,p=1$AAAA$AAAA")

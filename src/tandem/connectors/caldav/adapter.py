@@ -53,6 +53,7 @@ from tandem.connectors.caldav.resource import (
     write_series,
 )
 from tandem.connectors.caldav.settings import CaldavSettings
+from tandem.connectors.tls import tls
 from tandem.domain.calendar import CalendarEvent, EventStatus, SendUpdates
 from tandem.domain.errors import NotFound, PreconditionFailed, TandemError
 from tandem.ports.calendar import CalendarChanges, EventDelete, EventInsert, EventUpdate, EventWrite, WriteOutcome
@@ -64,6 +65,7 @@ DAV:supported-report; servers also answer 400, 405, 415 or 501)."""
 
 def default_http_client(max_connections: int = 10) -> httpx.AsyncClient:
     return httpx.AsyncClient(
+        verify=tls(),
         timeout=httpx.Timeout(30.0, connect=10.0),
         limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
         headers={"User-Agent": "tandem-calendar-sync"},

@@ -56,6 +56,7 @@ from tandem.connectors.google.series import (
 )
 from tandem.connectors.google.settings import Endpoints, GoogleSettings
 from tandem.connectors.google.tokens import TokenSource
+from tandem.connectors.tls import tls
 from tandem.domain.calendar import CalendarEvent, SendUpdates
 from tandem.domain.errors import TandemError
 from tandem.ports.calendar import (
@@ -82,6 +83,7 @@ def default_http_client(max_connections: int = 10) -> httpx.AsyncClient:
     later, not sooner (`bench/google_sync.py`, idle cycle floor). Requests beyond ten wait for
     a connection; at Google's ~100 ms per call that still carries ~100 calls a second."""
     return httpx.AsyncClient(
+        verify=tls(),
         timeout=httpx.Timeout(30.0, connect=10.0),
         limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
         headers={"User-Agent": "tandem-calendar-sync (gzip)"},

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from cryptography import x509
@@ -60,10 +61,15 @@ class ServiceAccountKey:
     key_bits: int = 0
 
 
+@lru_cache(maxsize=8)
 def load_key(
     data: bytes, *, password: str | None = None, service_account_email: str | None = None
 ) -> ServiceAccountKey:
-    """Load either kind of key file: JSON when it starts like JSON, PKCS#12 otherwise."""
+    """Load either kind of key file: JSON when it starts like JSON, PKCS#12 otherwise.
+
+    Kept for the process (a few keys): opening an RSA key checks it, ~25 ms of CPU, and an
+    adapter is made from the stored key whenever the connection is configured again, and by
+    each command. A key that does not open raises each time (errors are not kept)."""
     if data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"{":  # JSON, maybe behind a BOM
         return load_json_key(data, service_account_email=service_account_email)
     return load_p12_key(data, password=password, service_account_email=service_account_email)

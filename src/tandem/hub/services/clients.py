@@ -39,23 +39,41 @@ SCOPES = (
     "organization:write",
 )
 
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+SCRYPT_COST = {"n": 2**14, "r": 8, "p": 1}
+"""What a new secret's hash costs (16 MiB, tens of milliseconds). Each hash names the cost it
+was made with, so a later change of these leaves the secrets handed out before still good."""
+_OLDEST_COST = {"n": 2**14, "r": 8, "p": 1}
+"""The cost of hashes made before the cost was written into them (`scrypt$salt$digest`)."""
 
 
 def hash_secret(secret: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(secret.encode(), salt=salt, dklen=32, **_SCRYPT)
-    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+    """`scrypt$n=…,r=…,p=…$salt$digest` (base64)."""
+    salt, cost = secrets.token_bytes(16), dict(SCRYPT_COST)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, dklen=32, **cost)
+    named = ",".join(f"{k}={v}" for k, v in cost.items())
+    return f"scrypt${named}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
 def verify_secret(secret: str, stored: str) -> bool:
-    try:
-        scheme, salt_b64, digest_b64 = stored.split("$")
-    except ValueError:
+    parts = stored.split("$")
+    if len(parts) == 3:
+        (scheme, salt_b64, digest_b64), cost = parts, _OLDEST_COST
+    elif len(parts) == 4:
+        scheme, named, salt_b64, digest_b64 = parts
+        try:
+            cost = {k: int(v) for k, v in (pair.split("=") for pair in named.split(","))}
+        except ValueError:
+            return False
+        if set(cost) != {"n", "r", "p"}:
+            return False
+    else:
         return False
     if scheme != "scrypt":
         return False
-    digest = hashlib.scrypt(secret.encode(), salt=base64.b64decode(salt_b64), dklen=32, **_SCRYPT)
+    try:
+        digest = hashlib.scrypt(secret.encode(), salt=base64.b64decode(salt_b64), dklen=32, **cost)
+    except ValueError:  # a cost scrypt refuses (a damaged row)
+        return False
     return hmac.compare_digest(digest, base64.b64decode(digest_b64))
 
 

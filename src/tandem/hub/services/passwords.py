@@ -25,13 +25,15 @@ MIN_LENGTH = 8
 MAX_LENGTH = 1024
 """Longer than any passphrase; refused before hashing so a huge one costs nothing."""
 
-_hasher = PasswordHasher()  # argon2id with RFC 9106's low-memory parameters
+HASHER = PasswordHasher()
+"""argon2id with RFC 9106's low-memory parameters; each hash names the parameters it was made
+with, and a check uses those."""
 
 
 @cache
 def _unused() -> str:
     """Checked against when the email is unknown, so both answers take the same time."""
-    return _hasher.hash("a password no user has")
+    return HASHER.hash("a password no user has")
 
 
 def check_new(password: str, field: str = "password") -> None:
@@ -44,7 +46,7 @@ def check_new(password: str, field: str = "password") -> None:
 
 def hash_password(password: str) -> str:
     check_new(password)
-    return _hasher.hash(password)
+    return HASHER.hash(password)
 
 
 def set_password(user: User, password: str) -> None:
@@ -53,7 +55,7 @@ def set_password(user: User, password: str) -> None:
 
 def _matches(password: str, stored: str | None) -> bool:
     try:
-        return _hasher.verify(stored or _unused(), password) and stored is not None
+        return HASHER.verify(stored or _unused(), password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
