@@ -288,11 +288,15 @@ class Tandem:
         from tandem.connectors.caldav import CaldavCalendar
         from tandem.connectors.google import GoogleCalendar
 
+        from tandem.runtime.metrics import calendar_observer
+
         caldav = self.caldav_settings()
         if caldav is not None:
-            return CaldavCalendar(caldav)
+            return CaldavCalendar(caldav, observe=calendar_observer("caldav"))
         settings = self.calendar_settings()
-        return None if settings is None else GoogleCalendar.from_settings(settings)
+        if settings is None:
+            return None
+        return GoogleCalendar.from_settings(settings, observe=calendar_observer("google"))
 
     def sync_store(self) -> SqlSyncStateStore:
         from tandem.store.syncstate import SqlSyncStateStore

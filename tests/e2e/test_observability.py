@@ -152,7 +152,9 @@ def test_bey_4_metrics_show_the_worker_process_runs_to_the_scraper_only_and_http
         _until_in_google(google[0], "Logged meeting")
         anonymous = httpx.get(f"{base}/metrics", timeout=5)
         wrong = httpx.get(f"{base}/metrics", headers={"Authorization": "Bearer not-it"}, timeout=5)
+        before = google[0].state.request_counts()[ALICE]
         shown = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        after = google[0].state.request_counts()[ALICE]  # polls may go on meanwhile
     assert (anonymous.status_code, wrong.status_code) == (401, 401)
     assert shown.status_code == 200, shown.text
     assert shown.headers["content-type"].startswith("text/plain")
@@ -161,6 +163,10 @@ def test_bey_4_metrics_show_the_worker_process_runs_to_the_scraper_only_and_http
     assert figures['tandem_sync_items_total{action="events_created"}'] >= 1
     assert figures["tandem_hub_change_to_calendar_seconds_count"] >= 1
     assert figures["tandem_sync_queue_wait_seconds_count"] >= 1
+    for method in ("events.list", "events.insert"):  # the calls Google received, as Google counted them
+        told = figures[f'tandem_calendar_calls_total{{backend="google",method="{method}"}}']
+        assert before[method] <= told <= after[method], (method, before, told, after)
+        assert figures[f'tandem_google_quota_units_total{{method="{method}"}}'] == told
     assert token not in shown.text
     text = next(tmp_path.glob("serve-*.log")).read_text()  # at the default level, INFO
     assert "Starting Tandem on" in text  # the log is the server's

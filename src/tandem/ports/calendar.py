@@ -43,6 +43,19 @@ from tandem.domain.calendar import CalendarEvent, SendUpdates
 from tandem.domain.errors import TandemError
 
 
+class CallObserver(Protocol):
+    """Told of every call an adapter makes to its calendar server, for the metrics (BEY-4):
+    the API's method (Google's `events.patch`, CalDAV's `PUT`), the quota units it cost
+    (Google's; 0 where there is no quota), and the kind of error it met (`403
+    rateLimitExceeded`, `412`, `transport`; None when it went through)."""
+
+    def __call__(self, method: str, units: int, error: str | None) -> None: ...
+
+
+def unobserved(method: str, units: int, error: str | None) -> None:
+    """The observer of an adapter nobody watches."""
+
+
 @dataclass(frozen=True, slots=True)
 class CalendarChanges:
     """One read of a calendar: the events, where to continue, and whether it was full."""

@@ -8,6 +8,15 @@
     tandem_sync_queue_wait_seconds             from asked for until started (histogram)
     tandem_hub_change_to_calendar_seconds      a hub commit until its run wrote the calendar
     tandem_erp_records_total{entity,result}    ERP runs' records per entity and result
+    tandem_calendar_calls_total{backend,method}
+                                               calls to the calendar server by method (Google's
+                                               `events.list`, CalDAV's `REPORT`); each part of a
+                                               Google batch counts, as Google's quota counts it
+    tandem_google_quota_units_total{method}    Google quota units spent (a patch costs three; a
+                                               call refused by a rate limit none)
+    tandem_calendar_call_errors_total{backend,kind}
+                                               answers that were errors: the status and Google's
+                                               reason (`403 rateLimitExceeded`, `412`), `transport`
 
 `tandem serve` runs the sync in a worker process: both processes write their figures to
 files in one folder (`prometheus-client`'s multiprocess mode, `PROMETHEUS_MULTIPROC_DIR`,
@@ -23,6 +32,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from tandem.domain.syncstate import RunCounts
+from tandem.ports.calendar import CallObserver
 
 FOLDER = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -41,6 +51,28 @@ change_to_calendar = Histogram(
     buckets=SECONDS,
 )
 erp_records = Counter("tandem_erp_records", "ERP runs' records, per entity and result.", ["entity", "result"])
+calendar_calls = Counter(
+    "tandem_calendar_calls",
+    "Calls to the calendar server, by backend and method (each part of a Google batch counts).",
+    ["backend", "method"],
+)
+google_units = Counter("tandem_google_quota_units", "Google Calendar quota units spent, by method.", ["method"])
+calendar_errors = Counter(
+    "tandem_calendar_call_errors", "Calendar server answers that were errors, by backend and kind.", ["backend", "kind"]
+)
+
+
+def calendar_observer(backend: str) -> CallObserver:
+    """What a calendar adapter tells of each call, counted (`google` or `caldav`)."""
+
+    def observe(method: str, units: int, error: str | None) -> None:
+        calendar_calls.labels(backend, method).inc()
+        if units:
+            google_units.labels(method).inc(units)
+        if error is not None:
+            calendar_errors.labels(backend, error).inc()
+
+    return observe
 
 
 def process_gone(pid: int) -> None:

@@ -64,3 +64,32 @@ async def test_bey_1_a_users_calendar_is_found_from_the_server_root(radicale: Ra
     assert unquote(await adapter.calendar_url(BOB)) == bobs
     assert httpx.get(f"{bobs}{written.id}.ics", auth=(BOB, "bob-secret")).status_code == 200
     await adapter.aclose()
+
+
+async def test_bey_4_each_request_is_told_with_its_method_and_error_kind(settings: CaldavSettings) -> None:
+    """For the metrics: every request the adapter sends, by HTTP method, with the status of an
+    answer that was an error (CalDAV has no quota: no units)."""
+    seen: list[tuple[str, int, str | None]] = []
+    adapter = CaldavCalendar(settings, observe=lambda method, units, error: seen.append((method, units, error)))
+    written = await adapter.insert(ALICE, meeting(), send_updates=NONE)
+    await adapter.changes(ALICE, None)
+    refused = CaldavCalendar(
+        replace(settings, credentials=Credentials("{email}", "not-the-password")),
+        observe=lambda method, units, error: seen.append((method, units, error)),
+    )
+    with pytest.raises(AuthFailed):
+        await refused.changes(ALICE, None)
+    nowhere = f"http://127.0.0.1:{free_port()}/{{email}}/calendar/"
+    unreachable = CaldavCalendar(
+        replace(settings, calendar_url=nowhere), observe=lambda method, units, error: seen.append((method, units, error))
+    )
+    with pytest.raises(Unavailable):
+        await unreachable.insert(ALICE, meeting(), send_updates=NONE)
+    for made in (adapter, refused, unreachable):
+        await made.aclose()
+
+    assert written.etag
+    assert ("PUT", 0, None) in seen
+    assert ("REPORT", 0, None) in seen  # the read
+    assert [error for _, _, error in seen if error is not None] == ["401", "transport"]
+    assert {units for _, units, _ in seen} == {0}

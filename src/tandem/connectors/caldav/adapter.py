@@ -56,7 +56,16 @@ from tandem.connectors.caldav.settings import CaldavSettings
 from tandem.connectors.tls import tls
 from tandem.domain.calendar import CalendarEvent, EventStatus, SendUpdates
 from tandem.domain.errors import NotFound, PreconditionFailed, TandemError
-from tandem.ports.calendar import CalendarChanges, EventDelete, EventInsert, EventUpdate, EventWrite, WriteOutcome
+from tandem.ports.calendar import (
+    CalendarChanges,
+    CallObserver,
+    EventDelete,
+    EventInsert,
+    EventUpdate,
+    EventWrite,
+    WriteOutcome,
+    unobserved,
+)
 
 NO_SYNC_COLLECTION = (400, 403, 405, 415, 501)
 """Statuses of a server that does not do sync-collection (RFC 6578 §3.1 asks for 403 with
@@ -93,10 +102,11 @@ class CaldavCalendar:
         http: httpx.AsyncClient | None = None,
         max_parallel_writes: int = 8,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        observe: CallObserver = unobserved,
     ) -> None:
         self.settings = settings
         self._owns_http = http is None
-        self._dav = DavClient(http or default_http_client())
+        self._dav = DavClient(http or default_http_client(), observe)
         self._parallel = max_parallel_writes
         self._clock = clock
         self._urls: dict[str, str] = {}

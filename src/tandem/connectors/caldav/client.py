@@ -28,6 +28,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import httpx
 
 from tandem.connectors.caldav.errors import DavError, Unreadable
+from tandem.ports.calendar import CallObserver, unobserved
 
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
@@ -147,8 +148,9 @@ def _check(response: httpx.Response) -> httpx.Response:
 class DavClient:
     """The requests, one per method; `auth` is the user's (httpx.BasicAuth) on every call."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, observe: CallObserver = unobserved) -> None:
         self.http = http
+        self.observe = observe
 
     async def _request(
         self,
@@ -162,7 +164,15 @@ class DavClient:
         sent = dict(headers or {})
         if body is not None:
             sent.setdefault("Content-Type", _XML_TYPE)
-        return await self.http.request(method, url, content=body, headers=sent, auth=auth or httpx.USE_CLIENT_DEFAULT)
+        try:
+            response = await self.http.request(
+                method, url, content=body, headers=sent, auth=auth or httpx.USE_CLIENT_DEFAULT
+            )
+        except httpx.HTTPError:
+            self.observe(method, 0, "transport")
+            raise
+        self.observe(method, 0, None if response.is_success else str(response.status_code))
+        return response
 
     async def get(self, url: str, auth: httpx.Auth | None) -> tuple[str, str | None] | None:
         response = await self._request("GET", url, auth)

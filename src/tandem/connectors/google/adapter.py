@@ -62,11 +62,13 @@ from tandem.domain.errors import TandemError
 from tandem.ports.calendar import (
     CalendarChanges,
     CalendarPort,
+    CallObserver,
     EventDelete,
     EventInsert,
     EventUpdate,
     EventWrite,
     WriteOutcome,
+    unobserved,
 )
 
 log = logging.getLogger("tandem.connectors.google")
@@ -104,6 +106,7 @@ class GoogleCalendar:
         max_batch_parts: int = 1000,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        observe: CallObserver = unobserved,
     ) -> None:
         self._endpoints = endpoints or Endpoints()
         self._owns_http = http is None
@@ -112,7 +115,7 @@ class GoogleCalendar:
         self.tokens = TokenSource(
             key, self._http, token_uri=self._endpoints.token_uri, retry=self._retry, clock=clock, wall_clock=wall_clock
         )
-        self._api = GoogleApi(self._http, self.tokens, self._endpoints, self._retry)
+        self._api = GoogleApi(self._http, self.tokens, self._endpoints, self._retry, observe)
         self._page_size = page_size
         self._max_parts = max_batch_parts
         self._copies: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()

@@ -28,11 +28,12 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from tandem.connectors.google import batch as multipart
-from tandem.connectors.google.errors import AccessTokenRejected, Answer, Call, MappingError, translate
+from tandem.connectors.google.errors import AccessTokenRejected, Answer, Call, MappingError, observed, translate
 from tandem.connectors.google.retry import RetryPolicy, retrying
 from tandem.connectors.google.settings import Endpoints
 from tandem.connectors.google.tokens import TokenSource
 from tandem.domain.errors import RateLimited, TandemError, Unavailable
+from tandem.ports.calendar import CallObserver, unobserved
 
 log = logging.getLogger("tandem.connectors.google")
 QUOTA_USER_MAX = 40
@@ -73,11 +74,23 @@ class ApiCall:
 class GoogleApi:
     """The Calendar API for any number of users, over one pooled client."""
 
-    def __init__(self, http: httpx.AsyncClient, tokens: TokenSource, endpoints: Endpoints, retry: RetryPolicy) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        tokens: TokenSource,
+        endpoints: Endpoints,
+        retry: RetryPolicy,
+        observe: CallObserver = unobserved,
+    ) -> None:
         self.http = http
         self.tokens = tokens
         self.endpoints = endpoints
         self.retry = retry
+        self.observe = observe
+
+    def _observed(self, answer: Answer, operation: str) -> Answer:
+        self.observe(operation, *observed(answer, operation))
+        return answer
 
     def _call(self, operation: str, user: str) -> Call:
         return Call(operation, user, self.tokens.service_account, self.tokens.client_id)
@@ -120,8 +133,9 @@ class GoogleApi:
                     call.method, url, params=call.query(user), content=content, headers=headers
                 )
             except httpx.HTTPError as exc:
+                self.observe(call.operation, 0, "transport")
                 raise translate(exc, self._call(call.operation, user)) from exc
-            answer = Answer.of(response)
+            answer = self._observed(Answer.of(response), call.operation)
             if answer.status != 401:
                 return answer
             self.tokens.forget(user, token)
@@ -195,9 +209,14 @@ class GoogleApi:
             if answer.ok:
                 answers.extend(multipart.decode(answer.headers.get("content-type", ""), answer.content, len(calls)))
         except (httpx.HTTPError, MappingError) as exc:
+            self.observe("batch", 0, "transport" if isinstance(exc, httpx.HTTPError) else "unreadable")
             return [translate(exc, call)] * len(calls)
         if not answer.ok:
+            self.observe("batch", 0, observed(answer, "batch")[1])
             answers = [translate(answer, call)] * len(calls)
+        for part, outcome in zip(calls, answers, strict=True):
+            if isinstance(outcome, Answer):  # each part counts against the quota as one call
+                self._observed(outcome, part.operation)
         if answer.status == 401 or any(isinstance(a, Answer) and a.status == 401 for a in answers):
             self.tokens.forget(user, token)
         return answers

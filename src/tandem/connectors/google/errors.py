@@ -177,6 +177,20 @@ def _api_details(answer: Answer) -> tuple[str, str]:
     return reason, message
 
 
+COSTS = {"events.patch": 3}
+"""Quota units of a call where it is not one (GOOGLE_NOTES.md, "Costs per call")."""
+
+
+def observed(answer: Answer, operation: str) -> tuple[int, str | None]:
+    """(quota units charged, error kind) of an answer, for a `CallObserver`: a call refused by a
+    rate or quota limit is not charged; an error's kind is its status and Google's reason."""
+    if answer.ok:
+        return COSTS.get(operation, 1), None
+    reason, _message = _api_details(answer)
+    limited = answer.status == 429 or (answer.status == 403 and reason in RATE_LIMIT_REASONS | QUOTA_REASONS)
+    return (0 if limited else COSTS.get(operation, 1)), f"{answer.status} {reason}".strip()
+
+
 def _api_error(answer: Answer, call: Call) -> TandemError:
     reason, message = _api_details(answer)
     status = answer.status
