@@ -287,7 +287,6 @@ class Tandem:
         each run."""
         from tandem.connectors.caldav import CaldavCalendar
         from tandem.connectors.google import GoogleCalendar
-
         from tandem.runtime.metrics import calendar_observer
 
         caldav = self.caldav_settings()

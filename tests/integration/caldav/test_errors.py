@@ -81,7 +81,8 @@ async def test_bey_4_each_request_is_told_with_its_method_and_error_kind(setting
         await refused.changes(ALICE, None)
     nowhere = f"http://127.0.0.1:{free_port()}/{{email}}/calendar/"
     unreachable = CaldavCalendar(
-        replace(settings, calendar_url=nowhere), observe=lambda method, units, error: seen.append((method, units, error))
+        replace(settings, calendar_url=nowhere),
+        observe=lambda method, units, error: seen.append((method, units, error)),
     )
     with pytest.raises(Unavailable):
         await unreachable.insert(ALICE, meeting(), send_updates=NONE)
