@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from tandem import bootstrap
 from tandem.hub.models import User
-from tandem.hub.services import caldav_sign_ins, calendar_setup, lookup
+from tandem.hub.services import caldav_sign_ins, calendar_setup
 from tandem.sync.ids import event_id_for
 from tests.e2e.calendar.conftest import ALICE, BOB
 from tests.support.calendar_world import HubSide, organisation
@@ -57,7 +57,7 @@ def _sign_in(tandem: bootstrap.Tandem, email: str, username: str | None, passwor
     with tandem.db.write() as session:
         user = session.scalars(sa.select(User).where(User.email_key == email)).one()
         if username is None:
-            caldav_sign_ins.forget(session, lookup.get(session, User, user.guid))
+            caldav_sign_ins.forget(session, user)
         else:
             caldav_sign_ins.save(session, tandem.secrets(), user, username, password)
 
